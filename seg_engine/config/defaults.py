@@ -1,0 +1,139 @@
+"""The one default config tree. Every key a recipe may set is declared here (or by a plugin)."""
+from fvcore.common.config import CfgNode as _FvCfgNode
+
+_C = _FvCfgNode()
+_C.VERSION = 1
+
+# ---------------------------------------------------------------------------- model
+_C.MODEL = _FvCfgNode()
+_C.MODEL.META_ARCHITECTURE = "EncoderDecoder"
+# "auto" picks cuda when available, else cpu.
+_C.MODEL.DEVICE = "auto"
+# Weights to initialise from (a path or URL through iopath); training state is not restored.
+_C.MODEL.WEIGHTS = ""
+_C.MODEL.NUM_CLASSES = 150
+_C.MODEL.IGNORE_VALUE = 255
+# Mean and std of RGB images in the 0..255 range (ImageNet statistics).
+_C.MODEL.PIXEL_MEAN = [123.675, 116.28, 103.53]
+_C.MODEL.PIXEL_STD = [58.395, 57.12, 57.375]
+# A padded batch has sides that are multiples of this (0: pad to the largest image only).
+_C.MODEL.SIZE_DIVISIBILITY = 0
+# align_corners of every bilinear resize of logits (True in hszhao/semseg and PyTorch-Encoding).
+_C.MODEL.ALIGN_CORNERS = False
+# Convert every BatchNorm to SyncBatchNorm when more than one process trains.
+_C.MODEL.SYNC_BN = True
+
+_C.MODEL.BACKBONE = _FvCfgNode()
+_C.MODEL.BACKBONE.NAME = "build_resnet_backbone"
+# 0: train everything; 1: freeze the stem; k: the stem and res2..res(k).
+_C.MODEL.BACKBONE.FREEZE_AT = 0
+
+_C.MODEL.RESNETS = _FvCfgNode()
+_C.MODEL.RESNETS.DEPTH = 50
+# "deep": three 3x3 convs (base, base, 2*base) as in the PSPNet and EncNet code; "basic": torchvision's 7x7.
+_C.MODEL.RESNETS.STEM = "deep"
+# Channel width of res2's 3x3 convs; 64 is the standard network, smaller makes a narrow one.
+_C.MODEL.RESNETS.BASE_WIDTH = 64
+# "BN", "SyncBN", "GN", "FrozenBN".
+_C.MODEL.RESNETS.NORM = "BN"
+_C.MODEL.RESNETS.OUTPUT_STRIDE = 8
+# Dilation of the first block of a dilated stage: "full" (hszhao/semseg: every block at the stage's
+# dilation) or "half" (PyTorch-Encoding, mmsegmentation: the first block at half of it).
+_C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
+_C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+
+_C.MODEL.HEAD = _FvCfgNode()
+_C.MODEL.HEAD.NAME = "FCNHead"
+_C.MODEL.HEAD.IN_FEATURE = "res5"
+_C.MODEL.HEAD.CHANNELS = 512
+_C.MODEL.HEAD.NUM_CONVS = 1
+_C.MODEL.HEAD.NORM = "BN"
+_C.MODEL.HEAD.DROPOUT = 0.1
+_C.MODEL.HEAD.LOSS_WEIGHT = 1.0
+
+_C.MODEL.AUX_HEAD = _FvCfgNode()
+_C.MODEL.AUX_HEAD.ENABLED = False
+_C.MODEL.AUX_HEAD.NAME = "FCNHead"
+_C.MODEL.AUX_HEAD.IN_FEATURE = "res4"
+_C.MODEL.AUX_HEAD.CHANNELS = 256
+_C.MODEL.AUX_HEAD.NUM_CONVS = 1
+_C.MODEL.AUX_HEAD.NORM = "BN"
+_C.MODEL.AUX_HEAD.DROPOUT = 0.1
+_C.MODEL.AUX_HEAD.LOSS_WEIGHT = 0.4
+
+# ---------------------------------------------------------------------------- input
+_C.INPUT = _FvCfgNode()
+_C.INPUT.TRAIN = _FvCfgNode()
+# Random rescale of the original image by a factor in this range ((1, 1): off).
+_C.INPUT.TRAIN.RATIO_RANGE = (0.5, 2.0)
+# (h, w) of the random crop ((0, 0): no crop). Smaller images are padded with the ignore label.
+_C.INPUT.TRAIN.CROP_SIZE = (512, 512)
+# Retry the crop up to 10 times until no class covers more than this share of it (1.0: off).
+_C.INPUT.TRAIN.CAT_MAX_RATIO = 1.0
+_C.INPUT.TRAIN.FLIP = True
+_C.INPUT.TEST = _FvCfgNode()
+# Resize the test image so its short side is this long (0: keep the original size).
+_C.INPUT.TEST.SHORT_SIDE = 0
+
+# ---------------------------------------------------------------------------- data
+_C.DATASETS = _FvCfgNode()
+_C.DATASETS.TRAIN = ("shapes_train",)
+_C.DATASETS.TEST = ("shapes_val",)
+# A folder of images and masks, registered under NAME as NAME_train / NAME_val when NAME is set.
+_C.DATASETS.FOLDER = _FvCfgNode()
+_C.DATASETS.FOLDER.NAME = ""
+_C.DATASETS.FOLDER.ROOT = ""
+_C.DATASETS.FOLDER.IMAGE_DIR = "images"
+_C.DATASETS.FOLDER.MASK_DIR = "masks"
+_C.DATASETS.FOLDER.IMAGE_EXT = ".jpg"
+_C.DATASETS.FOLDER.MASK_EXT = ".png"
+_C.DATASETS.FOLDER.CLASSES = []
+_C.DATASETS.FOLDER.IGNORE_LABEL = 255
+
+_C.DATALOADER = _FvCfgNode()
+_C.DATALOADER.NUM_WORKERS = 2
+
+# ---------------------------------------------------------------------------- solver
+_C.SOLVER = _FvCfgNode()
+_C.SOLVER.OPTIMIZER = "SGD"  # or "AdamW"
+_C.SOLVER.BASE_LR = 0.01
+_C.SOLVER.MOMENTUM = 0.9
+_C.SOLVER.NESTEROV = False
+_C.SOLVER.BETAS = (0.9, 0.999)
+_C.SOLVER.WEIGHT_DECAY = 1e-4
+# Weight decay of normalization weights and biases, and of all biases (None: WEIGHT_DECAY).
+_C.SOLVER.WEIGHT_DECAY_NORM = 0.0
+_C.SOLVER.WEIGHT_DECAY_BIAS = None
+# Every parameter outside the backbone learns at BASE_LR times this.
+_C.SOLVER.HEAD_LR_MULTIPLIER = 1.0
+# Total images per iteration over all processes.
+_C.SOLVER.IMS_PER_BATCH = 16
+_C.SOLVER.MAX_ITER = 80000
+_C.SOLVER.LR_SCHEDULER_NAME = "poly"  # "poly", "cosine" or "step"
+_C.SOLVER.POLY_POWER = 0.9
+# The LR that poly and cosine decay to.
+_C.SOLVER.MIN_LR = 0.0
+_C.SOLVER.STEPS = (60000,)
+_C.SOLVER.GAMMA = 0.1
+_C.SOLVER.WARMUP_ITERS = 0
+_C.SOLVER.WARMUP_FACTOR = 0.001
+_C.SOLVER.CHECKPOINT_PERIOD = 5000
+# How many periodic checkpoints to keep (0: all).
+_C.SOLVER.MAX_TO_KEEP = 3
+_C.SOLVER.AMP = _FvCfgNode()
+_C.SOLVER.AMP.ENABLED = False
+_C.SOLVER.AMP.DTYPE = "float16"  # "float16" (with a grad scaler) or "bfloat16"
+
+# ---------------------------------------------------------------------------- test
+_C.TEST = _FvCfgNode()
+# Evaluate every this many iterations (0: only at the end).
+_C.TEST.EVAL_PERIOD = 0
+_C.TEST.IMS_PER_BATCH = 1
+
+# ---------------------------------------------------------------------------- misc
+_C.OUTPUT_DIR = "./output"
+# The seed of everything random; negative: draw one and log it.
+_C.SEED = 0
+_C.CUDNN_BENCHMARK = False
+# Iterations between console/JSON/TensorBoard writes.
+_C.LOG_PERIOD = 20
