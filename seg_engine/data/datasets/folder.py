@@ -1,0 +1,131 @@
+"""Register a dataset that is a folder of images and a folder of masks paired by file name."""
+from __future__ import annotations
+
+import os
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from PIL import Image
+
+from ..catalog import DatasetCatalog, MetadataCatalog
+
+__all__ = ["load_folder", "register_folder_dataset", "register_folder_from_cfg"]
+
+_MAX_LISTED = 5
+
+
+def _layout(image_dir: str, mask_dir: str, image_ext: str, mask_ext: str) -> str:
+    return f"expected layout: {image_dir}/<name>{image_ext} with masks {mask_dir}/<name>{mask_ext}"
+
+
+def _scan(folder: str, ext: str) -> Dict[str, str]:
+    """Map each file's path relative to ``folder``, less ``ext``, to its full path (subfolders included)."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames.sort()
+        for name in filenames:
+            if name.endswith(ext) and len(name) > len(ext):
+                path = os.path.join(dirpath, name)
+                rel = os.path.relpath(path, folder)
+                found[rel[: len(rel) - len(ext)]] = path
+    return found
+
+
+def _unmatched(stems: List[str], what: str) -> str:
+    shown = ", ".join(stems[:_MAX_LISTED]) + (", ..." if len(stems) > _MAX_LISTED else "")
+    return f"{len(stems)} {what}: {shown}"
+
+
+def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext: str = ".png") -> List[dict]:
+    """Dataset dicts of the images in ``image_dir`` and their same-named masks in ``mask_dir``, sorted.
+
+    ``<image_dir>/a/b.jpg`` pairs with ``<mask_dir>/a/b.png``; the extensions may be longer suffixes such
+    as ``_gtFine_labelTrainIds.png``. Sizes come from the image headers; pixels are not decoded.
+    """
+    layout = _layout(image_dir, mask_dir, image_ext, mask_ext)
+    for kind, folder in (("image", image_dir), ("mask", mask_dir)):
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(f"{kind} folder {folder} does not exist; {layout}")
+    images = _scan(image_dir, image_ext)
+    masks = _scan(mask_dir, mask_ext)
+    if not images:
+        raise ValueError(f"no {image_ext} images in {image_dir}; {layout}")
+    problems = []
+    no_mask = sorted(images.keys() - masks.keys())
+    if no_mask:
+        problems.append(_unmatched(no_mask, f"image(s) without a {mask_ext} mask in {mask_dir}"))
+    no_image = sorted(masks.keys() - images.keys())
+    if no_image:
+        problems.append(_unmatched(no_image, f"mask(s) without a {image_ext} image in {image_dir}"))
+    if problems:
+        raise ValueError("; ".join(problems) + f"; {layout}")
+    dicts = []
+    for stem in sorted(images):
+        with Image.open(images[stem]) as im:
+            width, height = im.size
+        dicts.append({"file_name": images[stem], "sem_seg_file_name": masks[stem], "height": height, "width": width})
+    return dicts
+
+
+def _default_palette(n: int) -> List[Tuple[int, int, int]]:
+    """Distinct colours: the bits of the class index spread over R, G and B (the PASCAL VOC scheme)."""
+    palette = []
+    for i in range(n):
+        rgb = [0, 0, 0]
+        for bit in range(8):
+            for c in range(3):
+                rgb[c] |= ((i >> (3 * bit + c)) & 1) << (7 - bit)
+        palette.append(tuple(rgb))
+    return palette
+
+
+def register_folder_dataset(
+    name: str,
+    image_dir: str,
+    mask_dir: str,
+    classes: Sequence[str],
+    image_ext: str = ".jpg",
+    mask_ext: str = ".png",
+    ignore_label: int = 255,
+    palette: Optional[Sequence[Tuple[int, int, int]]] = None,
+) -> None:
+    """Register ``name`` as the pairs of :func:`load_folder`; the folders are scanned on first ``get``."""
+    if not classes:
+        raise ValueError(f"register_folder_dataset({name!r}): classes must list the class names")
+    palette = list(palette) if palette is not None else _default_palette(len(classes))
+    if len(palette) < len(classes):
+        raise ValueError(
+            f"register_folder_dataset({name!r}): {len(palette)} palette colours for {len(classes)} classes"
+        )
+    DatasetCatalog.register(name, lambda: load_folder(image_dir, mask_dir, image_ext, mask_ext))
+    MetadataCatalog.get(name).set(classes=list(classes), palette=palette, ignore_label=ignore_label)
+
+
+def register_folder_from_cfg(cfg) -> List[str]:
+    """Register ``{NAME}_train`` and ``{NAME}_val`` from ``cfg.DATASETS.FOLDER`` when NAME is set.
+
+    The splits live in ``ROOT/IMAGE_DIR/{train,val}`` and ``ROOT/MASK_DIR/{train,val}``. Names already
+    registered are left alone. Returns the dataset names of the folder (empty when NAME is unset).
+    """
+    f = cfg.DATASETS.FOLDER
+    if not f.NAME:
+        return []
+    if not f.ROOT:
+        raise ValueError(f"DATASETS.FOLDER.ROOT must be set when DATASETS.FOLDER.NAME is ({f.NAME!r})")
+    if not f.CLASSES:
+        raise ValueError(f"DATASETS.FOLDER.CLASSES must list the class names of {f.NAME!r}")
+    names = []
+    for split in ("train", "val"):
+        name = f"{f.NAME}_{split}"
+        names.append(name)
+        if name in DatasetCatalog:
+            continue
+        register_folder_dataset(
+            name,
+            os.path.join(f.ROOT, f.IMAGE_DIR, split),
+            os.path.join(f.ROOT, f.MASK_DIR, split),
+            list(f.CLASSES),
+            image_ext=f.IMAGE_EXT,
+            mask_ext=f.MASK_EXT,
+            ignore_label=f.IGNORE_LABEL,
+        )
+    return names
