@@ -1,0 +1,108 @@
+"""EncoderDecoder: backbone -> decode head (+ auxiliary head), the base of every segmentation model."""
+from __future__ import annotations
+
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..build import build_backbone
+from ..heads import build_head
+from ..losses import sem_seg_cross_entropy, upsample_logits
+from ..registry import META_ARCH_REGISTRY
+
+
+@META_ARCH_REGISTRY.register()
+class EncoderDecoder(nn.Module):
+    """Takes the loader's list of dicts; pads and normalizes on its own device.
+
+    Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted); inference returns
+    ``[{"sem_seg": C x H x W logits}]`` at each image's original ``height`` x ``width``.
+    Projects override ``build_heads``, ``decode`` or ``losses``.
+    """
+
+    def __init__(self, cfg) -> None:
+        super().__init__()
+        self.num_classes = cfg.MODEL.NUM_CLASSES
+        self.ignore_value = cfg.MODEL.IGNORE_VALUE
+        self.align_corners = cfg.MODEL.ALIGN_CORNERS
+        self.size_divisibility = cfg.MODEL.SIZE_DIVISIBILITY
+        self.register_buffer("pixel_mean", torch.tensor(cfg.MODEL.PIXEL_MEAN).view(-1, 1, 1), False)
+        self.register_buffer("pixel_std", torch.tensor(cfg.MODEL.PIXEL_STD).view(-1, 1, 1), False)
+        self.backbone = build_backbone(cfg)
+        self.build_heads(cfg)
+
+    def build_heads(self, cfg) -> None:
+        """Create ``self.decode_head`` and ``self.aux_head`` (None when disabled) with their loss weights."""
+        shape = self.backbone.output_shape()
+        self.decode_head = build_head(cfg, cfg.MODEL.HEAD, shape)
+        self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
+        self.aux_head = None
+        if cfg.MODEL.AUX_HEAD.ENABLED:
+            self.aux_head = build_head(cfg, cfg.MODEL.AUX_HEAD, shape)
+            self.loss_weights["aux"] = cfg.MODEL.AUX_HEAD.LOSS_WEIGHT
+
+    @property
+    def device(self) -> torch.device:
+        return self.pixel_mean.device
+
+    def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Logits by name at feature resolution: "sem_seg" always, "aux" in training when enabled."""
+        out = {"sem_seg": self.decode_head(features)}
+        if self.training and self.aux_head is not None:
+            out["aux"] = self.aux_head(features)
+        return out
+
+    def losses(self, outputs: Dict[str, torch.Tensor], targets: torch.Tensor, batched_inputs: List[dict]) -> Dict[str, torch.Tensor]:
+        """Weighted cross-entropy of every output, named ``loss_<output>``."""
+        return {
+            f"loss_{name}": self.loss_weights[name]
+            * sem_seg_cross_entropy(logits, targets, self.ignore_value, self.align_corners)
+            for name, logits in outputs.items()
+        }
+
+    def forward(self, batched_inputs: List[dict]):
+        images, sizes = self.preprocess_images(batched_inputs)
+        logits = self.decode(self.backbone(images))
+        if self.training:
+            return self.losses(logits, self.preprocess_targets(batched_inputs, images.shape[-2:]), batched_inputs)
+        return self.postprocess(logits["sem_seg"], images.shape[-2:], sizes, batched_inputs)
+
+    def _padded_size(self, sizes: List[tuple]) -> tuple:
+        h = max(s[0] for s in sizes)
+        w = max(s[1] for s in sizes)
+        d = self.size_divisibility
+        if d > 1:
+            h, w = (h + d - 1) // d * d, (w + d - 1) // d * d
+        return h, w
+
+    def preprocess_images(self, batched_inputs: List[dict]):
+        """uint8 images to the device, then normalize and pad bottom/right with 0 (the mean) there."""
+        sizes = [tuple(x["image"].shape[-2:]) for x in batched_inputs]
+        h, w = self._padded_size(sizes)
+        batch = torch.zeros(len(batched_inputs), 3, h, w, device=self.device)
+        for i, x in enumerate(batched_inputs):
+            img = x["image"].to(self.device, non_blocking=True)
+            batch[i, :, : img.shape[-2], : img.shape[-1]] = (img.float() - self.pixel_mean) / self.pixel_std
+        return batch, sizes
+
+    def preprocess_targets(self, batched_inputs: List[dict], size) -> torch.Tensor:
+        """Masks padded with the ignore value to the image batch's size."""
+        targets = torch.full((len(batched_inputs), *size), self.ignore_value, dtype=torch.long, device=self.device)
+        for i, x in enumerate(batched_inputs):
+            seg = x["sem_seg"].to(self.device, non_blocking=True)
+            targets[i, : seg.shape[-2], : seg.shape[-1]] = seg
+        return targets
+
+    def postprocess(self, logits: torch.Tensor, padded_size, sizes: List[tuple], batched_inputs: List[dict]) -> List[dict]:
+        """Logits to the padded input size, crop each image's region, resize to its original size."""
+        logits = upsample_logits(logits, padded_size, self.align_corners)
+        results = []
+        for i, (x, (h, w)) in enumerate(zip(batched_inputs, sizes)):
+            out = logits[i : i + 1, :, :h, :w]
+            size = (x.get("height", h), x.get("width", w))
+            if (h, w) != size:
+                out = F.interpolate(out, size=size, mode="bilinear", align_corners=self.align_corners)
+            results.append({"sem_seg": out[0]})
+        return results
