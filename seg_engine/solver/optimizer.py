@@ -1,0 +1,46 @@
+"""build_optimizer: SGD or AdamW with per-group LR and weight decay."""
+from __future__ import annotations
+
+from typing import Dict, List
+
+import torch
+from torch import nn
+
+_NORM_TYPES = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm, nn.LocalResponseNorm)
+
+
+def get_param_groups(model: nn.Module, cfg) -> List[Dict]:
+    """One group per (LR, weight decay) pair.
+
+    Parameters under ``model.backbone`` learn at BASE_LR, all others at BASE_LR * HEAD_LR_MULTIPLIER.
+    Norm weights and biases decay by WEIGHT_DECAY_NORM, other biases by WEIGHT_DECAY_BIAS.
+    """
+    s = cfg.SOLVER
+    wd_bias = s.WEIGHT_DECAY if s.WEIGHT_DECAY_BIAS is None else s.WEIGHT_DECAY_BIAS
+    groups: Dict[tuple, List[nn.Parameter]] = {}
+    seen = set()
+    for module_name, module in model.named_modules():
+        for name, param in module.named_parameters(recurse=False):
+            if not param.requires_grad or id(param) in seen:
+                continue
+            seen.add(id(param))
+            full = f"{module_name}.{name}" if module_name else name
+            lr = s.BASE_LR if full.startswith("backbone.") else s.BASE_LR * s.HEAD_LR_MULTIPLIER
+            if isinstance(module, _NORM_TYPES):
+                wd = s.WEIGHT_DECAY_NORM
+            elif name == "bias":
+                wd = wd_bias
+            else:
+                wd = s.WEIGHT_DECAY
+            groups.setdefault((lr, wd), []).append(param)
+    return [{"params": p, "lr": lr, "weight_decay": wd} for (lr, wd), p in groups.items()]
+
+
+def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
+    groups = get_param_groups(model, cfg)
+    s = cfg.SOLVER
+    if s.OPTIMIZER == "SGD":
+        return torch.optim.SGD(groups, lr=s.BASE_LR, momentum=s.MOMENTUM, nesterov=s.NESTEROV)
+    if s.OPTIMIZER == "AdamW":
+        return torch.optim.AdamW(groups, lr=s.BASE_LR, betas=tuple(s.BETAS))
+    raise ValueError(f"SOLVER.OPTIMIZER must be SGD or AdamW, got {s.OPTIMIZER!r}")
