@@ -1,0 +1,11 @@
+"""Evaluation: the evaluator protocol, the inference loop and semantic segmentation metrics."""
+from .evaluator import DatasetEvaluator, DatasetEvaluators, inference_context, inference_on_dataset
+from .sem_seg_evaluation import SemSegEvaluator
+
+__all__ = [
+    "DatasetEvaluator",
+    "DatasetEvaluators",
+    "inference_context",
+    "inference_on_dataset",
+    "SemSegEvaluator",
+]
