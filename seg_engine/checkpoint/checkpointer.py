@@ -1,0 +1,86 @@
+"""Checkpointer on fvcore's: atomic writes, raw state dicts and backbone-only weights load too."""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Dict
+
+import torch
+from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
+from torch import nn
+
+
+def atomic_write(path: str, write_fn) -> None:
+    """Write through ``write_fn(file)`` to a temporary sibling, fsync it, rename it over ``path``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Checkpointer(_FvCheckpointer):
+    """Saves ``{"model", <checkpointables>, **extra}``; a file is complete before ``last_checkpoint`` names it.
+
+    Loading accepts our checkpoints, a raw state dict, a dict with ``state_dict`` (the layout of
+    hszhao/semseg and PyTorch-Encoding), and backbone-only weights (such as torchvision's ImageNet
+    ResNets), which are matched under ``backbone.``.
+    """
+
+    def __init__(self, model: nn.Module, save_dir: str = "", *, save_to_disk: bool = True, **checkpointables: Any) -> None:
+        if isinstance(model, nn.parallel.DistributedDataParallel):
+            model = model.module
+        super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
+
+    def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
+        """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
+        if not self.save_dir or not self.save_to_disk:
+            return
+        data = {"model": self.model.state_dict()}
+        for key, obj in self.checkpointables.items():
+            data[key] = obj.state_dict()
+        data.update(kwargs)
+        basename = f"{name}.pth"
+        self.logger.info(f"Saving checkpoint to {os.path.join(self.save_dir, basename)}")
+        atomic_write(os.path.join(self.save_dir, basename), lambda f: torch.save(data, f))
+        if tag_last:
+            self.tag_last_checkpoint(basename)
+
+    def tag_last_checkpoint(self, last_filename_basename: str) -> None:
+        atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
+
+    def load(self, path: str, checkpointables=None) -> Dict[str, Any]:
+        if path and not os.path.isfile(path) and "://" not in path:
+            raise FileNotFoundError(f"checkpoint {path} does not exist")
+        return super().load(path, checkpointables)
+
+    def _load_file(self, f: str) -> Dict[str, Any]:
+        loaded = torch.load(f, map_location="cpu", weights_only=True)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
+        if "model" in loaded:
+            return loaded
+        state = loaded.get("state_dict", loaded)
+        return {"model": self._match_backbone(state)}
+
+    def _match_backbone(self, state: Dict[str, Any]) -> Dict[str, Any]:
+        """Prefix ``backbone.`` when the keys are the backbone's own (weights of a classifier)."""
+        own = self.model.state_dict()
+        plain = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+        if hasattr(self.model, "backbone") and not any(k in own for k in plain):
+            prefixed = {f"backbone.{k}": v for k, v in plain.items()}
+            if any(k in own for k in prefixed):
+                return prefixed
+        return plain

@@ -1,0 +1,67 @@
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from seg_engine.checkpoint import Checkpointer, atomic_write
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3))
+        self.head = nn.Conv2d(4, 2, 1)
+
+
+def test_save_writes_file_then_pointer_and_roundtrips(tmp_path):
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    ck = Checkpointer(model, str(tmp_path), optimizer=opt)
+    ck.save("model_0000009", iteration=9)
+    assert (tmp_path / "last_checkpoint").read_text() == "model_0000009.pth"
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+    other = Net()
+    extra = Checkpointer(other, str(tmp_path), optimizer=torch.optim.SGD(other.parameters(), lr=0.1)).resume_or_load("", resume=True)
+    assert extra["iteration"] == 9
+    for a, b in zip(model.state_dict().values(), other.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_side_copy_keeps_pointer(tmp_path):
+    ck = Checkpointer(Net(), str(tmp_path))
+    ck.save("model_final")
+    ck.save("model_best", tag_last=False)
+    assert (tmp_path / "last_checkpoint").read_text() == "model_final.pth"
+
+
+def test_failed_write_keeps_previous_file(tmp_path):
+    path = tmp_path / "x.pth"
+    atomic_write(str(path), lambda f: f.write(b"good"))
+
+    def broken(f):
+        f.write(b"partial")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(str(path), broken)
+    assert path.read_bytes() == b"good"
+    assert os.listdir(tmp_path) == ["x.pth"]
+
+
+def test_backbone_only_and_state_dict_layouts(tmp_path):
+    src = Net()
+    torch.save({k[len("backbone."):]: v for k, v in src.state_dict().items() if k.startswith("backbone.")}, tmp_path / "bb.pth")
+    torch.save({"state_dict": {f"module.{k}": v for k, v in src.state_dict().items()}}, tmp_path / "full.pth")
+    dst = Net()
+    Checkpointer(dst).load(str(tmp_path / "bb.pth"))
+    assert torch.equal(dst.backbone[0].weight, src.backbone[0].weight)
+    assert not torch.equal(dst.head.weight, src.head.weight)
+    dst2 = Net()
+    Checkpointer(dst2).load(str(tmp_path / "full.pth"))
+    assert torch.equal(dst2.head.weight, src.head.weight)
+
+
+def test_missing_weights_file_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.pth"):
+        Checkpointer(Net()).load(str(tmp_path / "nope.pth"))
