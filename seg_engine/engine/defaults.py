@@ -1,0 +1,192 @@
+"""DefaultTrainer and the standard start-up (argument parser, set-up) every tool shares."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import weakref
+from collections import OrderedDict
+from typing import List, Optional
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from ..checkpoint import Checkpointer
+from ..config import CfgNode
+from ..data import build_test_loader, build_train_loader
+from ..evaluation import DatasetEvaluator, SemSegEvaluator, inference_on_dataset
+from ..modeling import build_model
+from ..solver import build_lr_scheduler, build_optimizer
+from ..utils import comm
+from ..utils.env import collect_env_info, seed_all_rng
+from ..utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardWriter
+from ..utils.logger import setup_logger
+from . import hooks
+from .train_loop import AMPTrainer, SimpleTrainer, TrainerBase
+
+logger = logging.getLogger(__name__)
+
+
+def default_argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Train or evaluate a seg_engine model.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Example: tools/train_net.py --config-file configs/Demo/fcn_shapes.yaml SOLVER.MAX_ITER 100",
+    )
+    parser.add_argument("--config-file", required=True, metavar="FILE", help="path to the config file")
+    parser.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/last_checkpoint")
+    parser.add_argument("--eval-only", action="store_true", help="evaluate MODEL.WEIGHTS and exit")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FOLDER",
+                        help="import a project that is not installed (repeatable)")
+    parser.add_argument("--num-gpus", type=int, default=1,
+                        help="processes per machine: one per GPU with NCCL; without CUDA, CPU processes with gloo")
+    parser.add_argument("--num-machines", type=int, default=1)
+    parser.add_argument("--machine-rank", type=int, default=0)
+    parser.add_argument("--dist-url", default="auto", help="tcp://HOST:PORT of machine 0; auto: a free local port")
+    parser.add_argument("opts", default=None, nargs=argparse.REMAINDER, help="KEY VALUE pairs that override the config")
+    return parser
+
+
+def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
+    """Create OUTPUT_DIR, set up logging, log the environment, save config.yaml, seed everything."""
+    output_dir = cfg.OUTPUT_DIR
+    rank = comm.get_rank()
+    if comm.is_main_process():
+        os.makedirs(output_dir, exist_ok=True)
+    comm.synchronize()
+    setup_logger(output_dir, distributed_rank=rank, name="seg_engine")
+    logger.info(f"Rank {rank} of {comm.get_world_size()}; environment:\n{collect_env_info()}")
+    logger.info(f"Command line arguments: {args}")
+    if comm.is_main_process():
+        path = os.path.join(output_dir, "config.yaml")
+        with open(path, "w") as f:
+            f.write(cfg.dump())
+        logger.info(f"Full config saved to {path}")
+    seed = seed_all_rng(None if cfg.SEED < 0 else cfg.SEED + rank)
+    logger.info(f"Seed {seed}")
+    if torch.cuda.is_available():
+        torch.backends.cudnn.benchmark = cfg.CUDNN_BENCHMARK
+
+
+def create_ddp_model(model: nn.Module) -> nn.Module:
+    """DistributedDataParallel when more than one process trains, else the model itself."""
+    if comm.get_world_size() == 1:
+        return model
+    device_ids = [comm.get_local_rank()] if next(model.parameters()).is_cuda else None
+    return DistributedDataParallel(model, device_ids=device_ids, broadcast_buffers=False)
+
+
+def default_writers(output_dir: str, max_iter: int) -> List[EventWriter]:
+    """Console line, metrics.json and, when tensorboard is installed, event files."""
+    writers: List[EventWriter] = [CommonMetricPrinter(max_iter), JSONWriter(os.path.join(output_dir, "metrics.json"))]
+    try:
+        writers.append(TensorboardWriter(output_dir))
+    except ImportError:
+        logger.info("tensorboard is not installed; no TensorBoard events are written")
+    return writers
+
+
+class DefaultTrainer(TrainerBase):
+    """Builds everything from a config; override the ``build_*`` classmethods to change a part."""
+
+    def __init__(self, cfg: CfgNode) -> None:
+        super().__init__()
+        model = self.build_model(cfg)
+        if comm.get_world_size() > 1 and cfg.MODEL.SYNC_BN:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        optimizer = self.build_optimizer(cfg, model)
+        data_loader = self.build_train_loader(cfg)
+        ddp_model = create_ddp_model(model)
+        if cfg.SOLVER.AMP.ENABLED:
+            self._trainer: SimpleTrainer = AMPTrainer(ddp_model, data_loader, optimizer, cfg.SOLVER.AMP.DTYPE)
+        else:
+            self._trainer = SimpleTrainer(ddp_model, data_loader, optimizer)
+        self.model = model
+        self.optimizer = optimizer
+        self.scheduler = self.build_lr_scheduler(cfg, optimizer)
+        self.checkpointer = Checkpointer(
+            model, cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(), trainer=weakref.proxy(self)
+        )
+        self.start_iter = 0
+        self.max_iter = cfg.SOLVER.MAX_ITER
+        self.cfg = cfg
+        self.register_hooks(self.build_hooks())
+
+    def resume_or_load(self, resume: bool = True) -> None:
+        """With ``resume`` and a checkpoint in OUTPUT_DIR, restore the whole training state from it;
+        otherwise load MODEL.WEIGHTS (weights only)."""
+        self.checkpointer.resume_or_load(self.cfg.MODEL.WEIGHTS, resume=resume)
+        if resume and self.checkpointer.has_checkpoint():
+            self.start_iter = self.iter + 1
+
+    def build_hooks(self) -> List[Optional[hooks.HookBase]]:
+        cfg = self.cfg
+        main = comm.is_main_process()
+        return [
+            hooks.IterationTimer(),
+            hooks.LRScheduler(self.optimizer, self.scheduler),
+            hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP) if main else None,
+            hooks.EvalHook(cfg.TEST.EVAL_PERIOD, lambda: self.test(self.cfg, self.model)),
+            hooks.BestCheckpointer(self.checkpointer) if main else None,
+            hooks.PeriodicWriter(default_writers(cfg.OUTPUT_DIR, self.max_iter), cfg.LOG_PERIOD) if main else None,
+        ]
+
+    def train(self) -> Optional[dict]:
+        """Train from ``start_iter`` to SOLVER.MAX_ITER; returns the last evaluation's results."""
+        if self.start_iter >= self.max_iter:
+            logger.info(f"Training already finished ({self.max_iter} iterations); nothing to do")
+            return None
+        logger.info(
+            f"Batch: {self.cfg.SOLVER.IMS_PER_BATCH} images per iteration in all, "
+            f"{self.cfg.SOLVER.IMS_PER_BATCH // comm.get_world_size()} per process"
+        )
+        super().train(self.start_iter, self.max_iter)
+        return next((h.last_results for h in self._hooks if isinstance(h, hooks.EvalHook)), None)
+
+    def run_step(self) -> None:
+        self._trainer.iter = self.iter
+        self._trainer.start_iter = self.start_iter
+        self._trainer.run_step()
+
+    def state_dict(self) -> dict:
+        """The step's state (optimizer, grad scaler) with this trainer's iteration, hooks and RNG."""
+        return {**self._trainer.state_dict(), **super().state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._trainer.load_state_dict(state)
+        super().load_state_dict(state)
+
+    @classmethod
+    def build_model(cls, cfg: CfgNode) -> nn.Module:
+        return build_model(cfg)
+
+    @classmethod
+    def build_optimizer(cls, cfg: CfgNode, model: nn.Module) -> torch.optim.Optimizer:
+        return build_optimizer(cfg, model)
+
+    @classmethod
+    def build_lr_scheduler(cls, cfg: CfgNode, optimizer: torch.optim.Optimizer):
+        return build_lr_scheduler(cfg, optimizer)
+
+    @classmethod
+    def build_train_loader(cls, cfg: CfgNode):
+        return build_train_loader(cfg)
+
+    @classmethod
+    def build_test_loader(cls, cfg: CfgNode, dataset_name: str):
+        return build_test_loader(cfg, dataset_name)
+
+    @classmethod
+    def build_evaluator(cls, cfg: CfgNode, dataset_name: str) -> DatasetEvaluator:
+        return SemSegEvaluator(dataset_name, num_classes=cfg.MODEL.NUM_CLASSES, ignore_label=cfg.MODEL.IGNORE_VALUE)
+
+    @classmethod
+    def test(cls, cfg: CfgNode, model: nn.Module) -> dict:
+        """Evaluate ``model`` on every DATASETS.TEST; one dataset gives its results directly,
+        several give ``{dataset_name: results}``."""
+        results = OrderedDict()
+        for name in cfg.DATASETS.TEST:
+            logger.info(f"Evaluating on {name}")
+            results[name] = inference_on_dataset(model, cls.build_test_loader(cfg, name), cls.build_evaluator(cfg, name))
+        return next(iter(results.values())) if len(results) == 1 else results

@@ -1,0 +1,98 @@
+"""launch(): one process per device (NCCL on GPUs, gloo on CPU), or join torchrun's/SLURM's group."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+from typing import Any, Callable, Tuple
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from ..utils import comm
+
+logger = logging.getLogger(__name__)
+DEFAULT_TIMEOUT = timedelta(minutes=30)
+
+
+def _find_free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _backend() -> str:
+    return "nccl" if torch.cuda.is_available() else "gloo"
+
+
+def launched_externally() -> bool:
+    """True under torchrun (or any launcher that sets RANK and WORLD_SIZE)."""
+    return "RANK" in os.environ and "WORLD_SIZE" in os.environ
+
+
+def launch(
+    main_func: Callable[..., Any],
+    num_gpus_per_machine: int,
+    num_machines: int = 1,
+    machine_rank: int = 0,
+    dist_url: str = "auto",
+    args: Tuple = (),
+) -> Any:
+    """Run ``main_func(*args)`` in every process of the job.
+
+    Under torchrun the environment already describes the job and nothing is spawned. Otherwise
+    ``num_gpus_per_machine`` processes start here (CPU processes with gloo when CUDA is absent).
+    """
+    if launched_externally():
+        _init_from_env()
+        return main_func(*args)
+    world_size = num_machines * num_gpus_per_machine
+    if world_size == 1:
+        return main_func(*args)
+    if dist_url == "auto":
+        if num_machines != 1:
+            raise ValueError("--dist-url auto works on one machine only; give tcp://HOST:PORT of machine 0")
+        dist_url = f"tcp://127.0.0.1:{_find_free_port()}"
+    if torch.cuda.is_available() and num_gpus_per_machine > torch.cuda.device_count():
+        raise ValueError(f"--num-gpus {num_gpus_per_machine} but only {torch.cuda.device_count()} GPUs are visible")
+    mp.start_processes(
+        _worker,
+        nprocs=num_gpus_per_machine,
+        args=(main_func, world_size, num_gpus_per_machine, machine_rank, dist_url, args),
+        daemon=False,
+        start_method="spawn",
+    )
+
+
+def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, dist_url, args) -> None:
+    rank = machine_rank * num_per_machine + local_rank
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local_rank)
+    dist.init_process_group(_backend(), init_method=dist_url, world_size=world_size, rank=rank, timeout=DEFAULT_TIMEOUT)
+    _set_local_group(num_per_machine, machine_rank, world_size // num_per_machine)
+    comm.synchronize()
+    try:
+        main_func(*args)
+    finally:
+        dist.destroy_process_group()
+
+
+def _init_from_env() -> None:
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    world_size = int(os.environ["WORLD_SIZE"])
+    if torch.cuda.is_available():
+        torch.cuda.set_device(local_rank)
+    if not dist.is_initialized():
+        dist.init_process_group(_backend(), init_method="env://", timeout=DEFAULT_TIMEOUT)
+    per_machine = int(os.environ.get("LOCAL_WORLD_SIZE", world_size))
+    _set_local_group(per_machine, int(os.environ["RANK"]) // per_machine, world_size // per_machine)
+
+
+def _set_local_group(num_per_machine: int, machine_rank: int, num_machines: int) -> None:
+    for i in range(num_machines):
+        ranks = list(range(i * num_per_machine, (i + 1) * num_per_machine))
+        group = dist.new_group(ranks)
+        if i == machine_rank:
+            comm.set_local_process_group(group)
