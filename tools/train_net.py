@@ -33,7 +33,7 @@ def main(args):
         model = DefaultTrainer.build_model(cfg)
         if not cfg.MODEL.WEIGHTS:
             raise ConfigError("--eval-only needs MODEL.WEIGHTS (a checkpoint to evaluate)")
-        Checkpointer(model, save_dir=cfg.OUTPUT_DIR).load(cfg.MODEL.WEIGHTS, checkpointables=[])
+        Checkpointer(model, save_dir=cfg.OUTPUT_DIR, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(cfg.MODEL.WEIGHTS, checkpointables=[])
         return DefaultTrainer.test(cfg, model)
     trainer = DefaultTrainer(cfg)
     trainer.resume_or_load(resume=args.resume)

@@ -1,3 +1,4 @@
 from .checkpointer import Checkpointer, atomic_write
+from .converters import WEIGHT_CONVERTERS, convert_weights, unwrap_state_dict
 
-__all__ = ["Checkpointer", "atomic_write"]
+__all__ = ["WEIGHT_CONVERTERS", "Checkpointer", "atomic_write", "convert_weights", "unwrap_state_dict"]

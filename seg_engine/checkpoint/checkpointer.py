@@ -9,6 +9,8 @@ import torch
 from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
 from torch import nn
 
+from .converters import convert_weights, unwrap_state_dict
+
 
 def atomic_write(path: str, write_fn) -> None:
     """Write through ``write_fn(file)`` to a temporary sibling, fsync it, rename it over ``path``."""
@@ -39,10 +41,15 @@ class Checkpointer(_FvCheckpointer):
     ResNets), which are matched under ``backbone.``.
     """
 
-    def __init__(self, model: nn.Module, save_dir: str = "", *, save_to_disk: bool = True, **checkpointables: Any) -> None:
+    def __init__(
+        self, model: nn.Module, save_dir: str = "", *, save_to_disk: bool = True, weights_format: str = "", **checkpointables: Any
+    ) -> None:
+        """``weights_format`` names the converter (MODEL.WEIGHTS_FORMAT) for files that are not ours
+        (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts)."""
         if isinstance(model, nn.parallel.DistributedDataParallel):
             model = model.module
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
+        self.weights_format = weights_format
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
@@ -72,15 +79,15 @@ class Checkpointer(_FvCheckpointer):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
         if "model" in loaded:
             return loaded
-        state = loaded.get("state_dict", loaded)
-        return {"model": self._match_backbone(state)}
+        if self.weights_format:
+            return {"model": convert_weights(loaded, self.weights_format)}
+        return {"model": self._match_backbone(unwrap_state_dict(loaded))}
 
     def _match_backbone(self, state: Dict[str, Any]) -> Dict[str, Any]:
         """Prefix ``backbone.`` when the keys are the backbone's own (weights of a classifier)."""
         own = self.model.state_dict()
-        plain = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
-        if hasattr(self.model, "backbone") and not any(k in own for k in plain):
-            prefixed = {f"backbone.{k}": v for k, v in plain.items()}
+        if hasattr(self.model, "backbone") and not any(k in own for k in state):
+            prefixed = {f"backbone.{k}": v for k, v in state.items()}
             if any(k in own for k in prefixed):
                 return prefixed
-        return plain
+        return state

@@ -11,6 +11,10 @@ _C.MODEL.META_ARCHITECTURE = "EncoderDecoder"
 _C.MODEL.DEVICE = "auto"
 # Weights to initialise from (a path or URL through iopath); training state is not restored.
 _C.MODEL.WEIGHTS = ""
+# The converter (seg_engine.checkpoint.WEIGHT_CONVERTERS) for MODEL.WEIGHTS in an outside layout,
+# e.g. the authors' released checkpoints; "" loads this toolbox's files, raw state dicts and
+# backbone-only ImageNet weights as they are.
+_C.MODEL.WEIGHTS_FORMAT = ""
 _C.MODEL.NUM_CLASSES = 150
 _C.MODEL.IGNORE_VALUE = 255
 # Mean and std of RGB images in the 0..255 range (ImageNet statistics).
@@ -64,16 +68,33 @@ _C.MODEL.AUX_HEAD.LOSS_WEIGHT = 0.4
 # ---------------------------------------------------------------------------- input
 _C.INPUT = _FvCfgNode()
 _C.INPUT.TRAIN = _FvCfgNode()
-# Random rescale of the original image by a factor in this range ((1, 1): off).
+# How the random rescale is drawn (a factor r uniform in RATIO_RANGE):
+#   "ratio":     the original image times r (hszhao/semseg);
+#   "scale":     fit inside SCALE (long, short) times r, keeping the aspect ratio (mmsegmentation);
+#   "long_side": the long side becomes BASE_SIZE times r (PyTorch-Encoding);
+#   "none":      no rescale.
+_C.INPUT.TRAIN.RESIZE_MODE = "ratio"
 _C.INPUT.TRAIN.RATIO_RANGE = (0.5, 2.0)
+_C.INPUT.TRAIN.SCALE = (2048, 512)
+_C.INPUT.TRAIN.BASE_SIZE = 520
+# Random rotation in this range of degrees, corners filled with the ignore label ((0, 0): off).
+_C.INPUT.TRAIN.ROTATION = (0.0, 0.0)
+# Gaussian blur with this probability (0: off).
+_C.INPUT.TRAIN.BLUR_PROB = 0.0
 # (h, w) of the random crop ((0, 0): no crop). Smaller images are padded with the ignore label.
 _C.INPUT.TRAIN.CROP_SIZE = (512, 512)
 # Retry the crop up to 10 times until no class covers more than this share of it (1.0: off).
 _C.INPUT.TRAIN.CAT_MAX_RATIO = 1.0
 _C.INPUT.TRAIN.FLIP = True
+# Brightness, contrast, saturation and hue jitter as mmsegmentation's PhotoMetricDistortion.
+_C.INPUT.TRAIN.PHOTOMETRIC = False
 _C.INPUT.TEST = _FvCfgNode()
-# Resize the test image so its short side is this long (0: keep the original size).
+# Resize before inference, keeping the aspect ratio: "none", "short_side" (SHORT_SIDE),
+# "long_side" (LONG_SIDE) or "scale" (fit inside SCALE, as mmsegmentation's (2048, 512)).
+_C.INPUT.TEST.RESIZE_MODE = "none"
 _C.INPUT.TEST.SHORT_SIDE = 0
+_C.INPUT.TEST.LONG_SIDE = 0
+_C.INPUT.TEST.SCALE = (2048, 512)
 
 # ---------------------------------------------------------------------------- data
 _C.DATASETS = _FvCfgNode()
@@ -129,6 +150,17 @@ _C.TEST = _FvCfgNode()
 # Evaluate every this many iterations (0: only at the end).
 _C.TEST.EVAL_PERIOD = 0
 _C.TEST.IMS_PER_BATCH = 1
+# "whole": the (resized) image in one pass; "slide": windows of CROP_SIZE every STRIDE, the last
+# window aligned to the border, logits averaged where windows overlap.
+_C.TEST.MODE = "whole"
+_C.TEST.CROP_SIZE = (512, 512)
+_C.TEST.STRIDE = (341, 341)
+# Multi-scale: the resized image is further scaled by each factor; predictions are averaged.
+_C.TEST.SCALES = (1.0,)
+_C.TEST.FLIP = False
+# How scales and flips are averaged: "prob" (softmax probabilities, hszhao/semseg and
+# mmsegmentation) or "exp" (PyTorch-Encoding's sum of exp of the logits).
+_C.TEST.AGGREGATE = "prob"
 
 # ---------------------------------------------------------------------------- misc
 _C.OUTPUT_DIR = "./output"

@@ -106,7 +106,11 @@ class DefaultTrainer(TrainerBase):
         self.optimizer = optimizer
         self.scheduler = self.build_lr_scheduler(cfg, optimizer)
         self.checkpointer = Checkpointer(
-            model, cfg.OUTPUT_DIR, save_to_disk=comm.is_main_process(), trainer=weakref.proxy(self)
+            model,
+            cfg.OUTPUT_DIR,
+            save_to_disk=comm.is_main_process(),
+            weights_format=cfg.MODEL.WEIGHTS_FORMAT,
+            trainer=weakref.proxy(self),
         )
         self.start_iter = 0
         self.max_iter = cfg.SOLVER.MAX_ITER

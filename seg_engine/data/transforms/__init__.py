@@ -29,12 +29,12 @@ def build_augmentation(cfg, is_train: bool) -> AugmentationList:
     augs = []
     if is_train:
         t = cfg.INPUT.TRAIN
-        if tuple(t.RATIO_RANGE) != (1, 1):
+        if t.RESIZE_MODE == "ratio" and tuple(t.RATIO_RANGE) != (1, 1):
             augs.append(RandomRatioResize(tuple(t.RATIO_RANGE)))
         if tuple(t.CROP_SIZE) != (0, 0):
             augs.append(RandomCrop(tuple(t.CROP_SIZE), cfg.MODEL.IGNORE_VALUE, t.CAT_MAX_RATIO))
         if t.FLIP:
             augs.append(RandomFlip(0.5))
-    elif cfg.INPUT.TEST.SHORT_SIDE > 0:
+    elif cfg.INPUT.TEST.RESIZE_MODE == "short_side":
         augs.append(ResizeShortSide(cfg.INPUT.TEST.SHORT_SIDE))
     return AugmentationList(augs)
