@@ -183,6 +183,7 @@ def test_build_augmentation_from_config():
     cfg.INPUT.TRAIN.RATIO_RANGE = (1.0, 1.0)
     cfg.INPUT.TRAIN.CROP_SIZE = (0, 0)
     cfg.INPUT.TRAIN.FLIP = False
+    cfg.INPUT.TEST.RESIZE_MODE = "short_side"
     cfg.INPUT.TEST.SHORT_SIDE = 32
     assert build_augmentation(cfg, is_train=True).augs == []
     test_augs = build_augmentation(cfg, is_train=False).augs
