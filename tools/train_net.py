@@ -2,18 +2,33 @@
 """The one entry point to train and evaluate:
 
     python tools/train_net.py --config-file X.yaml [--eval-only] [--resume] [--plugin P] [KEY VALUE ...]
+
+Start-up errors (config, weights, output folder, data) print one line and exit with status 2
+(``--debug`` shows the traceback); a non-finite loss exits with 3; SIGTERM/SIGINT save a
+checkpoint and exit with 128 + the signal number.
 """
 from __future__ import annotations
 
 import logging
 import sys
 
-from seg_engine.checkpoint import Checkpointer
+from torch.multiprocessing import ProcessRaisedException
+
+from seg_engine.checkpoint import CheckpointError, Checkpointer
 from seg_engine.config import ConfigError, get_cfg
-from seg_engine.engine import DefaultTrainer, default_argument_parser, default_setup, launch
+from seg_engine.data.io import BadSampleError
+from seg_engine.engine import (
+    DefaultTrainer,
+    TrainingPreempted,
+    default_argument_parser,
+    default_setup,
+    launch,
+    validate_config,
+)
 from seg_engine.plugins import PluginError, load_plugins
 
 logger = logging.getLogger("seg_engine.train_net")
+USER_ERRORS = (ConfigError, PluginError, FileNotFoundError, CheckpointError, BadSampleError, KeyError)
 
 
 def setup(args):
@@ -30,22 +45,44 @@ def setup(args):
 def main(args):
     cfg = setup(args)
     if args.eval_only:
-        model = DefaultTrainer.build_model(cfg)
         if not cfg.MODEL.WEIGHTS:
             raise ConfigError("--eval-only needs MODEL.WEIGHTS (a checkpoint to evaluate)")
-        Checkpointer(model, save_dir=cfg.OUTPUT_DIR, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(cfg.MODEL.WEIGHTS, checkpointables=[])
+        validate_config(cfg, is_train=False)
+        model = DefaultTrainer.build_model(cfg)
+        Checkpointer(model, save_dir=cfg.OUTPUT_DIR, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(
+            cfg.MODEL.WEIGHTS, checkpointables=[]
+        )
         return DefaultTrainer.test(cfg, model)
     trainer = DefaultTrainer(cfg)
     trainer.resume_or_load(resume=args.resume)
     return trainer.train()
 
 
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, ProcessRaisedException):
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        return lines[-1] if lines else repr(error)
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return str(error)
+
+
 def cli(argv=None) -> int:
     args = default_argument_parser().parse_args(argv)
     try:
         launch(main, args.num_gpus, args.num_machines, args.machine_rank, args.dist_url, args=(args,))
-    except (ConfigError, PluginError, FileNotFoundError) as e:
+    except TrainingPreempted as e:
+        print(f"train_net: {e}", file=sys.stderr)
+        return 143 if e.signal_name == "SIGTERM" else 130
+    except FloatingPointError as e:
+        if args.debug:
+            raise
         print(f"train_net: error: {e}", file=sys.stderr)
+        return 3
+    except (*USER_ERRORS, ProcessRaisedException) as e:
+        if args.debug:
+            raise
+        print(f"train_net: error: {_one_line(e)}", file=sys.stderr)
         return 2
     return 0
 

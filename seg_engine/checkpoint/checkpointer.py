@@ -1,9 +1,12 @@
 """Checkpointer on fvcore's: atomic writes, raw state dicts and backbone-only weights load too."""
 from __future__ import annotations
 
+import glob
 import os
+import pickle
 import tempfile
-from typing import Any, Dict
+import zipfile
+from typing import Any, Dict, List
 
 import torch
 from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
@@ -31,6 +34,13 @@ def atomic_write(path: str, write_fn) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+class CheckpointError(RuntimeError):
+    """No usable checkpoint where one was expected."""
+
+
+_UNREADABLE = (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile)
 
 
 class Checkpointer(_FvCheckpointer):
@@ -67,6 +77,34 @@ class Checkpointer(_FvCheckpointer):
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
+
+    def resume_or_load(self, path: str, *, resume: bool = True) -> Dict[str, Any]:
+        """Resume the full state from ``last_checkpoint`` when ``resume`` and one exists, else load
+        the weights at ``path``. A corrupt or missing last checkpoint falls back to the newest readable
+        earlier one with a warning; none readable is an error naming them."""
+        if not (resume and self.has_checkpoint()):
+            return self.load(path, checkpointables=[])
+        tried: List[str] = []
+        for candidate in self._resume_candidates():
+            try:
+                loaded = self.load(candidate)
+            except _UNREADABLE as e:
+                self.logger.warning(f"Checkpoint {candidate} cannot be loaded ({type(e).__name__}: {e}); trying an earlier one")
+                tried.append(candidate)
+                continue
+            if tried:
+                self.logger.warning(f"Resumed from {candidate} because {', '.join(tried)} could not be loaded")
+            return loaded
+        raise CheckpointError(f"cannot resume: no readable checkpoint in {self.save_dir} (tried {', '.join(tried)})")
+
+    def _resume_candidates(self) -> List[str]:
+        """The file ``last_checkpoint`` names, then every other training checkpoint, newest first."""
+        last = self.get_checkpoint_file()
+        others = [
+            f for f in glob.glob(os.path.join(self.save_dir, "model_*.pth"))
+            if os.path.basename(f) != "model_best.pth" and os.path.abspath(f) != os.path.abspath(last)
+        ]
+        return [last] + sorted(others, key=os.path.getmtime, reverse=True)
 
     def load(self, path: str, checkpointables=None) -> Dict[str, Any]:
         if path and not os.path.isfile(path) and "://" not in path:

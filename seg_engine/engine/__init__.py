@@ -1,5 +1,21 @@
-from .defaults import DefaultTrainer, create_ddp_model, default_argument_parser, default_setup, default_writers
-from .hooks import BestCheckpointer, EvalHook, IterationTimer, LRScheduler, PeriodicCheckpointer, PeriodicWriter
+from .defaults import (
+    DefaultTrainer,
+    create_ddp_model,
+    default_argument_parser,
+    default_setup,
+    default_writers,
+    validate_config,
+)
+from .hooks import (
+    BestCheckpointer,
+    EvalHook,
+    IterationTimer,
+    LRScheduler,
+    PeriodicCheckpointer,
+    PeriodicWriter,
+    PreemptionCheckpointer,
+    TrainingPreempted,
+)
 from .launch import launch
 from .train_loop import AMPTrainer, HookBase, SimpleTrainer, TrainerBase
 
@@ -13,6 +29,8 @@ __all__ = [
     "LRScheduler",
     "PeriodicCheckpointer",
     "PeriodicWriter",
+    "PreemptionCheckpointer",
+    "TrainingPreempted",
     "SimpleTrainer",
     "TrainerBase",
     "create_ddp_model",
@@ -20,4 +38,5 @@ __all__ = [
     "default_setup",
     "default_writers",
     "launch",
+    "validate_config",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import tempfile
 import weakref
 from collections import OrderedDict
 from typing import List, Optional
@@ -13,8 +14,9 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ..checkpoint import Checkpointer
-from ..config import CfgNode
-from ..data import build_test_loader, build_train_loader
+from ..config import CfgNode, ConfigError
+from ..data import MetadataCatalog, build_test_loader, build_train_loader
+from ..data.datasets import register_folder_from_cfg
 from ..evaluation import DatasetEvaluator, SemSegEvaluator, inference_on_dataset
 from ..modeling import build_model
 from ..solver import build_lr_scheduler, build_optimizer
@@ -44,6 +46,7 @@ def default_argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-machines", type=int, default=1)
     parser.add_argument("--machine-rank", type=int, default=0)
     parser.add_argument("--dist-url", default="auto", help="tcp://HOST:PORT of machine 0; auto: a free local port")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of start-up errors")
     parser.add_argument("opts", default=None, nargs=argparse.REMAINDER, help="KEY VALUE pairs that override the config")
     return parser
 
@@ -53,7 +56,7 @@ def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
     output_dir = cfg.OUTPUT_DIR
     rank = comm.get_rank()
     if comm.is_main_process():
-        os.makedirs(output_dir, exist_ok=True)
+        _check_writable(output_dir)
     comm.synchronize()
     setup_logger(output_dir, distributed_rank=rank, name="seg_engine")
     logger.info(f"Rank {rank} of {comm.get_world_size()}; environment:\n{collect_env_info()}")
@@ -67,6 +70,28 @@ def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
     logger.info(f"Seed {seed}")
     if torch.cuda.is_available():
         torch.backends.cudnn.benchmark = cfg.CUDNN_BENCHMARK
+
+
+def _check_writable(output_dir: str) -> None:
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output_dir):
+            pass
+    except OSError as e:
+        raise ConfigError(f"OUTPUT_DIR {output_dir} cannot be written: {e.strerror or e}") from None
+
+
+def validate_config(cfg: CfgNode, is_train: bool = True) -> None:
+    """Start-up checks that would otherwise fail later, or silently: batch split, class counts."""
+    world = comm.get_world_size()
+    if is_train and cfg.SOLVER.IMS_PER_BATCH % world:
+        raise ConfigError(f"SOLVER.IMS_PER_BATCH ({cfg.SOLVER.IMS_PER_BATCH}) must be divisible by the number of processes ({world})")
+    register_folder_from_cfg(cfg)
+    names = (list(cfg.DATASETS.TRAIN) if is_train else []) + list(cfg.DATASETS.TEST)
+    for name in names:
+        classes = MetadataCatalog.get(name).get("classes")
+        if classes is not None and len(classes) != cfg.MODEL.NUM_CLASSES:
+            raise ConfigError(f"MODEL.NUM_CLASSES is {cfg.MODEL.NUM_CLASSES} but dataset {name} has {len(classes)} classes")
 
 
 def create_ddp_model(model: nn.Module) -> nn.Module:
@@ -92,9 +117,14 @@ class DefaultTrainer(TrainerBase):
 
     def __init__(self, cfg: CfgNode) -> None:
         super().__init__()
+        validate_config(cfg, is_train=True)
         model = self.build_model(cfg)
         if comm.get_world_size() > 1 and cfg.MODEL.SYNC_BN:
-            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+            if next(model.parameters()).is_cuda:
+                model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+                logger.info("BatchNorm layers synchronised across processes (SyncBatchNorm)")
+            else:
+                logger.warning("SyncBatchNorm needs CUDA: on CPU each process keeps its own BatchNorm statistics")
         optimizer = self.build_optimizer(cfg, model)
         data_loader = self.build_train_loader(cfg)
         ddp_model = create_ddp_model(model)
@@ -134,6 +164,7 @@ class DefaultTrainer(TrainerBase):
             hooks.EvalHook(cfg.TEST.EVAL_PERIOD, lambda: self.test(self.cfg, self.model)),
             hooks.BestCheckpointer(self.checkpointer) if main else None,
             hooks.PeriodicWriter(default_writers(cfg.OUTPUT_DIR, self.max_iter), cfg.LOG_PERIOD) if main else None,
+            hooks.PreemptionCheckpointer(self.checkpointer),
         ]
 
     def train(self) -> Optional[dict]:

@@ -5,6 +5,7 @@ import glob
 import logging
 import math
 import os
+import signal
 import time
 from typing import Callable, Dict, List, Optional
 
@@ -169,3 +170,58 @@ class PeriodicWriter(HookBase):
         for w in self.writers:
             w.write()
             w.close()
+
+
+class TrainingPreempted(RuntimeError):
+    """Training stopped on SIGTERM/SIGINT after saving a checkpoint; ``--resume`` continues it."""
+
+    def __init__(self, signal_name: str, iteration: int, checkpoint: str) -> None:
+        super().__init__(
+            f"{signal_name} received: stopped after iteration {iteration}, checkpoint {checkpoint}; "
+            "start again with --resume to continue"
+        )
+        self.signal_name = signal_name
+
+
+class PreemptionCheckpointer(HookBase):
+    """On SIGTERM or SIGINT: finish the current step, save a checkpoint, stop with TrainingPreempted.
+
+    Every process checks the flag after each step (one tiny all-reduce when distributed), so all stop
+    at the same iteration. The previous signal handlers come back after training.
+    """
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self, checkpointer: Checkpointer) -> None:
+        self.checkpointer = checkpointer
+        self._received: Optional[int] = None
+        self._previous: dict = {}
+
+    def _handler(self, signum, frame) -> None:
+        self._received = signum
+        logger.warning(f"{signal.Signals(signum).name} received; stopping after this iteration")
+
+    def before_train(self) -> None:
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._handler)
+
+    def after_train(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+    def after_step(self) -> None:
+        flag = torch.tensor([0 if self._received is None else int(self._received)])
+        if comm.get_world_size() > 1:
+            flag = comm.all_reduce_max(flag.to(_collective_device()))
+        signum = int(flag.item())
+        if not signum or self.trainer.iter + 1 >= self.trainer.max_iter:
+            return
+        name = f"model_{self.trainer.iter:07d}"
+        self.checkpointer.save(name, iteration=self.trainer.iter)
+        comm.synchronize()
+        raise TrainingPreempted(signal.Signals(signum).name, self.trainer.iter, os.path.join(self.checkpointer.save_dir, f"{name}.pth"))
+
+
+def _collective_device() -> torch.device:
+    return torch.device("cuda", torch.cuda.current_device()) if torch.cuda.is_available() else torch.device("cpu")
