@@ -9,7 +9,9 @@ checkpoint and exit with 128 + the signal number.
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
 
 from torch.multiprocessing import ProcessRaisedException
@@ -26,6 +28,7 @@ from seg_engine.engine import (
     validate_config,
 )
 from seg_engine.plugins import PluginError, load_plugins
+from seg_engine.utils import comm
 
 logger = logging.getLogger("seg_engine.train_net")
 USER_ERRORS = (ConfigError, PluginError, FileNotFoundError, CheckpointError, BadSampleError, KeyError)
@@ -52,7 +55,13 @@ def main(args):
         Checkpointer(model, save_dir=cfg.OUTPUT_DIR, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(
             cfg.MODEL.WEIGHTS, checkpointables=[]
         )
-        return DefaultTrainer.test(cfg, model)
+        results = DefaultTrainer.test(cfg, model)
+        if comm.is_main_process():
+            path = os.path.join(cfg.OUTPUT_DIR, "eval_results.json")
+            with open(path, "w") as f:
+                json.dump(results, f, indent=2)
+            logger.info(f"Results written to {path}")
+        return results
     trainer = DefaultTrainer(cfg)
     trainer.resume_or_load(resume=args.resume)
     return trainer.train()

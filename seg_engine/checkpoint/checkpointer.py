@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import pickle
 import tempfile
@@ -60,6 +61,7 @@ class Checkpointer(_FvCheckpointer):
             model = model.module
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
         self.weights_format = weights_format
+        self.logger = logging.getLogger(__name__)
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""

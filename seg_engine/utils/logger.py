@@ -7,7 +7,7 @@ import sys
 
 
 def setup_logger(output: str | None = None, distributed_rank: int = 0, name: str = "seg_engine") -> logging.Logger:
-    """Configure the ``name`` logger: console on rank 0, ``output/log.txt`` (``log.txt.rankN``) on disk.
+    """Configure the ``name`` logger: console and ``output/log.txt`` on rank 0, warnings on stderr elsewhere.
 
     Calling it again (a new run in the same process) replaces the handlers of the previous call.
     """
@@ -18,15 +18,13 @@ def setup_logger(output: str | None = None, distributed_rank: int = 0, name: str
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     fmt = logging.Formatter("[%(asctime)s %(name)s]: %(message)s", datefmt="%m/%d %H:%M:%S")
-    if distributed_rank == 0:
-        ch = logging.StreamHandler(stream=sys.stdout)
-        ch.setLevel(logging.INFO)
-        ch.setFormatter(fmt)
-        logger.addHandler(ch)
-    if output:
+    console = logging.StreamHandler(stream=sys.stdout if distributed_rank == 0 else sys.stderr)
+    # Other ranks only report problems, and write no files: rank 0 speaks for the job.
+    console.setLevel(logging.INFO if distributed_rank == 0 else logging.WARNING)
+    console.setFormatter(fmt if distributed_rank == 0 else logging.Formatter(f"[rank {distributed_rank}] %(message)s"))
+    logger.addHandler(console)
+    if output and distributed_rank == 0:
         filename = output if output.endswith((".txt", ".log")) else os.path.join(output, "log.txt")
-        if distributed_rank > 0:
-            filename = f"{filename}.rank{distributed_rank}"
         os.makedirs(os.path.dirname(filename) or ".", exist_ok=True)
         fh = logging.FileHandler(filename, mode="a")
         fh.setLevel(logging.DEBUG)
