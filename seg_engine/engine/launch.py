@@ -28,8 +28,24 @@ def _backend() -> str:
 
 
 def launched_externally() -> bool:
-    """True under torchrun (or any launcher that sets RANK and WORLD_SIZE)."""
-    return "RANK" in os.environ and "WORLD_SIZE" in os.environ
+    """True under torchrun (RANK and WORLD_SIZE set) or in a SLURM job step of several tasks."""
+    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:
+        return True
+    return "SLURM_PROCID" in os.environ and int(os.environ.get("SLURM_NTASKS", "1")) > 1
+
+
+def _env_from_slurm() -> None:
+    """Fill torchrun's variables from SLURM's (one task per device); MASTER_ADDR must be given."""
+    if "RANK" in os.environ:
+        return
+    env = os.environ
+    env["RANK"] = env["SLURM_PROCID"]
+    env["WORLD_SIZE"] = env["SLURM_NTASKS"]
+    env["LOCAL_RANK"] = env.get("SLURM_LOCALID", "0")
+    env.setdefault("LOCAL_WORLD_SIZE", env.get("SLURM_NTASKS_PER_NODE", env["WORLD_SIZE"]).split("(")[0])
+    env.setdefault("MASTER_PORT", "29500")
+    if "MASTER_ADDR" not in env:
+        raise RuntimeError("under SLURM set MASTER_ADDR to the first node of the job (see docs/distributed.md)")
 
 
 def launch(
@@ -80,6 +96,7 @@ def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, di
 
 
 def _init_from_env() -> None:
+    _env_from_slurm()
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
     world_size = int(os.environ["WORLD_SIZE"])
     if torch.cuda.is_available():
