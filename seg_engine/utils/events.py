@@ -5,6 +5,7 @@ import datetime
 import json
 import logging
 import os
+import resource
 import time
 from collections import defaultdict
 from typing import Dict, Optional
@@ -132,7 +133,8 @@ class TensorboardWriter(EventWriter):
 
 
 class CommonMetricPrinter(EventWriter):
-    """The console line: iteration, ETA, losses, LR, step and data time, peak memory."""
+    """The console line: iteration, ETA, losses, LR, step and data time, peak memory (CUDA allocated,
+    or the process's peak resident size on CPU)."""
 
     def __init__(self, max_iter: int, window_size: int = 20) -> None:
         self.logger = logging.getLogger("seg_engine.utils.events")
@@ -177,4 +179,6 @@ class CommonMetricPrinter(EventWriter):
             parts.append(f"lr: {hist['lr'].latest():.5g}")
         if torch.cuda.is_available():
             parts.append(f"max_mem: {torch.cuda.max_memory_allocated() / 1024 / 1024:.0f}M")
+        else:
+            parts.append(f"max_rss: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}M")
         self.logger.info("  ".join(p for p in parts if p))
