@@ -1,0 +1,21 @@
+"""PSPNet (Zhao et al., CVPR 2017): a dilated ResNet, the pyramid pooling head and an FCN aux head."""
+from __future__ import annotations
+
+from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder
+
+
+@META_ARCH_REGISTRY.register()
+class PSPNet(EncoderDecoder):
+    """EncoderDecoder whose decode head must be the PPMHead (MODEL.HEAD.NAME "PPMHead").
+
+    The auxiliary head is MODEL.AUX_HEAD (the authors': FCNHead on res4, 256 channels, weight 0.4).
+    Training, losses and inference are EncoderDecoder's.
+    """
+
+    def build_heads(self, cfg) -> None:
+        if cfg.MODEL.HEAD.NAME != "PPMHead":
+            raise ValueError(
+                f"PSPNet decodes with the pyramid pooling head: set MODEL.HEAD.NAME to PPMHead "
+                f"(got {cfg.MODEL.HEAD.NAME!r})"
+            )
+        super().build_heads(cfg)

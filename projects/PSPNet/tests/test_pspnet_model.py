@@ -1,0 +1,109 @@
+"""PSPNet's structure: the authors' parameter count, the PPM widths, train and eval outputs."""
+import os
+
+import pytest
+import torch
+
+from seg_engine.config import get_cfg
+from seg_engine.modeling import build_model
+from seg_engine.plugins import load_plugin
+
+load_plugin(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+BASE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "configs", "Base-PSPNet.yaml")
+
+
+def pspnet_cfg(*opts):
+    cfg = get_cfg()
+    cfg.merge_from_file(BASE)
+    cfg.merge_from_list(["MODEL.DEVICE", "cpu", *opts])
+    return cfg
+
+
+def num_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_resnet50_has_the_authors_parameter_count():
+    """49,180,908 as hszhao/semseg's PSPNet(layers=50, classes=150), auxiliary head included."""
+    cfg = pspnet_cfg("MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "meta")
+    with torch.device("meta"):
+        model = build_model(cfg)
+    assert num_params(model) == 49_180_908
+    ppm = model.decode_head.ppm
+    assert [b[0].output_size for b in ppm.branches] == [1, 2, 3, 6]
+    assert [b[1][0].out_channels for b in ppm.branches] == [512] * 4
+    assert model.decode_head.bottleneck[0].in_channels == 4096
+    assert model.aux_head.convs[0][0].in_channels == 1024
+    # The authors' "full" dilation: every block of res4 at 2 and of res5 at 4.
+    assert {b.conv2.dilation for b in model.backbone.layer3} == {(2, 2)}
+    assert {b.conv2.dilation for b in model.backbone.layer4} == {(4, 4)}
+
+
+def test_mmseg_variant_has_the_narrow_stem_and_half_dilation():
+    cfg = pspnet_cfg(
+        "MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "meta", "MODEL.BACKBONE.NAME", "build_resnet_v1c_backbone",
+        "MODEL.RESNETS.FIRST_BLOCK_DILATION", "half", "MODEL.ALIGN_CORNERS", "False",
+    )
+    with torch.device("meta"):
+        model = build_model(cfg)
+    stem = model.backbone
+    assert [stem.conv1.out_channels, stem.conv2.out_channels, stem.conv3.out_channels] == [32, 32, 64]
+    assert num_params(model) == 49_180_908 - 104_544  # 64-64-128 stem -> 32-32-64 and layer1's inputs
+    assert [b.conv2.dilation[0] for b in model.backbone.layer4] == [2, 4, 4]
+    assert model.decode_head.ppm.align_corners is False
+
+
+def test_reduction_width_follows_the_input_channels():
+    cfg = pspnet_cfg("MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "16", "MODEL.HEAD.CHANNELS", "64")
+    model = build_model(cfg)
+    branches = model.decode_head.ppm.branches
+    assert [b[1][0].in_channels for b in branches] == [128] * 4
+    assert [b[1][0].out_channels for b in branches] == [32] * 4
+    assert model.decode_head.bottleneck[0].in_channels == 256
+    fixed = build_model(pspnet_cfg("MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "16",
+                                   "MODEL.PSP.REDUCTION_CHANNELS", "8"))
+    assert fixed.decode_head.bottleneck[0].in_channels == 128 + 4 * 8
+
+
+def test_pspnet_insists_on_the_ppm_head():
+    with pytest.raises(ValueError, match="set MODEL.HEAD.NAME to PPMHead \\(got 'FCNHead'\\)"):
+        with torch.device("meta"):
+            build_model(pspnet_cfg("MODEL.HEAD.NAME", "FCNHead", "MODEL.DEVICE", "meta"))
+
+
+def narrow_model():
+    torch.manual_seed(0)
+    return build_model(pspnet_cfg(
+        "MODEL.NUM_CLASSES", "5", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "8",
+        "MODEL.HEAD.CHANNELS", "16",
+        "MODEL.AUX_HEAD.CHANNELS", "8",
+    ))
+
+
+def batch(*sizes, with_masks=False):
+    g = torch.Generator().manual_seed(0)
+    out = []
+    for h, w in sizes:
+        item = {"image": torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g), "height": h, "width": w}
+        if with_masks:
+            item["sem_seg"] = torch.randint(0, 5, (h, w), generator=g)
+        out.append(item)
+    return out
+
+
+def test_training_returns_the_weighted_losses():
+    model = narrow_model().train()
+    losses = model(batch((65, 65), (47, 71), with_masks=True))
+    assert set(losses) == {"loss_sem_seg", "loss_aux"}
+    assert all(torch.isfinite(v) and v.ndim == 0 for v in losses.values())
+    sum(losses.values()).backward()
+    assert model.decode_head.ppm.branches[3][1][0].weight.grad.abs().sum() > 0
+
+
+def test_eval_gives_scores_at_each_original_size():
+    model = narrow_model().eval()
+    with torch.no_grad():
+        outputs = model(batch((65, 65), (47, 71)))
+    assert [tuple(o["sem_seg"].shape) for o in outputs] == [(5, 65, 65), (5, 47, 71)]
+    assert all(torch.isfinite(o["sem_seg"]).all() for o in outputs)
