@@ -1,4 +1,5 @@
 from .defaults import (
+    DefaultPredictor,
     DefaultTrainer,
     create_ddp_model,
     default_argument_parser,
@@ -22,6 +23,7 @@ from .train_loop import AMPTrainer, HookBase, SimpleTrainer, TrainerBase
 __all__ = [
     "AMPTrainer",
     "BestCheckpointer",
+    "DefaultPredictor",
     "DefaultTrainer",
     "EvalHook",
     "HookBase",

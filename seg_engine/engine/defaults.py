@@ -9,6 +9,7 @@ import weakref
 from collections import OrderedDict
 from typing import List, Optional
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
@@ -17,6 +18,7 @@ from ..checkpoint import Checkpointer
 from ..config import CfgNode, ConfigError
 from ..data import MetadataCatalog, build_test_loader, build_train_loader
 from ..data.datasets import register_folder_from_cfg
+from ..data.transforms import build_augmentation
 from ..evaluation import DatasetEvaluator, SemSegEvaluator, inference_on_dataset
 from ..modeling import build_model
 from ..solver import build_lr_scheduler, build_optimizer
@@ -225,3 +227,25 @@ class DefaultTrainer(TrainerBase):
             logger.info(f"Evaluating on {name}")
             results[name] = inference_on_dataset(model, cls.build_test_loader(cfg, name), cls.build_evaluator(cfg, name))
         return next(iter(results.values())) if len(results) == 1 else results
+
+
+class DefaultPredictor:
+    """Predicts one RGB image with the model and test protocol of a config, weights from MODEL.WEIGHTS.
+
+    ``predictor(image)`` takes an H x W x 3 uint8 RGB array and returns ``{"sem_seg": C x H x W}``
+    logits at the image's size; ``.argmax(0)`` gives the labels.
+    """
+
+    def __init__(self, cfg: CfgNode) -> None:
+        self.cfg = cfg.clone()
+        self.model = build_model(self.cfg)
+        self.model.eval()
+        Checkpointer(self.model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(cfg.MODEL.WEIGHTS, checkpointables=[])
+        self.augmentations = build_augmentation(self.cfg, is_train=False)
+
+    def __call__(self, image) -> dict:
+        height, width = image.shape[:2]
+        image, _, _ = self.augmentations(image, None, np.random.default_rng(0))
+        tensor = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+        with torch.no_grad():
+            return self.model([{"image": tensor, "height": height, "width": width}])[0]
