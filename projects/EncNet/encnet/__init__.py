@@ -1,0 +1,25 @@
+"""EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture, the
+MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``
+and ``pytorch_encoding_resnet``."""
+from .config import add_encnet_config
+from .converters import fastfcn_encnet, pytorch_encoding_encnet, pytorch_encoding_resnet
+from .enc_head import EncHead
+from .enc_module import EncModule
+from .encnet import EncNet
+from .encoding_layer import Encoding, aggregate, scaled_l2
+from .se_loss import class_presence, se_loss
+
+__all__ = [
+    "EncHead",
+    "EncModule",
+    "EncNet",
+    "Encoding",
+    "add_encnet_config",
+    "aggregate",
+    "class_presence",
+    "fastfcn_encnet",
+    "pytorch_encoding_encnet",
+    "pytorch_encoding_resnet",
+    "scaled_l2",
+    "se_loss",
+]

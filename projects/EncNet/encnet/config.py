@@ -1,0 +1,25 @@
+"""MODEL.ENCNET: the keys EncNet adds to the config tree."""
+from seg_engine.config import CfgNode, register_config
+
+
+@register_config
+def add_encnet_config(cfg: CfgNode) -> None:
+    """Defaults are PyTorch-Encoding's EncNet on ADE20K (no lateral connections, no JPU)."""
+    cfg.MODEL.ENCNET = CfgNode()
+    # Codewords K of the Encoding layer (the authors use 32).
+    cfg.MODEL.ENCNET.NUM_CODES = 32
+    # The Semantic Encoding loss: a linear classifier on the encoded vector predicts which classes
+    # each image contains (binary cross-entropy), weighted by SE_LOSS_WEIGHT.
+    cfg.MODEL.ENCNET.SE_LOSS = True
+    cfg.MODEL.ENCNET.SE_LOSS_WEIGHT = 0.2
+    # Fuse 1x1 projections of res3 and res4 with the head's first conv (the authors' lateral=True,
+    # used for PASCAL Context and VOC). Needs res3 and res4 at the head's resolution (OS 8, no JPU).
+    cfg.MODEL.ENCNET.LATERAL = False
+    # FastFCN: Joint Pyramid Upsampling on res3..res5 of an output-stride-32 backbone; the head's
+    # first conv becomes 1x1.
+    cfg.MODEL.ENCNET.USE_JPU = False
+    cfg.MODEL.ENCNET.JPU_WIDTH = 512
+    cfg.MODEL.ENCNET.JPU_DILATIONS = (1, 2, 4, 8)
+    # Dropout before the classifiers (main and auxiliary): False is nn.Dropout (PyTorch-Encoding),
+    # True is nn.Dropout2d, whole channels (FastFCN, mmsegmentation).
+    cfg.MODEL.ENCNET.DROPOUT_2D = False

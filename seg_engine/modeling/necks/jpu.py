@@ -1,0 +1,77 @@
+"""Joint Pyramid Upsampling (FastFCN, Wu et al. 2019): output-stride-8 features from an OS-32 backbone.
+
+res3, res4 and res5 each go through a 3x3 conv-norm-ReLU to ``width`` channels, are resized to
+res3's size and concatenated (deepest first, as FastFCN); four separable-conv branches with
+dilations 1, 2, 4, 8 (depthwise 3x3, norm, pointwise 1x1, then norm and ReLU) read that and are
+concatenated into ``len(dilations) * width`` channels at res3's stride.
+"""
+from __future__ import annotations
+
+from typing import Dict, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..backbone.backbone import ShapeSpec
+from ..layers import ConvNormAct, get_norm
+
+
+def separable_branch(in_channels: int, out_channels: int, dilation: int, norm: str) -> nn.Sequential:
+    """Depthwise 3x3 (dilated), norm, pointwise 1x1, norm, ReLU: FastFCN's SeparableConv2d + BN + ReLU."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, in_channels, 3, padding=dilation, dilation=dilation, groups=in_channels, bias=False),
+        get_norm(norm, in_channels),
+        nn.Conv2d(in_channels, out_channels, 1, bias=False),
+        get_norm(norm, out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+class JPU(nn.Module):
+    """Replaces the deepest of ``in_features`` by the JPU output; other maps pass through unchanged.
+
+    Args:
+        input_shape: the backbone's output shapes.
+        in_features: shallowest to deepest, e.g. ("res3", "res4", "res5") of an OS-32 ResNet.
+        width: channels of each input conv and each branch (FastFCN: 512).
+        dilations: of the separable branches (FastFCN: 1, 2, 4, 8).
+        norm: a name for :func:`get_norm`.
+        align_corners: of the bilinear resizes (FastFCN: True).
+    """
+
+    def __init__(
+        self,
+        input_shape: Dict[str, ShapeSpec],
+        in_features: Sequence[str] = ("res3", "res4", "res5"),
+        width: int = 512,
+        dilations: Sequence[int] = (1, 2, 4, 8),
+        norm: str = "BN",
+        align_corners: bool = True,
+    ) -> None:
+        super().__init__()
+        missing = [name for name in in_features if name not in input_shape]
+        if missing:
+            raise ValueError(f"JPU reads {missing}, but the backbone gives {sorted(input_shape)}")
+        self.in_features = list(in_features)
+        self.align_corners = align_corners
+        self.convs = nn.ModuleList(ConvNormAct(input_shape[name].channels, width, 3, norm=norm) for name in in_features)
+        concat = len(in_features) * width
+        self.branches = nn.ModuleList(separable_branch(concat, width, d, norm) for d in dilations)
+        self._output_shape = dict(input_shape)
+        self._output_shape[in_features[-1]] = ShapeSpec(
+            channels=len(dilations) * width, stride=input_shape[in_features[0]].stride
+        )
+
+    def output_shape(self) -> Dict[str, ShapeSpec]:
+        return dict(self._output_shape)
+
+    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        maps = [conv(features[name]) for conv, name in zip(self.convs, self.in_features)]
+        size = maps[0].shape[-2:]
+        maps = [m if m.shape[-2:] == size else F.interpolate(m, size=size, mode="bilinear", align_corners=self.align_corners)
+                for m in maps]
+        x = torch.cat(maps[::-1], dim=1)
+        out = dict(features)
+        out[self.in_features[-1]] = torch.cat([branch(x) for branch in self.branches], dim=1)
+        return out
