@@ -1,4 +1,4 @@
 from .checkpointer import CheckpointError, Checkpointer, atomic_write
-from .converters import WEIGHT_CONVERTERS, convert_weights, unwrap_state_dict
+from .converters import WEIGHT_CONVERTERS, convert_weights, rename_keys, unwrap_state_dict
 
-__all__ = ["WEIGHT_CONVERTERS", "CheckpointError", "Checkpointer", "atomic_write", "convert_weights", "unwrap_state_dict"]
+__all__ = ["WEIGHT_CONVERTERS", "CheckpointError", "Checkpointer", "atomic_write", "convert_weights", "rename_keys", "unwrap_state_dict"]

@@ -5,7 +5,8 @@ names the one the Checkpointer applies, and ``tools/convert_weights.py`` applies
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+import re
+from typing import Any, Dict, Sequence, Tuple
 
 from fvcore.common.registry import Registry
 
@@ -28,3 +29,36 @@ def convert_weights(loaded: Dict[str, Any], weights_format: str) -> Dict[str, An
         known = ", ".join(sorted(k for k, _ in WEIGHT_CONVERTERS)) or "none registered"
         raise KeyError(f"MODEL.WEIGHTS_FORMAT {weights_format!r} is not a registered converter (known: {known})")
     return WEIGHT_CONVERTERS.get(weights_format)(unwrap_state_dict(loaded))
+
+
+Rule = Tuple[str, str]
+
+
+def rename_keys(state: Dict[str, Any], rules: Sequence[Rule], drop: Sequence[str] = ()) -> Dict[str, Any]:
+    """Rename each key by the first ``(pattern, replacement)`` whose regex matches at its start.
+
+    ``<n>`` in a result becomes n - 1 (for layouts that count from 1). Keys matching a ``drop``
+    pattern are left out (e.g. an ImageNet classifier). A key that neither a rule nor ``drop``
+    matches, or two keys renamed to the same name, raise a KeyError naming them, so a checkpoint of
+    another layout fails loudly instead of loading half its weights.
+    """
+    compiled = [(re.compile(pattern), replacement) for pattern, replacement in rules]
+    dropped = [re.compile(pattern) for pattern in drop]
+    out: Dict[str, Any] = {}
+    unknown = []
+    for key, value in state.items():
+        if any(p.match(key) for p in dropped):
+            continue
+        for pattern, replacement in compiled:
+            if pattern.match(key):
+                new_key = re.sub(r"<(\d+)>", lambda m: str(int(m.group(1)) - 1), pattern.sub(replacement, key, count=1))
+                if new_key in out:
+                    raise KeyError(f"two checkpoint keys map to {new_key!r} (the second is {key!r})")
+                out[new_key] = value
+                break
+        else:
+            unknown.append(key)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise KeyError(f"{len(unknown)} checkpoint keys match no rule of this layout: {shown}")
+    return out

@@ -7,12 +7,10 @@ start training. Use with ``MODEL.WEIGHTS_FORMAT`` or ``tools/convert_weights.py`
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS
-
-Rule = Tuple[str, str]
+from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
+from seg_engine.checkpoint.converters import Rule
 
 # The deep stem is one Sequential (conv, BN, ReLU, conv, BN, ReLU, conv) plus bn1 after it.
 DEEP_STEM_RULES: List[Rule] = [
@@ -54,30 +52,6 @@ JPU_RULES: List[Rule] = [
 ]
 
 
-def rename_keys(state_dict: Dict[str, Any], rules: Sequence[Rule], dropped: Sequence[str] = ()) -> Dict[str, Any]:
-    """Each key renamed by the first rule that fully matches it; ``<n>`` in a result becomes n - 1.
-
-    Keys matching a ``dropped`` pattern are left out; any other key no rule matches is an error,
-    so a checkpoint of another layout fails loudly instead of loading half its weights.
-    """
-    out: Dict[str, Any] = {}
-    unknown = []
-    for key, value in state_dict.items():
-        if any(re.fullmatch(pattern, key) for pattern in dropped):
-            continue
-        for pattern, replacement in rules:
-            match = re.fullmatch(pattern, key)
-            if match:
-                new_key = re.sub(r"<(\d+)>", lambda m: str(int(m.group(1)) - 1), match.expand(replacement))
-                out[new_key] = value
-                break
-        else:
-            unknown.append(key)
-    if unknown:
-        raise KeyError(f"{len(unknown)} keys match no EncNet conversion rule, e.g. {unknown[:5]}")
-    return out
-
-
 def _stem_rules(state_dict: Dict[str, Any]) -> List[Rule]:
     deep = any(key.startswith("pretrained.conv1.0.") for key in state_dict)
     return DEEP_STEM_RULES if deep else BASIC_STEM_RULES
@@ -93,7 +67,7 @@ def pytorch_encoding_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
 def fastfcn_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """FastFCN's EncNet (+ ``jpu.*`` with JPU) to this EncNet; the backbone's ImageNet fc is dropped."""
     rules = _stem_rules(state_dict) + BACKBONE_RULES + JPU_RULES + HEAD_RULES
-    return rename_keys(state_dict, rules, dropped=[r"pretrained\.fc\..+"])
+    return rename_keys(state_dict, rules, drop=[r"pretrained\.fc\..+"])
 
 
 @WEIGHT_CONVERTERS.register()
@@ -101,4 +75,4 @@ def pytorch_encoding_resnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """The authors' ImageNet ResNets (PyTorch-Encoding's resnet50s/101s, FastFCN's resnet50/101:
     ``conv1.*``, ``bn1.*``, ``layerN.*``, ``fc.*``) to this backbone; fc is dropped."""
     prefixed = {f"pretrained.{key}": value for key, value in state_dict.items()}
-    return rename_keys(prefixed, _stem_rules(prefixed) + BACKBONE_RULES, dropped=[r"pretrained\.fc\..+"])
+    return rename_keys(prefixed, _stem_rules(prefixed) + BACKBONE_RULES, drop=[r"pretrained\.fc\..+"])

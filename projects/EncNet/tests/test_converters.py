@@ -92,7 +92,7 @@ def test_basic_stem_checkpoints_map_conv1_and_bn1_directly():
 
 
 def test_unknown_keys_are_an_error():
-    with pytest.raises(KeyError, match="match no EncNet conversion rule"):
+    with pytest.raises(KeyError, match="match no rule of this layout"):
         convert_weights({"state_dict": {"head.conv5.0.weight": torch.zeros(1), "decoder.x": torch.zeros(1)}},
                         "pytorch_encoding_encnet")
 

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
 
-from .key_rules import rename_keys
+from seg_engine.checkpoint import rename_keys
 from .mmseg_resnet_v1c import STEM_RULES
 
 # The ImageNet stem rules with the model's "backbone." in front (pattern[1:] drops their "^").

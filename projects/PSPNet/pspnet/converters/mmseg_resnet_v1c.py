@@ -5,7 +5,7 @@ from typing import Any, Dict
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
 
-from .key_rules import rename_keys
+from seg_engine.checkpoint import rename_keys
 
 # stem = Sequential(conv, bn, relu, conv, bn, relu, conv, bn, relu): children 0/1, 3/4, 6/7.
 STEM_RULES = [

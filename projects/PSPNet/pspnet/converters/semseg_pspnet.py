@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
 
-from .key_rules import rename_keys
+from seg_engine.checkpoint import rename_keys
 
 RULES = [
     (r"^layer0\.0\.", "backbone.conv1."),

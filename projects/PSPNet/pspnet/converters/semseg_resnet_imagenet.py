@@ -5,7 +5,7 @@ from typing import Any, Dict
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
 
-from .key_rules import rename_keys
+from seg_engine.checkpoint import rename_keys
 
 RULES = [(r"^(conv[123]|bn[123]|layer[1-4])\.", r"backbone.\1.")]
 DROP = [r"^fc\."]
