@@ -77,8 +77,10 @@ _C.INPUT.TRAIN.RESIZE_MODE = "ratio"
 _C.INPUT.TRAIN.RATIO_RANGE = (0.5, 2.0)
 _C.INPUT.TRAIN.SCALE = (2048, 512)
 _C.INPUT.TRAIN.BASE_SIZE = 520
-# Random rotation in this range of degrees, corners filled with the ignore label ((0, 0): off).
+# Random rotation in this range of degrees, corners filled with the ignore label in the mask and the
+# pixel mean in the image ((0, 0): off); applied with probability ROTATION_PROB (hszhao/semseg: 0.5).
 _C.INPUT.TRAIN.ROTATION = (0.0, 0.0)
+_C.INPUT.TRAIN.ROTATION_PROB = 0.5
 # Gaussian blur with this probability (0: off).
 _C.INPUT.TRAIN.BLUR_PROB = 0.0
 # (h, w) of the random crop ((0, 0): no crop). Smaller images are padded with the ignore label.
@@ -113,6 +115,10 @@ _C.DATASETS.FOLDER.IGNORE_LABEL = 255
 
 _C.DATALOADER = _FvCfgNode()
 _C.DATALOADER.NUM_WORKERS = 2
+# Skip a sample that cannot be used (unreadable file, mask size differing from the image's, labels out
+# of range) with a warning naming it, instead of stopping: in training another sample, drawn from the
+# skipped one's seed, takes its place; in testing it is left out. The count is logged.
+_C.DATALOADER.SKIP_BAD_SAMPLES = False
 
 # ---------------------------------------------------------------------------- solver
 _C.SOLVER = _FvCfgNode()

@@ -12,11 +12,17 @@ from torch.utils.data import DataLoader, Dataset
 from ..utils import comm
 from .catalog import DatasetCatalog, MetadataCatalog
 from .datasets import register_folder_from_cfg
+from .io import BadSampleError
 from .mapper import SemSegDatasetMapper
 from .samplers import InferenceSampler, TrainingSampler, sample_rng
 from .transforms import build_augmentation
 
 logger = logging.getLogger(__name__)
+
+# The key under which a mapped sample carries the messages of the bad samples skipped in its place.
+SKIPPED_KEY = "skipped_bad_samples"
+# Consecutive bad draws after which the dataset is taken to be broken rather than to hold a few bad files.
+_MAX_CONSECUTIVE_BAD = 20
 
 
 def get_dataset_dicts(names: Sequence[str]) -> List[dict]:
@@ -40,12 +46,19 @@ def _label_map(names: Sequence[str]) -> Optional[np.ndarray]:
 class MapDataset(Dataset):
     """Applies ``mapper`` to a list of dicts. Training keys are ``(position, index)`` pairs, and the
     sample's augmentations draw from ``sample_rng(seed, position)``, so they do not depend on the
-    worker that maps it nor on where training resumed."""
+    worker that maps it nor on where training resumed.
 
-    def __init__(self, dicts: List[dict], mapper: Callable, seed: int = 0) -> None:
+    With ``skip_bad_samples`` a :class:`BadSampleError` is logged (in the worker) and the sample is
+    replaced by one drawn from its own generator (training) or left out (testing: an item holding only
+    the message). The messages travel under ``SKIPPED_KEY`` to :class:`SkipCountingDataLoader`, which
+    counts them in the main process.
+    """
+
+    def __init__(self, dicts: List[dict], mapper: Callable, seed: int = 0, skip_bad_samples: bool = False) -> None:
         self.dicts = dicts
         self.mapper = mapper
         self.seed = seed
+        self.skip_bad_samples = skip_bad_samples
 
     def __len__(self) -> int:
         return len(self.dicts)
@@ -53,8 +66,61 @@ class MapDataset(Dataset):
     def __getitem__(self, key):
         if isinstance(key, tuple):
             position, index = key
-            return self.mapper(self.dicts[index], sample_rng(self.seed, position))
-        return self.mapper(self.dicts[key])
+            rng = sample_rng(self.seed, position)
+            if not self.skip_bad_samples:
+                return self.mapper(self.dicts[index], rng)
+            return self._map_skipping_bad(index, rng)
+        if not self.skip_bad_samples:
+            return self.mapper(self.dicts[key])
+        try:
+            return self.mapper(self.dicts[key])
+        except BadSampleError as e:
+            logger.warning(f"Leaving out a bad sample: {e}")
+            return {SKIPPED_KEY: [str(e)]}
+
+    def _map_skipping_bad(self, index: int, rng: np.random.Generator) -> dict:
+        skipped: List[str] = []
+        while len(skipped) < _MAX_CONSECUTIVE_BAD:
+            try:
+                out = self.mapper(self.dicts[index], rng)
+            except BadSampleError as e:
+                logger.warning(f"Skipping a bad sample: {e}")
+                skipped.append(str(e))
+                index = int(rng.integers(len(self.dicts)))
+                continue
+            if skipped:
+                out[SKIPPED_KEY] = skipped
+            return out
+        raise BadSampleError(f"{len(skipped)} bad samples in a row; is the dataset broken? The last: {skipped[-1]}")
+
+
+class SkipCountingDataLoader(DataLoader):
+    """A DataLoader that takes the skip messages out of its batches, drops left-out test samples (and
+    batches left empty), keeps every message in ``skipped`` and logs the count in the main process:
+    as it grows, and in total when an iteration ends."""
+
+    def __init__(self, *args, name: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+        self.skipped: List[str] = []
+
+    def __iter__(self):
+        return self._without_skipped(super().__iter__())
+
+    def _without_skipped(self, batches):
+        try:
+            for batch in batches:
+                count = len(self.skipped)
+                for x in batch:
+                    self.skipped.extend(x.pop(SKIPPED_KEY, ()))
+                if len(self.skipped) > count:
+                    logger.warning(f"{len(self.skipped)} bad sample(s) skipped so far in {self.name}")
+                    batch = [x for x in batch if "image" in x]
+                if batch:
+                    yield batch
+        finally:
+            if self.skipped:
+                logger.warning(f"{len(self.skipped)} bad sample(s) skipped in {self.name} in all")
 
 
 def trivial_batch_collator(batch: list) -> list:
@@ -99,8 +165,8 @@ def build_train_loader(cfg, mapper: Optional[Callable] = None) -> DataLoader:
     mapper = mapper or build_mapper(cfg, names, is_train=True)
     sampler = TrainingSampler(len(dicts), shuffle=True, seed=cfg.SEED)
     logger.info(f"Training on {len(dicts)} images from {list(names)}; batch {total} in all, {total // world} per process")
-    return DataLoader(
-        MapDataset(dicts, mapper, seed=cfg.SEED),
+    return SkipCountingDataLoader(
+        MapDataset(dicts, mapper, seed=cfg.SEED, skip_bad_samples=cfg.DATALOADER.SKIP_BAD_SAMPLES),
         batch_size=total // world,
         sampler=sampler,
         drop_last=True,
@@ -109,6 +175,7 @@ def build_train_loader(cfg, mapper: Optional[Callable] = None) -> DataLoader:
         worker_init_fn=worker_init_fn,
         persistent_workers=cfg.DATALOADER.NUM_WORKERS > 0,
         generator=_loader_generator(cfg.SEED),
+        name=", ".join(names),
     )
 
 
@@ -117,12 +184,13 @@ def build_test_loader(cfg, dataset_name: str, mapper: Optional[Callable] = None)
     register_folder_from_cfg(cfg)
     dicts = get_dataset_dicts([dataset_name])
     mapper = mapper or build_mapper(cfg, [dataset_name], is_train=False)
-    return DataLoader(
-        MapDataset(dicts, mapper),
+    return SkipCountingDataLoader(
+        MapDataset(dicts, mapper, skip_bad_samples=cfg.DATALOADER.SKIP_BAD_SAMPLES),
         batch_size=cfg.TEST.IMS_PER_BATCH,
         sampler=InferenceSampler(len(dicts)),
         num_workers=cfg.DATALOADER.NUM_WORKERS,
         collate_fn=trivial_batch_collator,
         worker_init_fn=worker_init_fn,
         generator=_loader_generator(cfg.SEED),
+        name=dataset_name,
     )

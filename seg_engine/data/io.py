@@ -1,39 +1,99 @@
-"""Reading images (RGB uint8) and label masks, with errors that name the file."""
+"""Reading images (RGB uint8) and label masks, with errors that name the file.
+
+Every problem with one sample raises a :class:`BadSampleError` subclass, so that the loader can stop
+with that one message or, with ``DATALOADER.SKIP_BAD_SAMPLES``, skip the sample and count it.
+"""
 from __future__ import annotations
+
+import errno
 
 import cv2
 import numpy as np
 from iopath.common.file_io import g_pathmgr
 from PIL import Image, UnidentifiedImageError
 
+__all__ = [
+    "BadSampleError",
+    "LabelOutOfRangeError",
+    "MissingFileError",
+    "SizeMismatchError",
+    "UnreadableFileError",
+    "read_image",
+    "read_mask",
+]
+
+# EXIF orientation is ignored: masks have none, and rotating the image alone would misalign the pair.
+_IMREAD_FLAGS = getattr(cv2, "IMREAD_COLOR_RGB", cv2.IMREAD_COLOR) | cv2.IMREAD_IGNORE_ORIENTATION
+_DECODES_TO_RGB = hasattr(cv2, "IMREAD_COLOR_RGB")
+_MASK_MODES = ("P", "L", "I", "I;16", "I;16B", "I;16L", "1")
+
 
 class BadSampleError(ValueError):
-    """A sample that cannot be used as it is: unreadable, mismatched sizes, labels out of range."""
+    """A sample that cannot be used as it is; ``kind`` names the problem for reports."""
+
+    kind = "bad sample"
 
 
-def _read_bytes(path: str) -> np.ndarray:
+class UnreadableFileError(BadSampleError):
+    kind = "unreadable file"
+
+
+class MissingFileError(UnreadableFileError):
+    kind = "missing file"
+
+
+class SizeMismatchError(BadSampleError):
+    kind = "size mismatch"
+
+
+class LabelOutOfRangeError(BadSampleError):
+    kind = "labels out of range"
+
+
+def _read_bytes(path: str) -> bytes:
     try:
         with g_pathmgr.open(path, "rb") as f:
-            return np.frombuffer(f.read(), dtype=np.uint8)
+            return f.read()
+    except FileNotFoundError:
+        raise MissingFileError(f"cannot read {path}: no such file") from None
     except OSError as e:
-        raise BadSampleError(f"cannot read {path}: {e}") from None
+        if e.errno == errno.ENOENT:
+            raise MissingFileError(f"cannot read {path}: no such file") from None
+        raise UnreadableFileError(f"cannot read {path}: {e}") from None
 
 
 def read_image(path: str) -> np.ndarray:
-    """H x W x 3 uint8 RGB; grayscale is expanded, alpha dropped."""
-    img = cv2.imdecode(_read_bytes(path), cv2.IMREAD_COLOR)
+    """H x W x 3 uint8 RGB: grayscale is expanded, alpha dropped, palettes applied, 16 bits reduced to 8.
+
+    A truncated or corrupt file raises :class:`UnreadableFileError` naming it.
+    """
+    data = _read_bytes(path)
+    img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), _IMREAD_FLAGS) if data else None
     if img is None:
-        raise BadSampleError(f"cannot decode image {path}: the file is corrupt or not an image")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img)
+        raise UnreadableFileError(f"cannot decode image {path}: the file is truncated, corrupt or not an image")
+    if not _DECODES_TO_RGB:
+        cv2.cvtColor(img, cv2.COLOR_BGR2RGB, dst=img)
+    return img
 
 
 def read_mask(path: str) -> np.ndarray:
-    """H x W integer label array: palette PNGs give their indices, 16-bit masks stay 16-bit."""
+    """H x W label array: palette PNGs give their indices (not colours), 16-bit masks stay uint16.
+
+    One-bit masks come back as uint8 0/1. Masks with colour channels are refused: a label is one number.
+    """
     try:
         with g_pathmgr.open(path, "rb") as f:
             with Image.open(f) as mask:
-                if mask.mode not in ("P", "L", "I", "I;16", "I;16B", "I;16L", "1"):
-                    raise BadSampleError(f"mask {path} has mode {mask.mode}; expected one channel of labels")
-                return np.asarray(mask)
-    except (OSError, UnidentifiedImageError, SyntaxError) as e:
-        raise BadSampleError(f"cannot decode mask {path}: {e}") from None
+                if mask.mode not in _MASK_MODES:
+                    raise UnreadableFileError(
+                        f"mask {path} has mode {mask.mode}; expected one channel of labels "
+                        f"(modes {', '.join(_MASK_MODES)})"
+                    )
+                labels = np.asarray(mask)
+    except FileNotFoundError:
+        raise MissingFileError(f"cannot read mask {path}: no such file") from None
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as e:
+        if isinstance(e, BadSampleError):
+            raise
+        raise UnreadableFileError(f"cannot decode mask {path}: {e}") from None
+    return labels.astype(np.uint8) if labels.dtype == bool else labels

@@ -39,7 +39,8 @@ def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext
     """Dataset dicts of the images in ``image_dir`` and their same-named masks in ``mask_dir``, sorted.
 
     ``<image_dir>/a/b.jpg`` pairs with ``<mask_dir>/a/b.png``; the extensions may be longer suffixes such
-    as ``_gtFine_labelTrainIds.png``. Sizes come from the image headers; pixels are not decoded.
+    as ``_gtFine_labelTrainIds.png``. Sizes come from the image headers (left out where a header cannot
+    be read); pixels are not decoded.
     """
     layout = _layout(image_dir, mask_dir, image_ext, mask_ext)
     for kind, folder in (("image", image_dir), ("mask", mask_dir)):
@@ -60,9 +61,13 @@ def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext
         raise ValueError("; ".join(problems) + f"; {layout}")
     dicts = []
     for stem in sorted(images):
-        with Image.open(images[stem]) as im:
-            width, height = im.size
-        dicts.append({"file_name": images[stem], "sem_seg_file_name": masks[stem], "height": height, "width": width})
+        d = {"file_name": images[stem], "sem_seg_file_name": masks[stem]}
+        try:
+            with Image.open(images[stem]) as im:
+                d["width"], d["height"] = im.size
+        except (OSError, SyntaxError, ValueError):
+            pass  # an unreadable header: the mapper reports the file (or skips it with SKIP_BAD_SAMPLES)
+        dicts.append(d)
     return dicts
 
 

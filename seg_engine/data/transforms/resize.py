@@ -1,4 +1,11 @@
-"""Resizing: bilinear for images, nearest neighbour for masks."""
+"""Resizing that keeps the aspect ratio: bilinear for images, nearest neighbour for masks.
+
+Random rescales of the three reference recipes (all with a factor r uniform in a range):
+:class:`RandomRatioResize` (hszhao/semseg: the image times r), :class:`RandomScaleResize`
+(mmsegmentation: fit inside a reference scale times r) and :class:`RandomLongSideResize`
+(PyTorch-Encoding: an integer long side in [base * low, base * high]); and the test-time resizes
+:class:`ResizeShortSide`, :class:`ResizeLongSide`, :class:`ResizeToScale`.
+"""
 from __future__ import annotations
 
 from typing import Optional, Tuple
@@ -9,7 +16,15 @@ from fvcore.transforms.transform import Transform
 
 from .augmentation import Augmentation
 
-__all__ = ["ResizeTransform", "RandomRatioResize", "ResizeShortSide"]
+__all__ = [
+    "RandomLongSideResize",
+    "RandomRatioResize",
+    "RandomScaleResize",
+    "ResizeLongSide",
+    "ResizeShortSide",
+    "ResizeToScale",
+    "ResizeTransform",
+]
 
 
 class ResizeTransform(Transform):
@@ -43,6 +58,31 @@ class ResizeTransform(Transform):
         return ResizeTransform(self.new_h, self.new_w, self.h, self.w)
 
 
+def _rescale(h: int, w: int, factor: float) -> ResizeTransform:
+    """Both sides times ``factor``, rounded half up, at least one pixel."""
+    return ResizeTransform(h, w, max(1, int(h * factor + 0.5)), max(1, int(w * factor + 0.5)))
+
+
+def _long_side_to(h: int, w: int, long_side: int) -> ResizeTransform:
+    """The long side becomes exactly ``long_side``; the short side follows, rounded half up."""
+    if h > w:
+        return ResizeTransform(h, w, long_side, max(1, int(w * long_side / h + 0.5)))
+    return ResizeTransform(h, w, max(1, int(h * long_side / w + 0.5)), long_side)
+
+
+def _fit_in_scale(h: int, w: int, scale: Tuple[float, float]) -> ResizeTransform:
+    """The largest rescale that fits the long side in max(scale) and the short side in min(scale)."""
+    factor = min(max(scale) / max(h, w), min(scale) / min(h, w))
+    return _rescale(h, w, factor)
+
+
+def _check_range(name: str, ratio_range: Tuple[float, float]) -> Tuple[float, float]:
+    lo, hi = ratio_range
+    if not 0 < lo <= hi:
+        raise ValueError(f"{name}: need 0 < low <= high, got {ratio_range}")
+    return float(lo), float(hi)
+
+
 class RandomRatioResize(Augmentation):
     """Rescale the image by a factor drawn uniformly from ``ratio_range``, keeping its aspect ratio.
 
@@ -50,17 +90,51 @@ class RandomRatioResize(Augmentation):
     """
 
     def __init__(self, ratio_range: Tuple[float, float]) -> None:
-        lo, hi = ratio_range
-        if not 0 < lo <= hi:
-            raise ValueError(f"RandomRatioResize: need 0 < low <= high, got {ratio_range}")
-        self.ratio_range = (float(lo), float(hi))
+        self.ratio_range = _check_range("RandomRatioResize", ratio_range)
 
     def get_transform(
         self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
     ) -> ResizeTransform:
-        ratio = rng.uniform(*self.ratio_range)
-        h, w = image.shape[:2]
-        return ResizeTransform(h, w, max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5)))
+        return _rescale(*image.shape[:2], rng.uniform(*self.ratio_range))
+
+
+class RandomScaleResize(Augmentation):
+    """Fit the image inside ``scale`` (long, short) times r, keeping its aspect ratio (mmsegmentation's
+    ``RandomResize(scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True)``).
+
+    The target is ``(int(long * r), int(short * r))``; the image gets the largest factor that keeps its
+    long side within the first and its short side within the second.
+    """
+
+    def __init__(self, scale: Tuple[int, int] = (2048, 512), ratio_range: Tuple[float, float] = (0.5, 2.0)) -> None:
+        if min(scale) <= 0:
+            raise ValueError(f"RandomScaleResize: scale must be positive, got {scale}")
+        self.scale = (int(scale[0]), int(scale[1]))
+        self.ratio_range = _check_range("RandomScaleResize", ratio_range)
+
+    def get_transform(
+        self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
+    ) -> ResizeTransform:
+        r = rng.uniform(*self.ratio_range)
+        target = (max(1, int(self.scale[0] * r)), max(1, int(self.scale[1] * r)))
+        return _fit_in_scale(*image.shape[:2], target)
+
+
+class RandomLongSideResize(Augmentation):
+    """Resize so that the long side is an integer drawn uniformly from
+    ``[int(base_size * low), int(base_size * high)]`` (PyTorch-Encoding: base 520, long side 260..1040)."""
+
+    def __init__(self, base_size: int = 520, ratio_range: Tuple[float, float] = (0.5, 2.0)) -> None:
+        if base_size <= 0:
+            raise ValueError(f"RandomLongSideResize: base size must be positive, got {base_size}")
+        self.base_size = int(base_size)
+        self.ratio_range = _check_range("RandomLongSideResize", ratio_range)
+
+    def get_transform(
+        self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
+    ) -> ResizeTransform:
+        lo, hi = (max(1, int(self.base_size * r)) for r in self.ratio_range)
+        return _long_side_to(*image.shape[:2], int(rng.integers(lo, hi, endpoint=True)))
 
 
 class ResizeShortSide(Augmentation):
@@ -75,5 +149,34 @@ class ResizeShortSide(Augmentation):
         self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
     ) -> ResizeTransform:
         h, w = image.shape[:2]
-        scale = self.short / min(h, w)
-        return ResizeTransform(h, w, max(1, int(h * scale + 0.5)), max(1, int(w * scale + 0.5)))
+        return _rescale(h, w, self.short / min(h, w))
+
+
+class ResizeLongSide(Augmentation):
+    """Resize so that the longer side is ``long`` pixels long, keeping the aspect ratio (hszhao/semseg's
+    and PyTorch-Encoding's test ``base_size``)."""
+
+    def __init__(self, long: int) -> None:
+        if long <= 0:
+            raise ValueError(f"ResizeLongSide: long side must be positive, got {long}")
+        self.long = int(long)
+
+    def get_transform(
+        self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
+    ) -> ResizeTransform:
+        return _long_side_to(*image.shape[:2], self.long)
+
+
+class ResizeToScale(Augmentation):
+    """Fit inside ``scale`` (long, short) keeping the aspect ratio (mmsegmentation's test
+    ``Resize(scale=(2048, 512), keep_ratio=True)``)."""
+
+    def __init__(self, scale: Tuple[int, int] = (2048, 512)) -> None:
+        if min(scale) <= 0:
+            raise ValueError(f"ResizeToScale: scale must be positive, got {scale}")
+        self.scale = (int(scale[0]), int(scale[1]))
+
+    def get_transform(
+        self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
+    ) -> ResizeTransform:
+        return _fit_in_scale(*image.shape[:2], self.scale)

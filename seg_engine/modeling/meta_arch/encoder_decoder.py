@@ -11,6 +11,7 @@ from ..build import build_backbone
 from ..heads import build_head
 from ..losses import sem_seg_cross_entropy, upsample_logits
 from ..registry import META_ARCH_REGISTRY
+from .inference import InferenceProtocol, protocol_scores
 
 
 @META_ARCH_REGISTRY.register()
@@ -18,8 +19,9 @@ class EncoderDecoder(nn.Module):
     """Takes the loader's list of dicts; pads and normalizes on its own device.
 
     Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted); inference returns
-    ``[{"sem_seg": C x H x W logits}]`` at each image's original ``height`` x ``width``.
-    Projects override ``build_heads``, ``decode`` or ``losses``.
+    ``[{"sem_seg": C x H x W scores}]`` at each image's original ``height`` x ``width``: the logits of
+    a single whole-image pass, or the aggregate of the TEST.* protocol (sliding window, scales, flip;
+    see :mod:`.inference`). Projects override ``build_heads``, ``decode`` or ``losses``.
     """
 
     def __init__(self, cfg) -> None:
@@ -30,6 +32,7 @@ class EncoderDecoder(nn.Module):
         self.size_divisibility = cfg.MODEL.SIZE_DIVISIBILITY
         self.register_buffer("pixel_mean", torch.tensor(cfg.MODEL.PIXEL_MEAN).view(-1, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(cfg.MODEL.PIXEL_STD).view(-1, 1, 1), False)
+        self.test_protocol = InferenceProtocol.from_config(cfg)
         self.backbone = build_backbone(cfg)
         self.build_heads(cfg)
 
@@ -64,10 +67,26 @@ class EncoderDecoder(nn.Module):
 
     def forward(self, batched_inputs: List[dict]):
         images, sizes = self.preprocess_images(batched_inputs)
-        logits = self.decode(self.backbone(images))
         if self.training:
+            logits = self.decode(self.backbone(images))
             return self.losses(logits, self.preprocess_targets(batched_inputs, images.shape[-2:]), batched_inputs)
-        return self.postprocess(logits["sem_seg"], images.shape[-2:], sizes, batched_inputs)
+        if self.test_protocol.single_pass:
+            logits = self.decode(self.backbone(images))["sem_seg"]
+            return self.postprocess(logits, images.shape[-2:], sizes, batched_inputs)
+        results = []
+        for i, (x, (h, w)) in enumerate(zip(batched_inputs, sizes)):
+            scores = protocol_scores(self.predict_logits, images[i : i + 1, :, :h, :w], self.test_protocol)
+            results.append({"sem_seg": self._to_original_size(scores, x)[0]})
+        return results
+
+    def predict_logits(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits at the size of normalized N x 3 x h x w ``images`` (padded to SIZE_DIVISIBILITY on the way)."""
+        h, w = images.shape[-2:]
+        ph, pw = self._padded_size([(h, w)])
+        if (ph, pw) != (h, w):
+            images = F.pad(images, (0, pw - w, 0, ph - h))
+        logits = self.decode(self.backbone(images))["sem_seg"]
+        return upsample_logits(logits, (ph, pw), self.align_corners)[:, :, :h, :w]
 
     def _padded_size(self, sizes: List[tuple]) -> tuple:
         h = max(s[0] for s in sizes)
@@ -98,11 +117,15 @@ class EncoderDecoder(nn.Module):
     def postprocess(self, logits: torch.Tensor, padded_size, sizes: List[tuple], batched_inputs: List[dict]) -> List[dict]:
         """Logits to the padded input size, crop each image's region, resize to its original size."""
         logits = upsample_logits(logits, padded_size, self.align_corners)
-        results = []
-        for i, (x, (h, w)) in enumerate(zip(batched_inputs, sizes)):
-            out = logits[i : i + 1, :, :h, :w]
-            size = (x.get("height", h), x.get("width", w))
-            if (h, w) != size:
-                out = F.interpolate(out, size=size, mode="bilinear", align_corners=self.align_corners)
-            results.append({"sem_seg": out[0]})
-        return results
+        return [
+            {"sem_seg": self._to_original_size(logits[i : i + 1, :, :h, :w], x)[0]}
+            for i, (x, (h, w)) in enumerate(zip(batched_inputs, sizes))
+        ]
+
+    def _to_original_size(self, scores: torch.Tensor, batched_input: dict) -> torch.Tensor:
+        """1 x C x h x w scores resized (bilinear) to the input's ``height`` x ``width`` when given."""
+        h, w = scores.shape[-2:]
+        size = (batched_input.get("height", h), batched_input.get("width", w))
+        if (h, w) == size:
+            return scores
+        return F.interpolate(scores, size=size, mode="bilinear", align_corners=self.align_corners)
