@@ -12,6 +12,7 @@ def test_single_process_runs_in_place():
 
 
 def test_slurm_variables_become_torchrun_variables(monkeypatch):
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # _env_from_slurm writes os.environ
     for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("SLURM_PROCID", "5")
