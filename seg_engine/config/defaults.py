@@ -38,6 +38,9 @@ _C.MODEL.RESNETS.DEPTH = 50
 _C.MODEL.RESNETS.STEM = "deep"
 # Channel width of res2's 3x3 convs; 64 is the standard network, smaller makes a narrow one.
 _C.MODEL.RESNETS.BASE_WIDTH = 64
+# Width of the stem's first convs (0: BASE_WIDTH). The deep stem is (w, w, 2w): 64 in hszhao/semseg and
+# PyTorch-Encoding (64, 64, 128); 32 is mmsegmentation's ResNetV1c (32, 32, 64).
+_C.MODEL.RESNETS.STEM_WIDTH = 0
 # "BN", "SyncBN", "GN", "FrozenBN".
 _C.MODEL.RESNETS.NORM = "BN"
 _C.MODEL.RESNETS.OUTPUT_STRIDE = 8

@@ -101,6 +101,16 @@ def test_deep_stem_layout_is_hszhaos():
     assert sd["layer4.2.conv3.weight"].shape == (2048, 512, 1, 1)
 
 
+def test_stem_width_32_is_mmsegmentations_resnet_v1c():
+    with torch.device("meta"):
+        net = build_resnet_backbone(make_cfg(DEPTH=50, STEM="deep", BASE_WIDTH=64, STEM_WIDTH=32))
+    sd = net.state_dict()
+    assert [sd[f"conv{i}.weight"].shape[:2] for i in (1, 2, 3)] == [(32, 3), (32, 32), (64, 32)]
+    assert sd["layer1.0.conv1.weight"].shape == (64, 64, 1, 1)
+    # 84,064 fewer in the stem (3x3 convs of 32/32/64 and their BN) and 20,480 in layer1.0's inputs.
+    assert num_params(net) == R50_DEEP - 104_544
+
+
 # ---------------------------------------------------------------------------- torchvision parity
 @pytest.mark.parametrize("depth", [18, 50])
 def test_torchvision_state_dict_loads_strict_and_features_match(depth):

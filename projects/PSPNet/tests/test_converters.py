@@ -73,7 +73,7 @@ def pspnet_cfg(*opts):
     return cfg
 
 
-V1C = ("MODEL.BACKBONE.NAME", "build_resnet_v1c_backbone")
+V1C = ("MODEL.RESNETS.STEM_WIDTH", "32")
 CASES = {  # layout: (converter, config overrides)
     "semseg": ("semseg_resnet_imagenet", ()),
     "mmseg": ("mmseg_resnet_v1c", V1C),
@@ -99,6 +99,8 @@ def test_full_size_checkpoints_cover_the_backbone_with_the_same_shapes():
 
 def test_narrow_checkpoints_load_through_model_weights(tmp_path):
     for layout, (converter, opts) in CASES.items():
+        if layout == "mmseg":
+            opts = ("MODEL.RESNETS.STEM_WIDTH", "4")  # half of base 8, as 32 is of 64
         state = random_state(imagenet_resnet50_shapes(layout, base=8))
         path = str(tmp_path / f"{layout}.pth")
         torch.save({"state_dict": {f"module.{k}": v for k, v in state.items()}} if layout == "semseg" else state, path)

@@ -42,7 +42,7 @@ def test_resnet50_has_the_authors_parameter_count():
 
 def test_mmseg_variant_has_the_narrow_stem_and_half_dilation():
     cfg = pspnet_cfg(
-        "MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "meta", "MODEL.BACKBONE.NAME", "build_resnet_v1c_backbone",
+        "MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "meta", "MODEL.RESNETS.STEM_WIDTH", "32",
         "MODEL.RESNETS.FIRST_BLOCK_DILATION", "half", "MODEL.ALIGN_CORNERS", "False",
     )
     with torch.device("meta"):

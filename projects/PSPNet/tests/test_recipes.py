@@ -30,7 +30,7 @@ def test_recipe_builds(path):
     with torch.device("meta"):
         model = build_model(cfg)
     assert type(model).__name__ == "PSPNet"
-    if cfg.MODEL.RESNETS.DEPTH == 50 and cfg.MODEL.NUM_CLASSES == 150 and cfg.MODEL.BACKBONE.NAME == "build_resnet_backbone":
+    if cfg.MODEL.RESNETS.DEPTH == 50 and cfg.MODEL.NUM_CLASSES == 150 and cfg.MODEL.RESNETS.STEM_WIDTH == 0:
         assert sum(p.numel() for p in model.parameters()) == 49_180_908
 
 

@@ -147,6 +147,8 @@ class ResNet(Backbone):
             so they neither cost memory nor leave unused parameters for DDP.
         freeze_at: 0 trains everything; 1 freezes the stem; k >= 2 also res2..res_k. Frozen parts
             have ``requires_grad=False`` and their BatchNorms become FrozenBatchNorm2d.
+        stem_width: the stem's width w (0: base_width); the deep stem is (w, w, 2w), so 32 gives
+            mmsegmentation's ResNetV1c stem (32, 32, 64) and res2 then reads 64 channels.
     """
 
     def __init__(
@@ -159,6 +161,7 @@ class ResNet(Backbone):
         first_block_dilation: str = "full",
         out_features: Sequence[str] = STAGE_NAMES,
         freeze_at: int = 0,
+        stem_width: int = 0,
     ):
         super().__init__()
         if depth not in ARCH_SETTINGS:
@@ -186,7 +189,9 @@ class ResNet(Backbone):
 
         self._out_features = [name for name in FEATURE_NAMES if name in out_features]
         self._out_shapes: Dict[str, ShapeSpec] = {}
-        self._stem_names = self._build_stem(stem, base_width, norm)
+        if not isinstance(stem_width, int) or stem_width < 0:
+            raise ValueError(f"MODEL.RESNETS.STEM_WIDTH (stem_width) must be an int >= 0, got {stem_width!r}")
+        self._stem_names = self._build_stem(stem, stem_width or base_width, norm)
         channels, stride = self._out_shapes["stem"].channels, 4
 
         num_stages = FEATURE_NAMES.index(self._out_features[-1])
@@ -206,20 +211,20 @@ class ResNet(Backbone):
         self._init_weights()
         self._freeze(freeze_at)
 
-    def _build_stem(self, stem: str, base_width: int, norm: str) -> List[str]:
+    def _build_stem(self, stem: str, width: int, norm: str) -> List[str]:
         """Add the stem's modules at the top level (torchvision / hszhao layout); return their names."""
         if stem == "basic":
-            self.conv1 = nn.Conv2d(3, base_width, 7, stride=2, padding=3, bias=False)
-            self.bn1 = get_norm(norm, base_width)
-            names, channels = ["conv1", "bn1"], base_width
+            self.conv1 = nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False)
+            self.bn1 = get_norm(norm, width)
+            names, channels = ["conv1", "bn1"], width
         else:
-            self.conv1 = _conv3x3(3, base_width, stride=2)
-            self.bn1 = get_norm(norm, base_width)
-            self.conv2 = _conv3x3(base_width, base_width)
-            self.bn2 = get_norm(norm, base_width)
-            self.conv3 = _conv3x3(base_width, 2 * base_width)
-            self.bn3 = get_norm(norm, 2 * base_width)
-            names, channels = ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3"], 2 * base_width
+            self.conv1 = _conv3x3(3, width, stride=2)
+            self.bn1 = get_norm(norm, width)
+            self.conv2 = _conv3x3(width, width)
+            self.bn2 = get_norm(norm, width)
+            self.conv3 = _conv3x3(width, 2 * width)
+            self.bn3 = get_norm(norm, 2 * width)
+            names, channels = ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3"], 2 * width
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self._out_shapes["stem"] = ShapeSpec(channels=channels, stride=4)
@@ -291,4 +296,5 @@ def build_resnet_backbone(cfg) -> ResNet:
         first_block_dilation=r.FIRST_BLOCK_DILATION,
         out_features=list(r.OUT_FEATURES),
         freeze_at=cfg.MODEL.BACKBONE.FREEZE_AT,
+        stem_width=r.STEM_WIDTH,
     )

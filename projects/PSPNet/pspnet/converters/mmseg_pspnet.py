@@ -29,5 +29,5 @@ RULES = [(r"^backbone\." + pattern[1:], replacement) for pattern, replacement in
 
 @WEIGHT_CONVERTERS.register()
 def mmseg_pspnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For MODEL.BACKBONE.NAME build_resnet_v1c_backbone, FIRST_BLOCK_DILATION half, ALIGN_CORNERS False."""
+    """For MODEL.RESNETS.STEM_WIDTH 32, FIRST_BLOCK_DILATION half, ALIGN_CORNERS False."""
     return rename_keys(state_dict, RULES)

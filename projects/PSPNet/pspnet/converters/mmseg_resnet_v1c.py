@@ -22,7 +22,7 @@ DROP = [r"^fc\.", r"^head\."]
 
 @WEIGHT_CONVERTERS.register()
 def mmseg_resnet_v1c(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For MODEL.BACKBONE.NAME build_resnet_v1c_backbone (its stem is 32-32-64 wide, as here).
+    """For MODEL.RESNETS.STEM_WIDTH 32 (its stem is 32-32-64 wide, as here).
 
     A leading ``backbone.`` (checkpoints of mmpretrain classifiers) is accepted.
     """
