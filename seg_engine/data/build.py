@@ -5,6 +5,7 @@ import logging
 import random
 from typing import Callable, List, Optional, Sequence
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -128,10 +129,12 @@ def trivial_batch_collator(batch: list) -> list:
 
 
 def worker_init_fn(worker_id: int) -> None:
-    """Seed NumPy and Python in each worker from torch's per-worker seed (itself from the run's seed)."""
+    """Seed NumPy and Python in each worker from torch's per-worker seed (itself from the run's seed),
+    and keep OpenCV to one thread there: the workers already use the cores in parallel."""
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)
     random.seed(seed)
+    cv2.setNumThreads(1)
 
 
 def _loader_generator(seed: int) -> torch.Generator:

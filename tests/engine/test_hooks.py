@@ -72,6 +72,7 @@ def test_best_checkpointer_state_survives_resume(tmp_path):
     assert not (tmp_path / "model_best.pth").exists()
 
 
+@pytest.mark.filterwarnings(r"ignore:Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`")
 def test_lr_scheduler_hook_logs_and_steps():
     model = nn.Linear(1, 1)
     opt = torch.optim.SGD(model.parameters(), lr=1.0)
