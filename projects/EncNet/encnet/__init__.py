@@ -1,8 +1,7 @@
 """EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture, the
-MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``
-and ``pytorch_encoding_resnet``."""
+MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet`` and ``fastfcn_encnet``."""
 from .config import add_encnet_config
-from .converters import fastfcn_encnet, pytorch_encoding_encnet, pytorch_encoding_resnet
+from .converters import fastfcn_encnet, pytorch_encoding_encnet
 from .enc_head import EncHead
 from .enc_module import EncModule
 from .encnet import EncNet
@@ -19,7 +18,6 @@ __all__ = [
     "class_presence",
     "fastfcn_encnet",
     "pytorch_encoding_encnet",
-    "pytorch_encoding_resnet",
     "scaled_l2",
     "se_loss",
 ]

@@ -2,8 +2,8 @@
 
 ``pytorch_encoding_encnet``: zhanghang1989/PyTorch-Encoding's EncNet (e.g. encnet_resnet50s_ade),
 deep (ResNet-50s) or 7x7 stem. ``fastfcn_encnet``: wuhuikai/FastFCN's EncNet (+JPU), whose backbone
-keeps an unused ImageNet ``fc`` (dropped). ``pytorch_encoding_resnet``: their ImageNet backbones, to
-start training. Use with ``MODEL.WEIGHTS_FORMAT`` or ``tools/convert_weights.py``.
+keeps an unused ImageNet ``fc`` (dropped). Their ImageNet backbones load with the core converter
+``pytorch_encoding_resnet`` (seg_engine.checkpoint.imagenet_backbones). Use with ``MODEL.WEIGHTS_FORMAT`` or ``tools/convert_weights.py``.
 """
 from __future__ import annotations
 
@@ -68,11 +68,3 @@ def fastfcn_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """FastFCN's EncNet (+ ``jpu.*`` with JPU) to this EncNet; the backbone's ImageNet fc is dropped."""
     rules = _stem_rules(state_dict) + BACKBONE_RULES + JPU_RULES + HEAD_RULES
     return rename_keys(state_dict, rules, drop=[r"pretrained\.fc\..+"])
-
-
-@WEIGHT_CONVERTERS.register()
-def pytorch_encoding_resnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """The authors' ImageNet ResNets (PyTorch-Encoding's resnet50s/101s, FastFCN's resnet50/101:
-    ``conv1.*``, ``bn1.*``, ``layerN.*``, ``fc.*``) to this backbone; fc is dropped."""
-    prefixed = {f"pretrained.{key}": value for key, value in state_dict.items()}
-    return rename_keys(prefixed, _stem_rules(prefixed) + BACKBONE_RULES, drop=[r"pretrained\.fc\..+"])

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS
-
-from seg_engine.checkpoint import rename_keys
+from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
 
 RULES = [
     (r"^layer0\.0\.", "backbone.conv1."),
