@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 
 from torch.multiprocessing import ProcessRaisedException
@@ -68,12 +69,14 @@ def main(args):
 
 
 def _one_line(error: BaseException) -> str:
-    if isinstance(error, ProcessRaisedException):
-        lines = [line for line in str(error).strip().splitlines() if line.strip()]
-        return lines[-1] if lines else repr(error)
+    """The message of ``error``; for errors re-raised from another process (data-loader workers,
+    spawned ranks), whose message is a traceback, its last line without the exception's class."""
     if isinstance(error, KeyError) and error.args:
         return str(error.args[0])
-    return str(error)
+    lines = [line for line in str(error).strip().splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else repr(error)
+    return re.sub(r"^[\w.]+(Error|Exception): ", "", lines[-1])
 
 
 def cli(argv=None) -> int:

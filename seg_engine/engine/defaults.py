@@ -178,7 +178,12 @@ class DefaultTrainer(TrainerBase):
             f"Batch: {self.cfg.SOLVER.IMS_PER_BATCH} images per iteration in all, "
             f"{self.cfg.SOLVER.IMS_PER_BATCH // comm.get_world_size()} per process"
         )
-        super().train(self.start_iter, self.max_iter)
+        try:
+            super().train(self.start_iter, self.max_iter)
+        finally:
+            skipped = getattr(self._trainer.data_loader, "skipped", ())
+            if skipped:
+                logger.warning(f"{len(skipped)} bad training sample(s) were skipped (DATALOADER.SKIP_BAD_SAMPLES)")
         return next((h.last_results for h in self._hooks if isinstance(h, hooks.EvalHook)), None)
 
     def run_step(self) -> None:

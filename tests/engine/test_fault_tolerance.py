@@ -243,3 +243,28 @@ def test_batch_not_divisible_by_processes(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert "SOLVER.IMS_PER_BATCH (3) must be divisible by the number of processes (2)" in done.stderr.strip().splitlines()[-1]
+
+
+def test_corrupt_image_in_a_worker_is_one_line_naming_the_file(tmp_path):
+    import cv2
+    import numpy as np
+
+    root = tmp_path / "ds"
+    for split in ("train", "val"):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "masks" / split).mkdir(parents=True)
+        for i in range(4):
+            cv2.imwrite(str(root / "images" / split / f"{i}.jpg"), np.full((64, 64, 3), 40 * i, np.uint8))
+            cv2.imwrite(str(root / "masks" / split / f"{i}.png"), np.full((64, 64), i % 3, np.uint8))
+    bad = root / "images" / "train" / "2.jpg"
+    bad.write_bytes(bad.read_bytes()[:200])
+    folder = ["DATASETS.FOLDER.NAME", "mine", "DATASETS.FOLDER.ROOT", str(root), "DATASETS.FOLDER.CLASSES",
+              "['a', 'b', 'c']", "DATASETS.TRAIN", "('mine_train',)", "MODEL.NUM_CLASSES", "3",
+              "SOLVER.MAX_ITER", "6", "INPUT.TRAIN.CROP_SIZE", "(64, 64)"]
+    failed = subprocess.run(cmd(tmp_path / "a", *folder, workers=2), capture_output=True, text=True)
+    assert failed.returncode == 2
+    assert failed.stderr.strip() == f"train_net: error: cannot decode image {bad}: the file is truncated, corrupt or not an image"
+    skipped = subprocess.run(cmd(tmp_path / "b", *folder, "DATALOADER.SKIP_BAD_SAMPLES", "True", workers=2),
+                             capture_output=True, text=True)
+    assert skipped.returncode == 0, skipped.stderr
+    assert "bad training sample(s) were skipped" in skipped.stdout
