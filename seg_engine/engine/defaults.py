@@ -188,7 +188,6 @@ class DefaultTrainer(TrainerBase):
 
     def run_step(self) -> None:
         self._trainer.iter = self.iter
-        self._trainer.start_iter = self.start_iter
         self._trainer.run_step()
 
     def state_dict(self) -> dict:

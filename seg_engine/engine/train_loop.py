@@ -117,20 +117,23 @@ class SimpleTrainer(TrainerBase):
         self.data_loader = data_loader
         self.optimizer = optimizer
         self._data_loader_iter_obj = None
+        # Samples drawn from the training stream by all processes: the sampler's position.
+        self.data_position = 0
 
     @property
     def _data_loader_iter(self):
-        """Created at the first step, so that the sampler resumes at ``start_iter``."""
+        """Created at the first step, so that the sampler resumes at ``data_position``."""
         if self._data_loader_iter_obj is None:
             sampler = getattr(self.data_loader, "sampler", None)
             if isinstance(sampler, TrainingSampler):
-                sampler.start = self.start_iter * self.data_loader.batch_size * comm.get_world_size()
+                sampler.start = self.data_position
             self._data_loader_iter_obj = iter(self.data_loader)
         return self._data_loader_iter_obj
 
     def run_step(self) -> None:
         start = time.perf_counter()
         data = next(self._data_loader_iter)
+        self.data_position += len(data) * comm.get_world_size()
         data_time = time.perf_counter() - start
         loss_dict = self.compute_losses(data)
         losses = sum(loss_dict.values())
@@ -169,11 +172,13 @@ class SimpleTrainer(TrainerBase):
     def state_dict(self) -> dict:
         state = super().state_dict()
         state["optimizer"] = self.optimizer.state_dict()
+        state["data_position"] = self.data_position
         return state
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         self.optimizer.load_state_dict(state["optimizer"])
+        self.data_position = state["data_position"]
 
 
 class AMPTrainer(SimpleTrainer):

@@ -51,6 +51,11 @@ def test_train_eval_only_and_resume(tmp_path):
                  "MODEL.WEIGHTS", os.path.join(out, "model_final.pth")])
     assert again["sem_seg"] == pytest.approx(results["sem_seg"], nan_ok=True)
 
+    # The checkpoint after iteration 2 records the samples drawn so far: 3 iterations of 2 images.
+    import torch
+
+    assert torch.load(os.path.join(out, "model_0000002.pth"), weights_only=True)["trainer"]["data_position"] == 6
+
     # Resume from the iteration-2 checkpoint: training continues at 3 with the same losses.
     resumed = str(tmp_path / "resumed")
     os.makedirs(resumed)
