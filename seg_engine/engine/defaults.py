@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import os
 import tempfile
@@ -101,7 +102,14 @@ def create_ddp_model(model: nn.Module) -> nn.Module:
     if comm.get_world_size() == 1:
         return model
     device_ids = [comm.get_local_rank()] if next(model.parameters()).is_cuda else None
-    return DistributedDataParallel(model, device_ids=device_ids, broadcast_buffers=False)
+    # Buffers (BN statistics) are synced once at start, not before every forward; the keyword
+    # changed name in torch 2.14.
+    no_buffer_sync = (
+        {"forward_sync_buffers": False}
+        if "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters
+        else {"broadcast_buffers": False}
+    )
+    return DistributedDataParallel(model, device_ids=device_ids, **no_buffer_sync)
 
 
 def default_writers(output_dir: str, max_iter: int) -> List[EventWriter]:

@@ -91,6 +91,7 @@ def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, di
     comm.synchronize()
     try:
         main_func(*args)
+        comm.synchronize()  # no rank tears the group down while another still talks to it
     finally:
         dist.destroy_process_group()
 
