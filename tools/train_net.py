@@ -53,9 +53,7 @@ def main(args):
             raise ConfigError("--eval-only needs MODEL.WEIGHTS (a checkpoint to evaluate)")
         validate_config(cfg, is_train=False)
         model = DefaultTrainer.build_model(cfg)
-        Checkpointer(model, save_dir=cfg.OUTPUT_DIR, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(
-            cfg.MODEL.WEIGHTS, checkpointables=[]
-        )
+        Checkpointer(model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load_for_inference(cfg.MODEL.WEIGHTS)
         results = DefaultTrainer.test(cfg, model)
         if comm.is_main_process():
             path = os.path.join(cfg.OUTPUT_DIR, "eval_results.json")
@@ -76,7 +74,7 @@ def _one_line(error: BaseException) -> str:
     lines = [line for line in str(error).strip().splitlines() if line.strip()]
     if len(lines) <= 1:
         return lines[0] if lines else repr(error)
-    return re.sub(r"^[\w.]+(Error|Exception): ", "", lines[-1])
+    return re.sub(r"^(?:\w+\.)*[A-Z]\w*: ", "", lines[-1])
 
 
 def cli(argv=None) -> int:
@@ -94,8 +92,12 @@ def cli(argv=None) -> int:
     except (*USER_ERRORS, ProcessRaisedException) as e:
         if args.debug:
             raise
-        print(f"train_net: error: {_one_line(e)}", file=sys.stderr)
-        return 2
+        message = _one_line(e)
+        if isinstance(e, ProcessRaisedException) and "TrainingPreempted" in str(e):
+            print(f"train_net: {message}", file=sys.stderr)
+            return 130 if message.startswith("SIGINT") else 143
+        print(f"train_net: error: {message}", file=sys.stderr)
+        return 3 if isinstance(e, ProcessRaisedException) and "FloatingPointError" in str(e) else 2
     return 0
 
 

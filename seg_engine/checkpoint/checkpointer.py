@@ -65,12 +65,15 @@ class Checkpointer(_FvCheckpointer):
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
-        if not self.save_dir or not self.save_to_disk:
+        if not self.save_dir:
             return
+        # Every process builds the state (it may gather from all of them); only the writer writes it.
         data = {"model": self.model.state_dict()}
         for key, obj in self.checkpointables.items():
             data[key] = obj.state_dict()
         data.update(kwargs)
+        if not self.save_to_disk:
+            return
         basename = f"{name}.pth"
         self.logger.info(f"Saving checkpoint to {os.path.join(self.save_dir, basename)}")
         atomic_write(os.path.join(self.save_dir, basename), lambda f: torch.save(data, f))
@@ -112,6 +115,24 @@ class Checkpointer(_FvCheckpointer):
         if path and not os.path.isfile(path) and "://" not in path:
             raise FileNotFoundError(f"checkpoint {path} does not exist")
         return super().load(path, checkpointables)
+
+    def load_for_inference(self, path: str) -> None:
+        """Load model weights that must cover the whole model (evaluation, prediction): a key the
+        file lacks, or has in another shape, is an error instead of a randomly initialised layer."""
+        self.load(path, checkpointables=[])
+        incompatible = self._last_incompatible
+        bad = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
+        bad += [k for k, *_ in incompatible.incorrect_shapes if k not in bad]
+        if bad:
+            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            raise CheckpointError(
+                f"{path} does not fit the model: {len(bad)} weights missing or of another shape ({shown}); "
+                "a checkpoint in another layout needs MODEL.WEIGHTS_FORMAT (tools/convert_weights.py --list)"
+            )
+
+    def _load_model(self, checkpoint: Any):
+        self._last_incompatible = super()._load_model(checkpoint)
+        return self._last_incompatible
 
     def _load_file(self, f: str) -> Dict[str, Any]:
         loaded = torch.load(f, map_location="cpu", weights_only=True)

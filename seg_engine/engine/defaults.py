@@ -64,15 +64,27 @@ def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
     setup_logger(output_dir, distributed_rank=rank, name="seg_engine")
     logger.info(f"Rank {rank} of {comm.get_world_size()}; environment:\n{collect_env_info()}")
     logger.info(f"Command line arguments: {args}")
+    if cfg.SEED < 0:
+        drawn = comm.all_gather(seed_all_rng(None))[0]  # rank 0's draw, the same on every rank
+        was_frozen = cfg.is_frozen()
+        cfg.defrost()
+        cfg.SEED = drawn
+        if was_frozen:
+            cfg.freeze()
+        logger.info(f"SEED was negative: drew {drawn} (in config.yaml; pass SEED {drawn} to repeat the run)")
     if comm.is_main_process():
         path = os.path.join(output_dir, "config.yaml")
         with open(path, "w") as f:
             f.write(cfg.dump())
         logger.info(f"Full config saved to {path}")
-    seed = seed_all_rng(None if cfg.SEED < 0 else cfg.SEED + rank)
-    logger.info(f"Seed {seed}")
+    logger.info(f"Seed {seed_all_rng(cfg.SEED + rank)} (SEED + rank)")
     if torch.cuda.is_available():
         torch.backends.cudnn.benchmark = cfg.CUDNN_BENCHMARK
+
+
+def best_metric_name(cfg: CfgNode) -> str:
+    """The metric model_best.pth is chosen by: mIoU of the (first) test dataset, as EvalHook names it."""
+    return "sem_seg/mIoU" if len(cfg.DATASETS.TEST) <= 1 else f"{cfg.DATASETS.TEST[0]}/sem_seg/mIoU"
 
 
 def _check_writable(output_dir: str) -> None:
@@ -101,7 +113,7 @@ def create_ddp_model(model: nn.Module) -> nn.Module:
     """DistributedDataParallel when more than one process trains, else the model itself."""
     if comm.get_world_size() == 1:
         return model
-    device_ids = [comm.get_local_rank()] if next(model.parameters()).is_cuda else None
+    device_ids = [torch.cuda.current_device()] if next(model.parameters()).is_cuda else None
     # Buffers (BN statistics) are synced once at start, not before every forward; the keyword
     # changed name in torch 2.14.
     no_buffer_sync = (
@@ -170,9 +182,12 @@ class DefaultTrainer(TrainerBase):
         return [
             hooks.IterationTimer(),
             hooks.LRScheduler(self.optimizer, self.scheduler),
-            hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP) if main else None,
             hooks.EvalHook(cfg.TEST.EVAL_PERIOD, lambda: self.test(self.cfg, self.model)),
-            hooks.BestCheckpointer(self.checkpointer) if main else None,
+            # Checkpointing hooks run in every process (saving gathers each one's random state);
+            # only rank 0's Checkpointer writes. The periodic one comes after evaluation, so that a
+            # checkpoint written at an evaluated iteration holds the best metric of that evaluation.
+            hooks.BestCheckpointer(self.checkpointer, best_metric_name(cfg)),
+            hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP),
             hooks.PeriodicWriter(default_writers(cfg.OUTPUT_DIR, self.max_iter), cfg.LOG_PERIOD) if main else None,
             hooks.PreemptionCheckpointer(self.checkpointer),
         ]
@@ -252,7 +267,7 @@ class DefaultPredictor:
         self.cfg = cfg.clone()
         self.model = build_model(self.cfg)
         self.model.eval()
-        Checkpointer(self.model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load(cfg.MODEL.WEIGHTS, checkpointables=[])
+        Checkpointer(self.model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load_for_inference(cfg.MODEL.WEIGHTS)
         self.augmentations = build_augmentation(self.cfg, is_train=False)
 
     def __call__(self, image) -> dict:

@@ -76,7 +76,7 @@ class PeriodicCheckpointer(HookBase):
             self._prune()
 
     def _prune(self) -> None:
-        if self.max_to_keep <= 0:
+        if self.max_to_keep <= 0 or not self.checkpointer.save_to_disk:
             return
         periodic = sorted(glob.glob(os.path.join(self.checkpointer.save_dir, "model_[0-9]*.pth")))
         last = os.path.abspath(self.checkpointer.get_checkpoint_file())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 from datetime import timedelta
 from typing import Any, Callable, Tuple
@@ -42,7 +43,9 @@ def _env_from_slurm() -> None:
     env["RANK"] = env["SLURM_PROCID"]
     env["WORLD_SIZE"] = env["SLURM_NTASKS"]
     env["LOCAL_RANK"] = env.get("SLURM_LOCALID", "0")
-    env.setdefault("LOCAL_WORLD_SIZE", env.get("SLURM_NTASKS_PER_NODE", env["WORLD_SIZE"]).split("(")[0])
+    # SLURM_TASKS_PER_NODE is always set, as "8(x2)" or "8,4" (the first node's count comes first).
+    per_node = env.get("SLURM_NTASKS_PER_NODE") or env.get("SLURM_TASKS_PER_NODE", env["WORLD_SIZE"])
+    env.setdefault("LOCAL_WORLD_SIZE", per_node.split("(")[0].split(",")[0])
     env.setdefault("MASTER_PORT", "29500")
     if "MASTER_ADDR" not in env:
         raise RuntimeError("under SLURM set MASTER_ADDR to the first node of the job (see docs/distributed.md)")
@@ -73,13 +76,33 @@ def launch(
         dist_url = f"tcp://127.0.0.1:{_find_free_port()}"
     if torch.cuda.is_available() and num_gpus_per_machine > torch.cuda.device_count():
         raise ValueError(f"--num-gpus {num_gpus_per_machine} but only {torch.cuda.device_count()} GPUs are visible")
-    mp.start_processes(
+    context = mp.start_processes(
         _worker,
         nprocs=num_gpus_per_machine,
         args=(main_func, world_size, num_gpus_per_machine, machine_rank, dist_url, args),
         daemon=False,
         start_method="spawn",
+        join=False,
     )
+    _join_forwarding_signals(context)
+
+
+def _join_forwarding_signals(context) -> None:
+    """Wait for the workers; SIGTERM/SIGINT sent to this process go on to them (they checkpoint and
+    stop), instead of killing the launcher first."""
+
+    def forward(signum, frame):
+        for process in context.processes:
+            if process.is_alive():
+                os.kill(process.pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not context.join():
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, dist_url, args) -> None:

@@ -95,12 +95,14 @@ class TrainerBase:
 
     def state_dict(self) -> dict:
         hooks = {type(h).__qualname__: h.state_dict() for h in self._hooks if h.state_dict()}
-        return {"iteration": self.iter, "hooks": hooks, "rng": get_rng_state()}
+        # Each process's random state, gathered: a collective, so every process calls state_dict().
+        return {"iteration": self.iter, "hooks": hooks, "rng": comm.all_gather(get_rng_state())}
 
     def load_state_dict(self, state: dict) -> None:
         self.iter = state["iteration"]
         if "rng" in state:
-            set_rng_state(state["rng"])
+            states = state["rng"]
+            set_rng_state(states[comm.get_rank() % len(states)] if isinstance(states, list) else states)
         for h in self._hooks:
             name = type(h).__qualname__
             if name in state.get("hooks", {}) and hasattr(h, "load_state_dict"):

@@ -13,7 +13,7 @@ import torch
 def seed_all_rng(seed: int | None = None) -> int:
     """Seed Python, NumPy and torch (CPU and CUDA); draw a seed when ``seed`` is None or negative."""
     if seed is None or seed < 0:
-        seed = (os.getpid() + int(datetime.now().strftime("%S%f")) + int.from_bytes(os.urandom(2), "big")) % 2**31
+        seed = (os.getpid() + int(datetime.now().strftime("%S%f")) + int.from_bytes(os.urandom(2), "big")) % 2**30
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

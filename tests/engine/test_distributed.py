@@ -48,6 +48,8 @@ def test_two_processes_match_one_with_the_doubled_batch(runs):
     for k in w1:
         assert torch.allclose(w1[k].float(), w2[k].float(), atol=1e-5), k
     assert not any(p.name.startswith("log.txt.rank") for p in two.iterdir()), "only rank 0 writes files"
+    rng = torch.load(two / "model_final.pth", weights_only=True)["trainer"]["rng"]
+    assert len(rng) == 2 and not torch.equal(rng[0]["torch"], rng[1]["torch"]), "each process's random state is kept"
     assert "Batch: 4 images per iteration in all, 2 per process" in (two / "log.txt").read_text()
 
 

@@ -268,3 +268,51 @@ def test_corrupt_image_in_a_worker_is_one_line_naming_the_file(tmp_path):
                              capture_output=True, text=True)
     assert skipped.returncode == 0, skipped.stderr
     assert "bad training sample(s) were skipped" in skipped.stdout
+
+
+def test_resume_at_an_evaluated_iteration_keeps_the_best_metric(tmp_path):
+    args = ["SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "TEST.EVAL_PERIOD", "2", "DATASETS.TEST", "('shapes_val',)"]
+    subprocess.run(cmd(tmp_path, *args), check=True, stdout=subprocess.DEVNULL)
+    best = torch.load(tmp_path / "model_best.pth", weights_only=True)
+    at_1 = torch.load(tmp_path / "model_0000001.pth", weights_only=True)["trainer"]["hooks"]["BestCheckpointer"]
+    assert at_1["best_iter"] == 1 and at_1["best_value"] is not None
+    assert best["best_metric"]["sem_seg/mIoU"] >= at_1["best_value"]
+
+
+def test_negative_seed_is_drawn_once_and_recorded(tmp_path):
+    done = subprocess.run(cmd(tmp_path, "SEED", "-1", "SOLVER.MAX_ITER", "2"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    import yaml
+
+    seed = yaml.safe_load((tmp_path / "config.yaml").read_text())["SEED"]
+    assert seed >= 0 and f"SEED was negative: drew {seed}" in done.stdout
+
+
+def test_eval_only_refuses_weights_that_do_not_fit(tmp_path):
+    subprocess.run(cmd(tmp_path / "a", "SOLVER.MAX_ITER", "1"), check=True, stdout=subprocess.DEVNULL)
+    state = torch.load(tmp_path / "a" / "model_final.pth", weights_only=True)["model"]
+    partial = tmp_path / "backbone_only.pth"
+    torch.save({"state_dict": {k: v for k, v in state.items() if k.startswith("backbone.")}}, partial)
+    done = subprocess.run(cmd(tmp_path / "b", "--eval-only", "MODEL.WEIGHTS", str(partial), "DATASETS.TEST", "('shapes_val',)"),
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"train_net: error: {partial} does not fit the model:")
+    assert "decode_head." in done.stderr and "14 weights missing" in done.stderr and "MODEL.WEIGHTS_FORMAT" in done.stderr
+
+
+def test_nan_in_a_spawned_process_exits_3(tmp_path):
+    (tmp_path / "nan_injector.py").write_text(NAN_PLUGIN)
+    done = subprocess.run(
+        cmd(tmp_path / "out", "--num-gpus", "2", "--plugin", str(tmp_path / "nan_injector.py"), "SOLVER.MAX_ITER", "10"),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 3
+    assert "loss became non-finite at iteration 3" in done.stderr.strip().splitlines()[-1]
+
+
+def test_sigterm_to_the_launcher_reaches_the_spawned_processes(tmp_path):
+    args = ["--num-gpus", "2", "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_ITER", "200", "SOLVER.CHECKPOINT_PERIOD", "1000"]
+    code, err = run_until(cmd(tmp_path, *args), tmp_path, 3, send=signal.SIGTERM, timeout=300)
+    assert code == 143, err
+    assert "SIGTERM received: stopped after iteration" in err.strip().splitlines()[-1]
+    assert (tmp_path / "last_checkpoint").read_text().startswith("model_0")

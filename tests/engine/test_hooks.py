@@ -92,3 +92,14 @@ def test_periodic_writer_writes_raw_json_lines(tmp_path):
 def test_iteration_timer_puts_time():
     trainer = run([hooks.IterationTimer()], max_iter=3)
     assert len(trainer.storage.history("time").values()) == 3
+
+
+def test_best_metric_of_several_test_datasets_is_the_first_ones():
+    from seg_engine.config import get_cfg
+    from seg_engine.engine.defaults import best_metric_name
+
+    cfg = get_cfg()
+    cfg.DATASETS.TEST = ("a_val",)
+    assert best_metric_name(cfg) == "sem_seg/mIoU"
+    cfg.DATASETS.TEST = ("a_val", "b_val")
+    assert best_metric_name(cfg) == "a_val/sem_seg/mIoU"

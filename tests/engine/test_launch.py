@@ -33,3 +33,13 @@ def test_single_slurm_task_is_not_external(monkeypatch):
     monkeypatch.setenv("SLURM_PROCID", "0")
     monkeypatch.setenv("SLURM_NTASKS", "1")
     assert not launch_module.launched_externally()
+
+
+def test_slurm_tasks_per_node_is_read_when_ntasks_per_node_is_unset(monkeypatch):
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    for key in ("RANK", "LOCAL_WORLD_SIZE", "SLURM_NTASKS_PER_NODE"):
+        os.environ.pop(key, None)
+    os.environ.update(SLURM_PROCID="9", SLURM_NTASKS="16", SLURM_LOCALID="1", SLURM_TASKS_PER_NODE="8(x2)",
+                      MASTER_ADDR="node0")
+    launch_module._env_from_slurm()
+    assert os.environ["LOCAL_WORLD_SIZE"] == "8"
