@@ -22,8 +22,9 @@ EXACT = [
 
 
 def train_net(out, *args, processes=1):
-    subprocess.run([sys.executable, TRAIN_NET, "--num-gpus", str(processes), "--config-file", CONFIG, *args,
-                    "OUTPUT_DIR", str(out)], check=True, stdout=subprocess.DEVNULL, timeout=600)
+    done = subprocess.run([sys.executable, TRAIN_NET, "--num-gpus", str(processes), "--config-file", CONFIG, *args,
+                           "OUTPUT_DIR", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def losses(out):
