@@ -1,6 +1,7 @@
 """launch(): one process per device (NCCL on GPUs, gloo on CPU), or join torchrun's/SLURM's group."""
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -114,7 +115,11 @@ def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, di
     comm.synchronize()
     try:
         main_func(*args)
-        comm.synchronize()  # no rank tears the group down while another still talks to it
+        # Free what the run left in reference cycles (the trainer and its DDP model) while the process
+        # group still exists, and let no rank tear the group down while another still talks to it:
+        # either can abort a process at exit.
+        gc.collect()
+        comm.synchronize()
     finally:
         dist.destroy_process_group()
 
