@@ -111,7 +111,6 @@ def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, di
     if torch.cuda.is_available():
         torch.cuda.set_device(local_rank)
     dist.init_process_group(_backend(), init_method=dist_url, world_size=world_size, rank=rank, timeout=DEFAULT_TIMEOUT)
-    _set_local_group(num_per_machine, machine_rank, world_size // num_per_machine)
     comm.synchronize()
     try:
         main_func(*args)
@@ -127,18 +126,7 @@ def _worker(local_rank, main_func, world_size, num_per_machine, machine_rank, di
 def _init_from_env() -> None:
     _env_from_slurm()
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
-    world_size = int(os.environ["WORLD_SIZE"])
     if torch.cuda.is_available():
         torch.cuda.set_device(local_rank)
     if not dist.is_initialized():
         dist.init_process_group(_backend(), init_method="env://", timeout=DEFAULT_TIMEOUT)
-    per_machine = int(os.environ.get("LOCAL_WORLD_SIZE", world_size))
-    _set_local_group(per_machine, int(os.environ["RANK"]) // per_machine, world_size // per_machine)
-
-
-def _set_local_group(num_per_machine: int, machine_rank: int, num_machines: int) -> None:
-    for i in range(num_machines):
-        ranks = list(range(i * num_per_machine, (i + 1) * num_per_machine))
-        group = dist.new_group(ranks)
-        if i == machine_rank:
-            comm.set_local_process_group(group)

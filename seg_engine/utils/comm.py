@@ -6,8 +6,6 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-_LOCAL_PROCESS_GROUP = None
-
 
 def is_dist() -> bool:
     return dist.is_available() and dist.is_initialized()
@@ -19,17 +17,6 @@ def get_world_size() -> int:
 
 def get_rank() -> int:
     return dist.get_rank() if is_dist() else 0
-
-
-def get_local_rank() -> int:
-    if not is_dist() or _LOCAL_PROCESS_GROUP is None:
-        return 0
-    return dist.get_rank(group=_LOCAL_PROCESS_GROUP)
-
-
-def set_local_process_group(group) -> None:
-    global _LOCAL_PROCESS_GROUP
-    _LOCAL_PROCESS_GROUP = group
 
 
 def is_main_process() -> bool:
