@@ -68,6 +68,15 @@ _C.MODEL.AUX_HEAD.NORM = "BN"
 _C.MODEL.AUX_HEAD.DROPOUT = 0.1
 _C.MODEL.AUX_HEAD.LOSS_WEIGHT = 0.4
 
+# The pixel-wise cross-entropy of every output.
+_C.MODEL.LOSS = _FvCfgNode()
+# One weight per class (e.g. SegNet's median-frequency weights); empty: every class weighs 1.
+_C.MODEL.LOSS.CLASS_WEIGHTS = []
+# What the summed loss is divided by: "valid" (the weights of the non-ignored pixels, PyTorch's mean),
+# "all" (every pixel of the batch, ignored ones included: mmsegmentation's default avg_non_ignore=False)
+# or "sum" (not divided: Caffe's normalize: false, the FCN paper).
+_C.MODEL.LOSS.AVERAGE = "valid"
+
 # ---------------------------------------------------------------------------- input
 _C.INPUT = _FvCfgNode()
 _C.INPUT.TRAIN = _FvCfgNode()

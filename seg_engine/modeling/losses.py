@@ -1,6 +1,8 @@
 """Segmentation losses."""
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
@@ -12,12 +14,29 @@ def upsample_logits(logits: torch.Tensor, size, align_corners: bool) -> torch.Te
     return F.interpolate(logits, size=size, mode="bilinear", align_corners=align_corners)
 
 
-def sem_seg_cross_entropy(logits: torch.Tensor, target: torch.Tensor, ignore_index: int, align_corners: bool) -> torch.Tensor:
+LOSS_AVERAGES = ("valid", "all", "sum")
+
+
+def sem_seg_cross_entropy(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    ignore_index: int,
+    align_corners: bool,
+    class_weights: Optional[torch.Tensor] = None,
+    average: str = "valid",
+) -> torch.Tensor:
     """Pixel-wise cross-entropy at the target's resolution, ``ignore_index`` pixels left out.
 
-    A batch whose pixels are all ignored gives 0 (with a gradient), not NaN.
+    ``class_weights`` weighs each pixel by its target class. ``average`` (MODEL.LOSS.AVERAGE) divides
+    the weighted sum by the valid pixels' weights ("valid"), by every pixel of the batch ("all") or
+    not at all ("sum"). A batch whose pixels are all ignored gives 0 (with a gradient), not NaN.
     """
+    if average not in LOSS_AVERAGES:
+        raise ValueError(f"MODEL.LOSS.AVERAGE must be one of {LOSS_AVERAGES}, got {average!r}")
     logits = upsample_logits(logits, target.shape[-2:], align_corners)
-    if not (target != ignore_index).any():
-        return logits.sum() * 0.0
-    return F.cross_entropy(logits.float(), target, ignore_index=ignore_index)
+    if average == "valid":
+        if not (target != ignore_index).any():
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits.float(), target, weight=class_weights, ignore_index=ignore_index)
+    total = F.cross_entropy(logits.float(), target, weight=class_weights, ignore_index=ignore_index, reduction="sum")
+    return total if average == "sum" else total / target.numel()

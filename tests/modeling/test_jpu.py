@@ -31,7 +31,8 @@ def test_branch_layout_matches_fastfcn():
     assert [c[0].in_channels for c in jpu.convs] == [16, 32, 64]
     assert all(c[0].kernel_size == (3, 3) and c[0].bias is None for c in jpu.convs)
     for branch, d in zip(jpu.branches, (1, 2, 4, 8)):
-        depthwise, norm, pointwise, norm2, relu = branch
+        depthwise, norm, act_dw, pointwise, norm2, relu = branch
+        assert isinstance(act_dw, nn.Identity)
         assert depthwise.groups == depthwise.in_channels == 24 and depthwise.dilation == (d, d)
         assert depthwise.padding == (d, d) and depthwise.bias is None
         assert isinstance(norm, nn.BatchNorm2d) and norm.num_features == 24

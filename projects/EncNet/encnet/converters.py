@@ -45,10 +45,10 @@ JPU_RULES: List[Rule] = [
     (r"jpu\.conv3\.(.+)", r"neck.convs.0.\1"),
     (r"jpu\.conv4\.(.+)", r"neck.convs.1.\1"),
     (r"jpu\.conv5\.(.+)", r"neck.convs.2.\1"),
-    (r"jpu\.dilation([1-4])\.0\.conv1\.(.+)", r"neck.branches.<\1>.0.\2"),
-    (r"jpu\.dilation([1-4])\.0\.bn\.(.+)", r"neck.branches.<\1>.1.\2"),
-    (r"jpu\.dilation([1-4])\.0\.pointwise\.(.+)", r"neck.branches.<\1>.2.\2"),
-    (r"jpu\.dilation([1-4])\.1\.(.+)", r"neck.branches.<\1>.3.\2"),
+    (r"jpu\.dilation([1-4])\.0\.conv1\.(.+)", r"neck.branches.<\1>.conv_dw.\2"),
+    (r"jpu\.dilation([1-4])\.0\.bn\.(.+)", r"neck.branches.<\1>.bn_dw.\2"),
+    (r"jpu\.dilation([1-4])\.0\.pointwise\.(.+)", r"neck.branches.<\1>.conv_pw.\2"),
+    (r"jpu\.dilation([1-4])\.1\.(.+)", r"neck.branches.<\1>.bn_pw.\2"),
 ]
 
 

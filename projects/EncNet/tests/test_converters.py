@@ -70,8 +70,8 @@ def test_jpu_and_encoding_keys_land_where_expected():
     _, origin = convert_table(reference_table("fastfcn_encnet_jpu_r50_ade_keys.txt"), "fastfcn_encnet")
     assert origin["neck.convs.0.0.weight"] == "jpu.conv3.0.weight"  # res3 -> the first conv
     assert origin["neck.convs.2.0.weight"] == "jpu.conv5.0.weight"
-    assert origin["neck.branches.3.0.weight"] == "jpu.dilation4.0.conv1.weight"
-    assert origin["neck.branches.0.3.running_var"] == "jpu.dilation1.1.running_var"
+    assert origin["neck.branches.3.conv_dw.weight"] == "jpu.dilation4.0.conv1.weight"
+    assert origin["neck.branches.0.bn_pw.running_var"] == "jpu.dilation1.1.running_var"
     assert origin["decode_head.enc_module.encoding.codewords"] == "head.encmodule.encoding.3.codewords"
     assert origin["decode_head.enc_module.code_norm.weight"] == "head.encmodule.encoding.4.weight"
     assert origin["backbone.bn3.weight"] == "pretrained.bn1.weight"

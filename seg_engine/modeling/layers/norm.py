@@ -15,8 +15,10 @@ def _num_groups(channels: int) -> int:
     return next(g for g in range(min(_MAX_GN_GROUPS, channels), 0, -1) if channels % g == 0)
 
 
-def get_norm(norm: Optional[str], channels: int) -> nn.Module:
+def get_norm(norm: Optional[str], channels: int, eps: float = 1e-5) -> nn.Module:
     """A normalization layer over ``channels`` feature maps; ``""`` or None gives nn.Identity.
+
+    ``eps`` is the variance epsilon (1e-3 in TensorFlow's models, e.g. the aligned Xception).
 
     "FrozenBN" uses torchvision's FrozenBatchNorm2d, whose buffers are named like BatchNorm2d's
     (weight, bias, running_mean, running_var), so BN checkpoints load into it.
@@ -24,13 +26,13 @@ def get_norm(norm: Optional[str], channels: int) -> nn.Module:
     if not norm:
         return nn.Identity()
     if norm == "BN":
-        return nn.BatchNorm2d(channels)
+        return nn.BatchNorm2d(channels, eps=eps)
     if norm == "SyncBN":
-        return nn.SyncBatchNorm(channels)
+        return nn.SyncBatchNorm(channels, eps=eps)
     if norm == "GN":
-        return nn.GroupNorm(_num_groups(channels), channels)
+        return nn.GroupNorm(_num_groups(channels), channels, eps=eps)
     if norm == "FrozenBN":
-        return FrozenBatchNorm2d(channels)
+        return FrozenBatchNorm2d(channels, eps=eps)
     raise ValueError(f"unknown norm {norm!r}; expected one of {', '.join(map(repr, NORM_NAMES))} (or None)")
 
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from ..build import build_backbone
 from ..heads import build_head
-from ..losses import sem_seg_cross_entropy, upsample_logits
+from ..losses import LOSS_AVERAGES, sem_seg_cross_entropy, upsample_logits
 from ..registry import META_ARCH_REGISTRY
 from .inference import InferenceProtocol, protocol_scores
 
@@ -32,6 +32,15 @@ class EncoderDecoder(nn.Module):
         self.size_divisibility = cfg.MODEL.SIZE_DIVISIBILITY
         self.register_buffer("pixel_mean", torch.tensor(cfg.MODEL.PIXEL_MEAN).view(-1, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(cfg.MODEL.PIXEL_STD).view(-1, 1, 1), False)
+        if cfg.MODEL.LOSS.AVERAGE not in LOSS_AVERAGES:
+            raise ValueError(f"MODEL.LOSS.AVERAGE must be one of {LOSS_AVERAGES}, got {cfg.MODEL.LOSS.AVERAGE!r}")
+        self.loss_average = cfg.MODEL.LOSS.AVERAGE
+        weights = list(cfg.MODEL.LOSS.CLASS_WEIGHTS)
+        if weights and len(weights) != self.num_classes:
+            raise ValueError(
+                f"MODEL.LOSS.CLASS_WEIGHTS has {len(weights)} weights but MODEL.NUM_CLASSES is {self.num_classes}"
+            )
+        self.register_buffer("class_weights", torch.tensor(weights, dtype=torch.float32) if weights else None, False)
         self.test_protocol = InferenceProtocol.from_config(cfg)
         self.backbone = build_backbone(cfg)
         self.build_heads(cfg)
@@ -59,11 +68,13 @@ class EncoderDecoder(nn.Module):
 
     def losses(self, outputs: Dict[str, torch.Tensor], targets: torch.Tensor, batched_inputs: List[dict]) -> Dict[str, torch.Tensor]:
         """Weighted cross-entropy of every output, named ``loss_<output>``."""
-        return {
-            f"loss_{name}": self.loss_weights[name]
-            * sem_seg_cross_entropy(logits, targets, self.ignore_value, self.align_corners)
-            for name, logits in outputs.items()
-        }
+        return {f"loss_{name}": self.loss_weights[name] * self.pixel_loss(logits, targets) for name, logits in outputs.items()}
+
+    def pixel_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The cross-entropy of MODEL.LOSS (class weights, average) of one output against the targets."""
+        return sem_seg_cross_entropy(
+            logits, targets, self.ignore_value, self.align_corners, self.class_weights, self.loss_average
+        )
 
     def forward(self, batched_inputs: List[dict]):
         images, sizes = self.preprocess_images(batched_inputs)

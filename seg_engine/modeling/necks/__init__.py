@@ -1,4 +1,4 @@
 """Necks: modules between a backbone and its heads that take and return named feature maps."""
-from .jpu import JPU, separable_branch
+from .jpu import JPU
 
-__all__ = ["JPU", "separable_branch"]
+__all__ = ["JPU"]

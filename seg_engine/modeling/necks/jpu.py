@@ -14,18 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..backbone.backbone import ShapeSpec
-from ..layers import ConvNormAct, get_norm
-
-
-def separable_branch(in_channels: int, out_channels: int, dilation: int, norm: str) -> nn.Sequential:
-    """Depthwise 3x3 (dilated), norm, pointwise 1x1, norm, ReLU: FastFCN's SeparableConv2d + BN + ReLU."""
-    return nn.Sequential(
-        nn.Conv2d(in_channels, in_channels, 3, padding=dilation, dilation=dilation, groups=in_channels, bias=False),
-        get_norm(norm, in_channels),
-        nn.Conv2d(in_channels, out_channels, 1, bias=False),
-        get_norm(norm, out_channels),
-        nn.ReLU(inplace=True),
-    )
+from ..layers import ConvNormAct, SeparableConv2d
 
 
 class JPU(nn.Module):
@@ -57,7 +46,7 @@ class JPU(nn.Module):
         self.align_corners = align_corners
         self.convs = nn.ModuleList(ConvNormAct(input_shape[name].channels, width, 3, norm=norm) for name in in_features)
         concat = len(in_features) * width
-        self.branches = nn.ModuleList(separable_branch(concat, width, d, norm) for d in dilations)
+        self.branches = nn.ModuleList(SeparableConv2d(concat, width, 3, dilation=d, norm=norm) for d in dilations)
         self._output_shape = dict(input_shape)
         self._output_shape[in_features[-1]] = ShapeSpec(
             channels=len(dilations) * width, stride=input_shape[in_features[0]].stride
