@@ -186,7 +186,9 @@ class Xception(Backbone):
         if (norm or "") not in NORM_NAMES:
             raise ValueError(f"MODEL.XCEPTION.NORM (norm) must be one of {NORM_NAMES}, got {norm!r}")
         if feature_tap not in FEATURE_TAPS:
-            raise ValueError(f"MODEL.XCEPTION.FEATURE_TAP (feature_tap) must be one of {FEATURE_TAPS}, got {feature_tap!r}")
+            raise ValueError(
+                f"MODEL.XCEPTION.FEATURE_TAP (feature_tap) must be one of {FEATURE_TAPS}, got {feature_tap!r}"
+            )
         if width_divisor not in WIDTH_DIVISORS:
             raise ValueError(
                 f"MODEL.XCEPTION.WIDTH_DIVISOR (width_divisor) must be one of {WIDTH_DIVISORS}, got {width_divisor!r}"
