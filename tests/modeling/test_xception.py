@@ -232,3 +232,11 @@ def test_set_output_stride_refuses_a_bad_stride_and_keeps_the_old_one():
         model.set_output_stride(64)
     assert str(info.value) == "MODEL.XCEPTION.OUTPUT_STRIDE (output_stride) must be one of (8, 16, 32), got 64"
     assert model.output_stride == 16 and model.output_shape()["res5"].stride == 16
+
+
+@pytest.mark.parametrize("feature_tap", ["pre_relu", "post_relu"])
+def test_trains_every_parameter_through_the_in_place_relus(feature_tap):
+    model = Xception(41, 16, ALL_FEATURES, feature_tap=feature_tap, width_divisor=8).train()
+    out = model(torch.randn(2, 3, 33, 49))
+    sum(v.square().mean() for v in out.values()).backward()
+    assert [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0] == []
