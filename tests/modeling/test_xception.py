@@ -66,6 +66,16 @@ def test_parameter_counts_equal_timms_without_the_classifier(depth, params, keys
     assert params == {41: 24_920_560, 65: 37_867_312, 71: 40_289_736}[depth]
 
 
+def test_the_default_config_is_xception65_at_output_stride_16_with_the_tf_low_level_tap():
+    with torch.device("meta"):
+        model = build_xception_backbone(get_cfg())
+    assert sum(p.numel() for p in model.parameters()) == 37_867_312
+    assert model.output_stride == 16 and model.tap_before_relu
+    assert {k: (v.channels, v.stride) for k, v in model.output_shape().items()} == {
+        "res2": (256, 4), "res3": (728, 8), "res4": (1024, 16), "res5": (2048, 16)
+    }
+
+
 def test_batchnorm_eps_is_tensorflows_and_every_conv_is_bias_free():
     model = narrow()
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
