@@ -64,6 +64,19 @@ _C.MODEL.XCEPTION.NORM = "BN"
 _C.MODEL.XCEPTION.FEATURE_TAP = "pre_relu"
 # Divides every width (1, 2, 4, 8); >1 only makes narrow nets for tests.
 _C.MODEL.XCEPTION.WIDTH_DIVISOR = 1
+# The FPN neck (seg_engine.modeling.necks.FPN): lateral 1x1 convs, nearest top-down addition, 3x3
+# output convs; adds p2..p5 (named by stride) to the backbone's maps. Needs OUTPUT_STRIDE 32.
+_C.MODEL.FPN = _FvCfgNode()
+# Backbone maps, shallowest to deepest, each at twice the stride of the one before.
+_C.MODEL.FPN.IN_FEATURES = ["res2", "res3", "res4", "res5"]
+# Channels of every pyramid level.
+_C.MODEL.FPN.OUT_CHANNELS = 256
+# Norm after the lateral and output convs; "" (mmsegmentation, detectron2, smp) gives convs with bias.
+_C.MODEL.FPN.NORM = ""
+# The 3x3 output convs (False: smp's FPN, whose levels are the top-down sums, P5 the 1x1 conv of C5).
+_C.MODEL.FPN.OUTPUT_CONVS = True
+# "sum" or "avg" (detectron2: the lateral plus the up-sampled level above, halved).
+_C.MODEL.FPN.FUSE_TYPE = "sum"
 
 _C.MODEL.HEAD = _FvCfgNode()
 _C.MODEL.HEAD.NAME = "FCNHead"
