@@ -23,3 +23,32 @@ def _reset_seg_engine_logger():
         logger.removeHandler(handler)
         handler.close()
     logger.propagate = True
+
+
+@pytest.fixture(scope="session")
+def tiny_demo_run(tmp_path_factory, _shapes_cache):
+    """A 3-iteration run of the demo config (narrow FCN on `shapes`, CPU): its OUTPUT_DIR, config.yaml,
+    model_final.pth and final evaluation, shared by the tests of the after-training tools."""
+    import importlib.util
+    import os
+
+    root = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location("train_net_for_fixture", os.path.join(root, "tools", "train_net.py"))
+    train_net = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_net)
+    out = str(tmp_path_factory.mktemp("tiny_demo_run"))
+    args = train_net.default_argument_parser().parse_args([
+        "--config-file", os.path.join(root, "configs", "Demo", "fcn_shapes.yaml"),
+        "SOLVER.IMS_PER_BATCH", "2", "SOLVER.MAX_ITER", "3", "SOLVER.CHECKPOINT_PERIOD", "100",
+        "SOLVER.WARMUP_ITERS", "0", "INPUT.TRAIN.CROP_SIZE", "(65, 65)", "DATALOADER.NUM_WORKERS", "0",
+        "TEST.EVAL_PERIOD", "0", "LOG_PERIOD", "1", "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHANNELS", "16",
+        "MODEL.AUX_HEAD.CHANNELS", "8", "TEST.IMS_PER_BATCH", "1", "MODEL.DEVICE", "cpu", "OUTPUT_DIR", out,
+    ])
+    results = train_net.main(args)
+    logger = logging.getLogger("seg_engine")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.propagate = True
+    return {"dir": out, "config": os.path.join(out, "config.yaml"), "weights": os.path.join(out, "model_final.pth"),
+            "results": results}

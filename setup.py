@@ -52,7 +52,9 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "dev": ["pytest>=7", "tensorboard"],
+        "dev": ["pytest>=7", "tensorboard", "matplotlib", "onnx", "onnxscript", "onnxruntime"],
         "tensorboard": ["tensorboard"],
+        "export": ["onnx", "onnxscript", "onnxruntime"],
+        "plots": ["matplotlib"],
     },
 )

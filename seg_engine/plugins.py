@@ -13,7 +13,7 @@ import os
 import sys
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Iterable, List
+from typing import Iterable, List, Set
 
 ENTRY_POINT_GROUP = "seg_engine.projects"
 logger = logging.getLogger(__name__)
@@ -58,14 +58,36 @@ def load_plugin(spec: str) -> List[ModuleType]:
         raise PluginError(f"plugin {spec!r} is neither an importable module nor an existing path") from None
 
 
+_installed: List[ModuleType] = []
+
+
+def load_installed_plugins() -> List[ModuleType]:
+    """Import the installed projects (entry points) once per process; get_cfg() calls it."""
+    if not _installed:
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                _installed.append(ep.load())
+            except Exception as e:
+                raise PluginError(f"installed project {ep.name!r} ({ep.value}) failed to import: {e}") from e
+    return list(_installed)
+
+
+def packages_in_use(cfg) -> Set[str]:
+    """The top-level packages that registered the meta-architecture, backbone and heads ``cfg`` names."""
+    from .modeling import BACKBONE_REGISTRY, HEAD_REGISTRY, META_ARCH_REGISTRY
+
+    named = [
+        (META_ARCH_REGISTRY, cfg.MODEL.META_ARCHITECTURE),
+        (BACKBONE_REGISTRY, cfg.MODEL.BACKBONE.NAME),
+        (HEAD_REGISTRY, cfg.MODEL.HEAD.NAME),
+        (HEAD_REGISTRY, cfg.MODEL.AUX_HEAD.NAME),
+    ]
+    return {registry.get(name).__module__.split(".")[0] for registry, name in named if name in registry}
+
+
 def load_plugins(extra: Iterable[str] = ()) -> List[ModuleType]:
     """Import every installed project (entry points) and every ``extra`` plugin; call it before get_cfg()."""
-    modules = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            modules.append(ep.load())
-        except Exception as e:
-            raise PluginError(f"installed project {ep.name!r} ({ep.value}) failed to import: {e}") from e
+    modules = load_installed_plugins()
     for spec in extra:
         modules.extend(load_plugin(spec))
     if modules:

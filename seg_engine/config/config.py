@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, Iterable, List
 
 import yaml
 from fvcore.common.config import CfgNode as _FvCfgNode
@@ -11,6 +11,8 @@ from yacs.config import _check_and_coerce_cfg_value_type
 
 BASE_KEY = "_BASE_"
 _CONFIG_EXTENSIONS: List[Callable[["CfgNode"], None]] = []
+# package of a plugin -> the full keys its config extension added (filled by get_cfg()).
+_PLUGIN_KEYS: Dict[str, List[str]] = {}
 
 
 class ConfigError(ValueError):
@@ -94,10 +96,42 @@ def register_config(fn: Callable[[CfgNode], None]) -> Callable[[CfgNode], None]:
 
 
 def get_cfg() -> CfgNode:
-    """A fresh copy of the default tree, extended by every registered plugin."""
+    """A fresh copy of the default tree, extended by every installed project and registered plugin.
+
+    The installed projects (entry points) are imported first, so a run's own ``config.yaml`` loads in
+    a fresh interpreter; a project that is not installed must be loaded before (``--plugin``).
+    """
+    from ..plugins import load_installed_plugins
     from .defaults import _C
 
+    load_installed_plugins()
     cfg = CfgNode(_C.clone())
     for extend in _CONFIG_EXTENSIONS:
+        before = set(_all_keys(cfg))
         extend(cfg)
+        _PLUGIN_KEYS[extend.__module__.split(".")[0]] = sorted(set(_all_keys(cfg)) - before)
     return cfg
+
+
+def without_unused_plugin_keys(cfg: CfgNode, used_packages: Iterable[str]) -> CfgNode:
+    """A copy of ``cfg`` without the keys that plugins other than ``used_packages`` added, so a run's
+    config.yaml shows only the settings of the projects it uses."""
+    used = set(used_packages)
+    out = cfg.clone()
+    out.defrost()
+    for package, keys in _PLUGIN_KEYS.items():
+        if package in used:
+            continue
+        for key in keys:
+            *path, leaf = key.split(".")
+            nodes = [out]
+            for part in path:
+                nodes.append(nodes[-1].get(part) if isinstance(nodes[-1], _FvCfgNode) else None)
+            if not isinstance(nodes[-1], _FvCfgNode) or leaf not in nodes[-1]:
+                continue
+            del nodes[-1][leaf]
+            for parent, part, node in reversed(list(zip(nodes[:-1], path, nodes[1:]))):
+                if len(node):
+                    break
+                del parent[part]
+    return out

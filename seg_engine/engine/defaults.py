@@ -16,12 +16,13 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ..checkpoint import Checkpointer
-from ..config import CfgNode, ConfigError
+from ..config import CfgNode, ConfigError, without_unused_plugin_keys
 from ..data import MetadataCatalog, build_test_loader, build_train_loader
 from ..data.datasets import register_folder_from_cfg
 from ..data.transforms import build_augmentation
 from ..evaluation import DatasetEvaluator, SemSegEvaluator, inference_on_dataset
 from ..modeling import build_model
+from ..plugins import packages_in_use
 from ..solver import build_lr_scheduler, build_optimizer
 from ..utils import comm
 from ..utils.env import collect_env_info, seed_all_rng
@@ -75,7 +76,7 @@ def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
     if comm.is_main_process():
         path = os.path.join(output_dir, "config.yaml")
         with open(path, "w") as f:
-            f.write(cfg.dump())
+            f.write(without_unused_plugin_keys(cfg, packages_in_use(cfg)).dump())
         logger.info(f"Full config saved to {path}")
     logger.info(f"Seed {seed_all_rng(cfg.SEED + rank)} (SEED + rank)")
     if torch.cuda.is_available():

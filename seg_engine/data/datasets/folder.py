@@ -71,7 +71,7 @@ def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext
     return dicts
 
 
-def _default_palette(n: int) -> List[Tuple[int, int, int]]:
+def default_palette(n: int) -> List[Tuple[int, int, int]]:
     """Distinct colours: the bits of the class index spread over R, G and B (the PASCAL VOC scheme)."""
     palette = []
     for i in range(n):
@@ -96,7 +96,7 @@ def register_folder_dataset(
     """Register ``name`` as the pairs of :func:`load_folder`; the folders are scanned on first ``get``."""
     if not classes:
         raise ValueError(f"register_folder_dataset({name!r}): classes must list the class names")
-    palette = list(palette) if palette is not None else _default_palette(len(classes))
+    palette = list(palette) if palette is not None else default_palette(len(classes))
     if len(palette) < len(classes):
         raise ValueError(
             f"register_folder_dataset({name!r}): {len(palette)} palette colours for {len(classes)} classes"

@@ -1,0 +1,100 @@
+"""Inference and training speed of a config's model on synthetic inputs, warm-up excluded."""
+from __future__ import annotations
+
+import contextlib
+import platform
+import resource
+import time
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+
+from ..solver import build_optimizer
+
+
+def environment() -> Dict[str, str]:
+    """The device and versions a benchmark ran with."""
+    env = {"python": platform.python_version(), "torch": torch.__version__, "cpu": platform.processor() or platform.machine(),
+           "threads": str(torch.get_num_threads())}
+    if torch.cuda.is_available():
+        env["gpu"] = torch.cuda.get_device_name()
+        env["cuda"] = str(torch.version.cuda)
+    return env
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _peak_memory_mb(device: torch.device) -> Tuple[str, float]:
+    if device.type == "cuda":
+        return "cuda_max_allocated_mb", torch.cuda.max_memory_allocated(device) / 2**20
+    return "peak_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _summary(times: List[float], images_per_step: int, device: torch.device) -> Dict[str, float]:
+    ms = np.asarray(times) * 1000
+    name, memory = _peak_memory_mb(device)
+    return {"images_per_s": images_per_step * len(times) / float(np.sum(times)), "p50_ms": float(np.percentile(ms, 50)),
+            "p90_ms": float(np.percentile(ms, 90)), name: memory, "iterations": len(times)}
+
+
+def synthetic_batch(size: Tuple[int, int], batch: int, num_classes: int, seed: int = 0) -> List[dict]:
+    rng = np.random.default_rng(seed)
+    return [{"image": torch.from_numpy(rng.integers(0, 256, (3, *size), dtype=np.uint8)),
+             "sem_seg": torch.from_numpy(rng.integers(0, num_classes, size).astype(np.int64)),
+             "height": size[0], "width": size[1]} for _ in range(batch)]
+
+
+def benchmark_inference(model: torch.nn.Module, size: Tuple[int, int], batch: int = 1, iterations: int = 20,
+                        warmup: int = 5) -> Dict[str, float]:
+    """Images/s and latency percentiles of ``model``'s inference (its test protocol) on ``batch`` images of ``size``."""
+    device = model.pixel_mean.device
+    inputs = synthetic_batch(size, batch, model.num_classes)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    model.eval()
+    times = []
+    with torch.no_grad():
+        for i in range(warmup + iterations):
+            _sync(device)
+            start = time.perf_counter()
+            model(inputs)
+            _sync(device)
+            if i >= warmup:
+                times.append(time.perf_counter() - start)
+    return _summary(times, batch, device)
+
+
+def benchmark_training(cfg, model: torch.nn.Module, iterations: int = 10, warmup: int = 3,
+                       data_loader=None) -> Dict[str, float]:
+    """Images/s of training steps (forward, backward, optimizer) at the config's crop and per-process
+    batch; with ``data_loader`` each step also waits for its batch, otherwise one synthetic batch is reused."""
+    device = model.pixel_mean.device
+    batch = cfg.SOLVER.IMS_PER_BATCH
+    size = tuple(cfg.INPUT.TRAIN.CROP_SIZE)
+    fixed = synthetic_batch(size, batch, cfg.MODEL.NUM_CLASSES)
+    stream = iter(data_loader) if data_loader is not None else None
+    optimizer = build_optimizer(cfg, model)
+    amp = cfg.SOLVER.AMP
+    autocast = (torch.autocast(device.type, dtype=getattr(torch, amp.DTYPE)) if amp.ENABLED
+                else contextlib.nullcontext())
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    model.train()
+    times = []
+    for i in range(warmup + iterations):
+        _sync(device)
+        start = time.perf_counter()
+        inputs = next(stream) if stream is not None else fixed
+        with autocast:
+            losses = model(inputs)
+        sum(losses.values()).backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        _sync(device)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return _summary(times, len(fixed), device)

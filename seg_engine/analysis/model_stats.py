@@ -1,0 +1,66 @@
+"""Parameters per module, FLOPs of one view (fvcore's counter), and the views a test protocol runs."""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+from fvcore.nn import FlopCountAnalysis
+from torch import nn
+
+from ..data.transforms import build_augmentation
+from ..deploy.export import ImageToLogits
+from ..modeling.meta_arch.inference import InferenceProtocol, window_starts
+
+
+def parameter_table(model: nn.Module, depth: int = 2) -> List[Tuple[str, int, int]]:
+    """``(module name, parameters, trainable parameters)`` of every module ``depth`` levels down (the
+    model itself first, as ""), in definition order; shared parameters count once, where first seen."""
+    rows: Dict[str, List[int]] = {"": [0, 0]}
+    seen = set()
+    for name, p in model.named_parameters():
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        parts = name.split(".")[:-1]
+        for k in range(0, min(depth, len(parts)) + 1):
+            key = ".".join(parts[:k])
+            row = rows.setdefault(key, [0, 0])
+            row[0] += p.numel()
+            row[1] += p.numel() if p.requires_grad else 0
+    return [(name, total, trainable) for name, (total, trainable) in rows.items()]
+
+
+def count_flops(model: nn.Module, size: Tuple[int, int]) -> int:
+    """FLOPs of one whole-image pass at ``size`` as fvcore counts them (one multiply-add = one FLOP)."""
+    wrapper = ImageToLogits(model).eval()
+    image = torch.zeros(1, 3, *size, device=model.pixel_mean.device)
+    logging.getLogger("fvcore.nn.jit_analysis").setLevel(logging.ERROR)
+    with torch.no_grad():
+        analysis = FlopCountAnalysis(wrapper, image)
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        return int(analysis.total())
+
+
+def protocol_views(cfg, image_size: Tuple[int, int]) -> Counter:
+    """How many forward passes of which input size the config's test protocol runs on one image of
+    ``image_size`` (after INPUT.TEST's resize): windows x scales x flips, as ``Counter({(h, w): n})``."""
+    augmentations = build_augmentation(cfg, is_train=False)
+    dummy = np.zeros((*image_size, 3), dtype=np.uint8)
+    resized, _, _ = augmentations(dummy, None, np.random.default_rng(0))
+    h, w = resized.shape[:2]
+    protocol = InferenceProtocol.from_config(cfg)
+    views: Counter = Counter()
+    flips = 2 if protocol.flip else 1
+    for scale in protocol.scales:
+        sh, sw = max(1, int(h * scale + 0.5)), max(1, int(w * scale + 0.5))
+        if protocol.mode == "slide":
+            ch, cw = protocol.crop_size
+            ph, pw = max(sh, ch), max(sw, cw)
+            windows = len(window_starts(ph, ch, protocol.stride[0])) * len(window_starts(pw, cw, protocol.stride[1]))
+            views[(ch, cw)] += windows * flips
+        else:
+            views[(sh, sw)] += flips
+    return views

@@ -1,0 +1,52 @@
+"""The shared frame of the after-training tools: plugins, the config, and one-line errors (exit 2)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Optional, Sequence
+
+from ..config import CfgNode, get_cfg
+from ..plugins import load_plugins
+
+# Errors caused by the user's input; each prints one line (the traceback with --debug).
+USER_ERROR_TYPES = (ValueError, KeyError, FileNotFoundError, ImportError, RuntimeError, OSError)
+
+
+def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """An argument parser named ``prog`` (its errors start with it) with --config-file, --plugin, --debug
+    and trailing KEY VALUE overrides."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--config-file", required=True, metavar="FILE",
+                        help="a recipe or a run's config.yaml")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FOLDER",
+                        help="import a project that is not installed (repeatable)")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of errors")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, default=[], help="KEY VALUE pairs that override the config")
+    return parser
+
+
+def load_config(args: argparse.Namespace, weights: Optional[str] = None) -> CfgNode:
+    """Plugins, then the config file, then ``weights`` (MODEL.WEIGHTS) and the KEY VALUE overrides."""
+    load_plugins(args.plugin)
+    cfg = get_cfg()
+    cfg.merge_from_file(args.config_file)
+    if weights:
+        cfg.MODEL.WEIGHTS = weights
+    cfg.merge_from_list(list(args.opts or []))
+    return cfg
+
+
+def run_tool(main: Callable[[argparse.Namespace], object], parser: argparse.ArgumentParser,
+             argv: Optional[Sequence[str]] = None) -> int:
+    """``main(args)``; a user error prints ``<prog>: error: <one line>`` and returns 2."""
+    args = parser.parse_args(argv)
+    try:
+        main(args)
+    except USER_ERROR_TYPES as e:
+        if args.debug:
+            raise
+        message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+        lines = [line for line in message.strip().splitlines() if line.strip()]
+        print(f"{parser.prog}: error: {lines[0] if lines else type(e).__name__}", file=sys.stderr)
+        return 2
+    return 0

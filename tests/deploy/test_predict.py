@@ -1,0 +1,81 @@
+"""tools/predict.py: label PNGs and overlays of images, folders, globs and videos."""
+import os
+
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+
+from seg_engine import SegModel
+from seg_engine.data import DatasetCatalog
+from seg_engine.data.io import read_mask
+from seg_engine.deploy import expand_inputs, predict_to_folder
+from seg_engine.evaluation.sem_seg_evaluation import compute_metrics
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load_predict_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("predict_tool", os.path.join(ROOT, "tools", "predict.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_label_pngs_score_exactly_the_evaluation_miou(tiny_demo_run, tmp_path):
+    """The run's final evaluation (the protocol of --eval-only, one image per batch) and the label PNGs
+    that predict.py writes for shapes_val, scored against its masks, give the same mIoU."""
+    dicts = DatasetCatalog.get("shapes_val")
+    folder = os.path.dirname(dicts[0]["file_name"])
+    tool = load_predict_tool()
+    code = tool.run_tool(tool.main, tool.parser(), [
+        "--config-file", tiny_demo_run["config"], "--weights", tiny_demo_run["weights"], "--input", folder,
+        "--output", str(tmp_path), "--opacity", "0.3"])
+    assert code == 0
+    matrix = torch.zeros(7, 7, dtype=torch.int64)
+    for d in dicts:
+        name = os.path.splitext(os.path.basename(d["file_name"]))[0] + ".png"
+        pred = np.asarray(Image.open(tmp_path / "labels" / name))
+        gt = read_mask(d["sem_seg_file_name"]).astype(np.int64)
+        valid = gt < 7
+        matrix += torch.bincount(torch.from_numpy(gt[valid] * 7 + pred[valid]), minlength=49).view(7, 7)
+        assert (tmp_path / "overlay" / name).is_file()
+    expected = tiny_demo_run["results"]["sem_seg"]["mIoU"]
+    assert compute_metrics(matrix, [str(i) for i in range(7)])["mIoU"] == expected
+
+
+def test_inputs_image_glob_video_and_scores(tiny_demo_run, tmp_path):
+    model = SegModel.from_config(tiny_demo_run["config"], weights=tiny_demo_run["weights"])
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(3)]
+    for i, frame in enumerate(frames):
+        Image.fromarray(frame).save(tmp_path / f"im{i}.png")
+    assert [n for _, n in expand_inputs(str(tmp_path / "im*.png"))[0]] == ["im0.png", "im1.png", "im2.png"]
+
+    written = predict_to_folder(model, str(tmp_path / "im1.png"), str(tmp_path / "one"), save_scores=True, progress=False)
+    assert written == [str(tmp_path / "one" / "labels" / "im1.png")]
+    scores = np.load(tmp_path / "one" / "scores" / "im1.npy")
+    assert scores.shape == (7, 48, 64) and scores.dtype == np.float16
+    np.testing.assert_array_equal(np.asarray(Image.open(written[0])), model.predict(frames[1]))
+
+    video = str(tmp_path / "clip.avi")
+    writer = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*"MJPG"), 5, (64, 48))
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    written = predict_to_folder(model, video, str(tmp_path / "video"), progress=False)
+    assert [os.path.relpath(p, tmp_path / "video" / "labels") for p in written] == [
+        os.path.join("clip", f"{i:06d}.png") for i in range(3)]
+    assert (tmp_path / "video" / "overlay" / "clip.mp4").stat().st_size > 0
+
+
+def test_a_missing_input_is_one_line(tiny_demo_run, tmp_path, capsys):
+    tool = load_predict_tool()
+    code = tool.run_tool(tool.main, tool.parser(), [
+        "--config-file", tiny_demo_run["config"], "--weights", tiny_demo_run["weights"],
+        "--input", str(tmp_path / "nowhere"), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "nowhere: no such file or folder" in err[0]

@@ -1,0 +1,45 @@
+#!/usr/bin/env python
+"""Inference (or training) speed and peak memory of a config's model, warm-up excluded:
+
+    python tools/benchmark.py --config-file CONFIG.yaml [--input-size 512 512] [--batch 1] [--iters 20]
+    python tools/benchmark.py --config-file CONFIG.yaml --train [--with-data] [--iters 10]
+
+Inference runs the config's test protocol on synthetic images; --train times forward, backward and the
+optimizer step at INPUT.TRAIN.CROP_SIZE and SOLVER.IMS_PER_BATCH, on one reused synthetic batch or,
+with --with-data, on the training loader (data time included).
+"""
+import json
+import sys
+
+from seg_engine.analysis import benchmark_inference, benchmark_training
+from seg_engine.analysis.benchmark import environment
+from seg_engine.data import build_train_loader
+from seg_engine.modeling import build_model
+from seg_engine.utils.cli import load_config, run_tool, tool_parser
+
+
+def parser():
+    p = tool_parser("benchmark.py", __doc__.splitlines()[0])
+    p.add_argument("--input-size", type=int, nargs=2, default=(512, 512), metavar=("H", "W"))
+    p.add_argument("--batch", type=int, default=1, help="images per inference call")
+    p.add_argument("--iters", type=int, default=20, help="timed iterations")
+    p.add_argument("--warmup", type=int, default=5, help="untimed iterations first")
+    p.add_argument("--train", action="store_true", help="time training steps instead of inference")
+    p.add_argument("--with-data", action="store_true", help="with --train: take batches from the training loader")
+    return p
+
+
+def main(args):
+    cfg = load_config(args)
+    model = build_model(cfg)
+    if args.train:
+        loader = build_train_loader(cfg) if args.with_data else None
+        result = benchmark_training(cfg, model, args.iters, args.warmup, loader)
+    else:
+        result = benchmark_inference(model, tuple(args.input_size), args.batch, args.iters, args.warmup)
+    print(json.dumps({"environment": environment(), "device": str(model.pixel_mean.device),
+                      "mode": "train" if args.train else "inference", **result}, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main, parser()))

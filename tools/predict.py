@@ -1,0 +1,34 @@
+#!/usr/bin/env python
+"""Predict an image, a folder, a glob or a video with a trained model and the config's test protocol:
+
+    python tools/predict.py --config-file output/x/config.yaml --weights output/x/model_final.pth \\
+        --input path/or/folder/or/'*.jpg' --output predictions/ [--opacity 0.5] [--save-scores]
+
+Writes predictions/labels/<name>.png (class ids), predictions/overlay/<name>.png and, with
+--save-scores, predictions/scores/<name>.npy.
+"""
+import sys
+
+from seg_engine import SegModel
+from seg_engine.deploy import predict_to_folder
+from seg_engine.utils.cli import load_config, run_tool, tool_parser
+
+
+def parser():
+    p = tool_parser("predict.py", __doc__.splitlines()[0])
+    p.add_argument("--weights", required=True, help="the checkpoint (MODEL.WEIGHTS)")
+    p.add_argument("--input", required=True, help="an image, a folder (searched recursively), a glob or a video")
+    p.add_argument("--output", required=True, help="the folder to write into")
+    p.add_argument("--opacity", type=float, default=0.5, help="of the colours in the overlay (0..1)")
+    p.add_argument("--save-scores", action="store_true", help="also write the C x H x W scores as .npy (float16)")
+    return p
+
+
+def main(args):
+    model = SegModel(load_config(args, weights=args.weights))
+    written = predict_to_folder(model, args.input, args.output, args.opacity, args.save_scores)
+    print(f"{len(written)} predictions written to {args.output}")
+
+
+if __name__ == "__main__":
+    sys.exit(run_tool(main, parser()))
