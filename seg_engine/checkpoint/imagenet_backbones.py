@@ -1,4 +1,5 @@
-"""Converters for ImageNet ResNets published in the segmentation authors' layouts, to start training.
+"""Converters for ImageNet ResNets published in the segmentation authors' layouts, and timm's aligned
+Xceptions, to start training.
 
 torchvision's ResNets need none (the Checkpointer puts them under ``backbone.``). Each converter
 drops the ImageNet classifier; use one with ``MODEL.WEIGHTS_FORMAT`` and ``MODEL.WEIGHTS``.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from ..modeling.backbone.xception import xception_block_specs
 from .converters import WEIGHT_CONVERTERS, rename_keys
 
 CLASSIFIER = [r"fc\."]
@@ -45,3 +47,40 @@ def pytorch_encoding_resnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     deep = any(k.startswith("conv1.0.") for k in state_dict)
     stem = _ENCODING_DEEP_STEM if deep else [(r"(conv1|bn1)\.", r"backbone.\1.")]
     return rename_keys(state_dict, stem + LAYERS, CLASSIFIER)
+
+
+def _timm_xception_rules(depth: int) -> list:
+    """timm's ``blocks.<i>`` -> this backbone's entry/middle/exit flows; ``stem.<j>.conv/bn`` -> ``stem.<j>.0/1``."""
+    rules = [(r"stem\.([01])\.conv\.", r"backbone.stem.\1.0."), (r"stem\.([01])\.bn\.", r"backbone.stem.\1.1.")]
+    position: Dict[str, int] = {}
+    for i, (flow, _, _) in enumerate(xception_block_specs(depth)):
+        target = f"backbone.{flow}.{position.setdefault(flow, 0)}."
+        position[flow] += 1
+        rules += [
+            (rf"blocks\.{i}\.stack\.", target),
+            (rf"blocks\.{i}\.shortcut\.conv\.", target + "shortcut.0."),
+            (rf"blocks\.{i}\.shortcut\.bn\.", target + "shortcut.1."),
+        ]
+    return rules
+
+
+def _timm_xception(depth: int, state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    return rename_keys(state_dict, _timm_xception_rules(depth), [r"head\.fc\."])
+
+
+@WEIGHT_CONVERTERS.register()
+def timm_xception41(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """timm's aligned ``xception41`` (e.g. ``xception41.tf_in1k``) for MODEL.XCEPTION.DEPTH 41, without the fc."""
+    return _timm_xception(41, state_dict)
+
+
+@WEIGHT_CONVERTERS.register()
+def timm_xception65(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """timm's aligned ``xception65`` (``.tf_in1k``, ``.ra3_in1k``) for MODEL.XCEPTION.DEPTH 65, without the fc."""
+    return _timm_xception(65, state_dict)
+
+
+@WEIGHT_CONVERTERS.register()
+def timm_xception71(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """timm's aligned ``xception71`` (``.tf_in1k``) for MODEL.XCEPTION.DEPTH 71, without the fc."""
+    return _timm_xception(71, state_dict)

@@ -52,6 +52,22 @@ _C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
 _C.MODEL.RESNETS.MULTI_GRID = ()
 _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 
+# The aligned Xception of DeepLabv3+ (build_xception_backbone; timm's xception41/65/71 layout).
+_C.MODEL.XCEPTION = _FvCfgNode()
+# 41, 65 or 71.
+_C.MODEL.XCEPTION.DEPTH = 65
+# 8, 16 or 32: strides past it become dilations (DeepLabv3+ trains at 16 and evaluates at 8).
+_C.MODEL.XCEPTION.OUTPUT_STRIDE = 16
+# Among "stem" (stride 2), "res2" (4, DeepLabv3+'s low-level feature), "res3" (8), "res4" (16), "res5" (2048 ch).
+_C.MODEL.XCEPTION.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# "BN", "SyncBN", "GN", "FrozenBN" (eps 1e-3 as TensorFlow).
+_C.MODEL.XCEPTION.NORM = "BN"
+# stem..res4 are read inside a strided block, at its 2nd separable conv's pointwise output: "pre_relu"
+# (TF DeepLab's decoder input) or "post_relu" (timm features_only).
+_C.MODEL.XCEPTION.FEATURE_TAP = "pre_relu"
+# Divides every width (1, 2, 4, 8); >1 only makes narrow nets for tests.
+_C.MODEL.XCEPTION.WIDTH_DIVISOR = 1
+
 _C.MODEL.HEAD = _FvCfgNode()
 _C.MODEL.HEAD.NAME = "FCNHead"
 _C.MODEL.HEAD.IN_FEATURE = "res5"

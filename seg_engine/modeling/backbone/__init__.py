@@ -1,5 +1,6 @@
 """Backbones; importing this package registers them in BACKBONE_REGISTRY."""
 from .backbone import Backbone, ShapeSpec
 from .resnet import ResNet, build_resnet_backbone
+from .xception import Xception, build_xception_backbone
 
-__all__ = ["Backbone", "ShapeSpec", "ResNet", "build_resnet_backbone"]
+__all__ = ["Backbone", "ShapeSpec", "ResNet", "build_resnet_backbone", "Xception", "build_xception_backbone"]

@@ -7,7 +7,7 @@ from .norm import get_norm
 
 
 class ConvNormAct(nn.Sequential):
-    """A bias-free conv (the norm has the bias) followed by ``get_norm(norm)`` and ReLU."""
+    """A bias-free conv (the norm has the bias) followed by ``get_norm(norm, eps=norm_eps)`` and ReLU."""
 
     def __init__(
         self,
@@ -18,9 +18,10 @@ class ConvNormAct(nn.Sequential):
         dilation: int = 1,
         norm: str = "BN",
         activation: bool = True,
+        norm_eps: float = 1e-5,
     ) -> None:
         padding = dilation * (kernel_size - 1) // 2
         conv = nn.Conv2d(
             in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, bias=not norm
         )
-        super().__init__(conv, get_norm(norm, out_channels), nn.ReLU(inplace=True) if activation else nn.Identity())
+        super().__init__(conv, get_norm(norm, out_channels, eps=norm_eps), nn.ReLU(inplace=True) if activation else nn.Identity())

@@ -1,0 +1,66 @@
+"""timm_xception41/65/71 map every key of timm's aligned Xception (but its fc) once onto this backbone."""
+import os
+
+import pytest
+import torch
+
+from seg_engine.checkpoint import convert_weights
+from seg_engine.modeling.backbone import Xception
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+def reference_table(depth):
+    """key -> shape of timm's xception<depth>, from the table listed once from timm (data/)."""
+    table = {}
+    with open(os.path.join(DATA, f"timm_xception{depth}_keys.txt")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            key, shape = line.split()
+            assert key not in table, f"{key} listed twice"
+            table[key] = () if shape == "-" else tuple(int(n) for n in shape.split(","))
+    return table
+
+
+def our_shapes(depth):
+    with torch.device("meta"):
+        model = Xception(depth)
+    return {f"backbone.{k}": tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize(
+    "depth, num_keys, examples",
+    [
+        (41, 506, {"backbone.middle_flow.7.conv3.bn_pw.bias": "blocks.10.stack.conv3.bn_pw.bias",
+                   "backbone.exit_flow.0.shortcut.1.running_var": "blocks.11.shortcut.bn.running_var"}),
+        (65, 794, {"backbone.stem.1.0.weight": "stem.1.conv.weight",
+                   "backbone.stem.0.1.running_mean": "stem.0.bn.running_mean",
+                   "backbone.entry_flow.1.shortcut.0.weight": "blocks.1.shortcut.conv.weight",
+                   "backbone.middle_flow.0.conv1.conv_dw.weight": "blocks.3.stack.conv1.conv_dw.weight",
+                   "backbone.middle_flow.15.conv2.conv_pw.weight": "blocks.18.stack.conv2.conv_pw.weight",
+                   "backbone.exit_flow.1.conv3.bn_pw.weight": "blocks.20.stack.conv3.bn_pw.weight"}),
+        (71, 878, {"backbone.entry_flow.4.shortcut.0.weight": "blocks.4.shortcut.conv.weight",
+                   "backbone.middle_flow.0.conv1.conv_dw.weight": "blocks.5.stack.conv1.conv_dw.weight",
+                   "backbone.exit_flow.1.conv1.bn_dw.bias": "blocks.22.stack.conv1.bn_dw.bias"}),
+    ],
+)
+def test_every_timm_key_maps_once_onto_a_backbone_key_of_the_same_shape(depth, num_keys, examples):
+    ref = reference_table(depth)
+    assert len(ref) == num_keys
+    # Each tensor is tagged by its timm name, so the mapping can be read back from the output.
+    tagged = {k: (k, torch.empty(s, device="meta")) for k, s in ref.items()}
+    converted = convert_weights({"state_dict": tagged}, f"timm_xception{depth}")
+    ours = our_shapes(depth)
+
+    sources = sorted(source for source, _ in converted.values())
+    assert sources == sorted(k for k in ref if not k.startswith("head.fc.")), "all but the fc, each once"
+    assert set(converted) == set(ours), "the converted keys are exactly the backbone's keys"
+    assert {k: (ref[src], ours[k]) for k, (src, _) in converted.items() if ref[src] != ours[k]} == {}
+    assert {k: converted[k][0] for k in examples} == examples
+
+
+def test_a_checkpoint_of_another_depth_is_refused():
+    state = {k: torch.zeros(()) for k in reference_table(71)}
+    with pytest.raises(KeyError, match="78 checkpoint keys match no rule of this layout: blocks.21.shortcut.conv.weight"):
+        convert_weights(state, "timm_xception65")
