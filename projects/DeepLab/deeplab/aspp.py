@@ -48,7 +48,8 @@ class ASPP(nn.Module):
             for r in rates
         ]
         self.convs = nn.ModuleList([ConvNormAct(in_channels, channels, 1, norm=norm), *atrous])
-        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), ConvNormAct(in_channels, channels, 1, norm=norm if pool_norm else ""))
+        pool_conv = ConvNormAct(in_channels, channels, 1, norm=norm if pool_norm else "")
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), pool_conv)
         self.project = ConvNormAct((len(rates) + 2) * channels, channels, project_kernel, norm=norm)
         self.dropout = nn.Dropout(dropout)
 

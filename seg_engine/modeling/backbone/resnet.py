@@ -205,7 +205,8 @@ class ResNet(Backbone):
         schedule = stage_schedule(output_stride, first_block_dilation)
         block, num_blocks = ARCH_SETTINGS[depth]
         multi_grid = tuple(multi_grid)
-        if multi_grid and (len(multi_grid) != num_blocks[3] or not all(isinstance(g, int) and g >= 1 for g in multi_grid)):
+        valid_factors = all(isinstance(g, int) and g >= 1 for g in multi_grid)
+        if multi_grid and (len(multi_grid) != num_blocks[3] or not valid_factors):
             raise ValueError(
                 f"MODEL.RESNETS.MULTI_GRID (multi_grid) must be empty or one positive int per block of res5 "
                 f"({num_blocks[3]} for depth {depth}), got {multi_grid!r}"
