@@ -50,7 +50,7 @@ def pytorch_encoding_resnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _timm_xception_rules(depth: int) -> list:
-    """timm's ``blocks.<i>`` -> this backbone's entry/middle/exit flows; ``stem.<j>.conv/bn`` -> ``stem.<j>.0/1``."""
+    """timm's ``blocks.<i>`` -> the backbone's entry/middle/exit flows, ``stem.<j>.conv/bn`` -> ``stem.<j>.0/1``."""
     rules = [(r"stem\.([01])\.conv\.", r"backbone.stem.\1.0."), (r"stem\.([01])\.bn\.", r"backbone.stem.\1.1.")]
     position: Dict[str, int] = {}
     for i, (flow, _, _) in enumerate(xception_block_specs(depth)):

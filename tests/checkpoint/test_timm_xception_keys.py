@@ -62,5 +62,31 @@ def test_every_timm_key_maps_once_onto_a_backbone_key_of_the_same_shape(depth, n
 
 def test_a_checkpoint_of_another_depth_is_refused():
     state = {k: torch.zeros(()) for k in reference_table(71)}
-    with pytest.raises(KeyError, match="78 checkpoint keys match no rule of this layout: blocks.21.shortcut.conv.weight"):
+    message = "78 checkpoint keys match no rule of this layout: blocks.21.shortcut.conv.weight"
+    with pytest.raises(KeyError, match=message):
         convert_weights(state, "timm_xception65")
+
+
+def test_a_timm_file_loads_into_a_model_through_the_checkpointer(tmp_path):
+    """A narrow Xception-41 stored in timm's layout (names from the table) trains from MODEL.WEIGHTS_FORMAT."""
+    from seg_engine.checkpoint import Checkpointer
+    from seg_engine.config import get_cfg
+    from seg_engine.modeling import build_model
+
+    cfg = get_cfg()
+    cfg.merge_from_list(["MODEL.DEVICE", "cpu", "MODEL.NUM_CLASSES", "3", "MODEL.HEAD.CHANNELS", "8",
+                         "MODEL.BACKBONE.NAME", "build_xception_backbone",
+                         "MODEL.XCEPTION.DEPTH", "41", "MODEL.XCEPTION.WIDTH_DIVISOR", "8"])
+    source = build_model(cfg).backbone.state_dict()
+    tagged = {k: (k, None) for k in reference_table(41)}
+    timm_name = {ours: theirs for ours, (theirs, _) in convert_weights(tagged, "timm_xception41").items()}
+    timm_state = {timm_name[f"backbone.{k}"]: v.clone() for k, v in source.items()}
+    timm_state.update({"head.fc.weight": torch.zeros(1000, 256), "head.fc.bias": torch.zeros(1000)})
+    torch.save(timm_state, tmp_path / "xception41.pth")
+
+    model = build_model(cfg)
+    Checkpointer(model, weights_format="timm_xception41").load(str(tmp_path / "xception41.pth"), checkpointables=[])
+    loaded = model.backbone.state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in source.items())
+    fresh = build_model(cfg).backbone.state_dict()
+    assert not torch.equal(loaded["middle_flow.3.conv2.conv_pw.weight"], fresh["middle_flow.3.conv2.conv_pw.weight"])

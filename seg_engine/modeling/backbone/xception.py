@@ -156,7 +156,9 @@ class Xception(Backbone):
         depth: 41, 65 or 71.
         output_stride: 8, 16 or 32; strides beyond it become dilations. :meth:`set_output_stride`
             changes it later without touching the weights (train at 16, test at 8 as the paper).
-        out_features: names among "stem", "res2".."res5".
+        out_features: names among "stem", "res2".."res5". Every block is built and run whatever is
+            asked, so timm's checkpoints load whole; without "res5" the blocks after the deepest
+            feature get no gradient.
         norm: a name for :func:`get_norm` (eps 1e-3).
         feature_tap: "pre_relu" (TF DeepLab's low-level feature) or "post_relu" (timm ``features_only``)
             for every feature but res5.
@@ -186,7 +188,9 @@ class Xception(Backbone):
         if (norm or "") not in NORM_NAMES:
             raise ValueError(f"MODEL.XCEPTION.NORM (norm) must be one of {NORM_NAMES}, got {norm!r}")
         if feature_tap not in FEATURE_TAPS:
-            raise ValueError(f"MODEL.XCEPTION.FEATURE_TAP (feature_tap) must be one of {FEATURE_TAPS}, got {feature_tap!r}")
+            raise ValueError(
+                f"MODEL.XCEPTION.FEATURE_TAP (feature_tap) must be one of {FEATURE_TAPS}, got {feature_tap!r}"
+            )
         if width_divisor not in WIDTH_DIVISORS:
             raise ValueError(
                 f"MODEL.XCEPTION.WIDTH_DIVISOR (width_divisor) must be one of {WIDTH_DIVISORS}, got {width_divisor!r}"
