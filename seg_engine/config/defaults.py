@@ -47,6 +47,9 @@ _C.MODEL.RESNETS.OUTPUT_STRIDE = 8
 # Dilation of the first block of a dilated stage: "full" (hszhao/semseg: every block at the stage's
 # dilation) or "half" (PyTorch-Encoding, mmsegmentation: the first block at half of it).
 _C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
+# Multi-grid of DeepLabv3: one factor per block of res5, each block's dilation being the stage's times
+# its factor, e.g. (1, 2, 4) gives res5 dilations (2, 4, 8) at output stride 16. Empty: off.
+_C.MODEL.RESNETS.MULTI_GRID = ()
 _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 
 # The aligned Xception of DeepLabv3+ (build_xception_backbone; timm's xception41/65/71 layout).

@@ -133,6 +133,18 @@ def stage_schedule(output_stride: int, first_block_dilation: str) -> List[Tuple[
     return schedule
 
 
+def _set_block_stride_dilation(block: nn.Module, stride: int, dilation: int) -> None:
+    """Give a built BasicBlock/Bottleneck another stride (its strided 3x3 conv and downsample) and
+    dilation (every 3x3 conv, padding = dilation)."""
+    strided = block.conv2 if isinstance(block, Bottleneck) else block.conv1
+    for conv in (block.conv1, block.conv2):
+        if conv.kernel_size == (3, 3):
+            conv.dilation = conv.padding = (dilation, dilation)
+    strided.stride = (stride, stride)
+    if block.downsample is not None:
+        block.downsample[0].stride = (stride, stride)
+
+
 class ResNet(Backbone):
     """ResNet-18..152 returning the requested ``stem``/``res2``..``res5`` maps.
 
@@ -149,6 +161,11 @@ class ResNet(Backbone):
             have ``requires_grad=False`` and their BatchNorms become FrozenBatchNorm2d.
         stem_width: the stem's width w (0: base_width); the deep stem is (w, w, 2w), so 32 gives
             mmsegmentation's ResNetV1c stem (32, 32, 64) and res2 then reads 64 channels.
+        multi_grid: one factor per block of res5 (DeepLabv3's (1, 2, 4)); block i of res5 then has
+            the stage's dilation times ``multi_grid[i]``, the first block included (TensorFlow
+            DeepLab, detectron2). Empty: off.
+
+    :meth:`set_output_stride` re-dilates the built network in place (e.g. train at 16, test at 8).
     """
 
     def __init__(
@@ -162,6 +179,7 @@ class ResNet(Backbone):
         out_features: Sequence[str] = STAGE_NAMES,
         freeze_at: int = 0,
         stem_width: int = 0,
+        multi_grid: Sequence[int] = (),
     ):
         super().__init__()
         if depth not in ARCH_SETTINGS:
@@ -186,6 +204,14 @@ class ResNet(Backbone):
             raise ValueError(f"MODEL.BACKBONE.FREEZE_AT (freeze_at) must be in 0..5, got {freeze_at!r}")
         schedule = stage_schedule(output_stride, first_block_dilation)
         block, num_blocks = ARCH_SETTINGS[depth]
+        multi_grid = tuple(multi_grid)
+        valid_factors = all(isinstance(g, int) and g >= 1 for g in multi_grid)
+        if multi_grid and (len(multi_grid) != num_blocks[3] or not valid_factors):
+            raise ValueError(
+                f"MODEL.RESNETS.MULTI_GRID (multi_grid) must be empty or one positive int per block of res5 "
+                f"({num_blocks[3]} for depth {depth}), got {multi_grid!r}"
+            )
+        self._first_block_dilation, self._multi_grid = first_block_dilation, multi_grid
 
         self._out_features = [name for name in FEATURE_NAMES if name in out_features]
         self._out_shapes: Dict[str, ShapeSpec] = {}
@@ -197,10 +223,10 @@ class ResNet(Backbone):
         num_stages = FEATURE_NAMES.index(self._out_features[-1])
         self._stage_names: List[str] = []
         for i in range(num_stages):
-            stage_stride, first_dilation, dilation = schedule[i]
+            stage_stride = schedule[i][0]
             width = base_width * 2**i
             layer = self._make_layer(
-                block, channels, width, num_blocks[i], stage_stride, first_dilation, dilation, norm
+                block, channels, width, stage_stride, self._block_dilations(schedule, i, num_blocks[i]), norm
             )
             layer_name = f"layer{i + 1}"
             self.add_module(layer_name, layer)
@@ -230,15 +256,20 @@ class ResNet(Backbone):
         self._out_shapes["stem"] = ShapeSpec(channels=channels, stride=4)
         return names
 
+    def _block_dilations(self, schedule: List[Tuple[int, int, int]], stage: int, num_blocks: int) -> List[int]:
+        """The dilation of each block of stage ``stage`` (0: res2): the schedule's, or multi-grid's in res5."""
+        _, first, dilation = schedule[stage]
+        if stage == 3 and self._multi_grid:
+            return [dilation * g for g in self._multi_grid]
+        return [first] + [dilation] * (num_blocks - 1)
+
     @staticmethod
     def _make_layer(
         block: Block,
         in_channels: int,
         width: int,
-        num_blocks: int,
         stride: int,
-        first_dilation: int,
-        dilation: int,
+        dilations: Sequence[int],
         norm: str,
     ) -> nn.Sequential:
         out_channels = width * block.expansion
@@ -248,9 +279,25 @@ class ResNet(Backbone):
                 nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
                 get_norm(norm, out_channels),
             )
-        blocks = [block(in_channels, width, stride, first_dilation, norm, downsample)]
-        blocks += [block(out_channels, width, 1, dilation, norm) for _ in range(1, num_blocks)]
+        blocks = [block(in_channels, width, stride, dilations[0], norm, downsample)]
+        blocks += [block(out_channels, width, 1, dilation, norm) for dilation in dilations[1:]]
         return nn.Sequential(*blocks)
+
+    def set_output_stride(self, output_stride: int) -> None:
+        """Re-dilate the built stages for ``output_stride`` (8, 16, 32) in place, weights untouched.
+
+        Strides, dilations and paddings become those of a ResNet built at ``output_stride`` with the
+        same FIRST_BLOCK_DILATION and MULTI_GRID, e.g. DeepLab's training at 16 and testing at 8.
+        """
+        schedule = stage_schedule(output_stride, self._first_block_dilation)
+        stride = 4
+        for i, (feature, layer_name) in enumerate(zip(STAGE_NAMES, self._stage_names)):
+            layer = getattr(self, layer_name)
+            stage_stride = schedule[i][0]
+            for j, (block, dilation) in enumerate(zip(layer, self._block_dilations(schedule, i, len(layer)))):
+                _set_block_stride_dilation(block, stage_stride if j == 0 else 1, dilation)
+            stride *= stage_stride
+            self._out_shapes[feature] = ShapeSpec(channels=self._out_shapes[feature].channels, stride=stride)
 
     def _init_weights(self) -> None:
         for m in self.modules():
@@ -297,4 +344,5 @@ def build_resnet_backbone(cfg) -> ResNet:
         out_features=list(r.OUT_FEATURES),
         freeze_at=cfg.MODEL.BACKBONE.FREEZE_AT,
         stem_width=r.STEM_WIDTH,
+        multi_grid=tuple(r.MULTI_GRID),
     )

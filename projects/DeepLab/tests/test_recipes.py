@@ -1,0 +1,47 @@
+"""Every recipe loads (its keys exist, its bases resolve) and builds the model it names; the published
+layouts have the references' parameter counts."""
+import glob
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from deeplab_test_helpers import CONFIGS, config, meta_model, num_params
+
+RECIPES = sorted(os.path.relpath(p, CONFIGS) for p in glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
+PARAMS = {  # recipe prefix: parameters (the references' counts, see test_converter_keys.py)
+    "voc2012/deeplabv3_R50_torchvision": 42_004_074,
+    "ade20k/deeplabv3_R50-D8": 68_213_900,
+    "ade20k/deeplabv3plus_R50-D8": 43_690_748,
+    "cityscapes/deeplabv3plus_R50-D8": 43_690_748 - (150 - 19) * (512 + 1 + 256 + 1),
+}
+
+
+def test_the_issues_recipe_names_exist():
+    expected = {
+        "voc2012/deeplabv3_R50_torchvision.yaml", "voc2012/deeplabv3_R101_os16_voc2012aug_paper.yaml",
+        "ade20k/deeplabv3_R50-D8_512x512_80k_ade20k_mmseg.yaml", "ade20k/deeplabv3plus_R50-D8_512x512_80k_ade20k_mmseg.yaml",
+        "ade20k/deeplabv3_R50-D8_512x512_160k_ade20k_mmseg.yaml", "ade20k/deeplabv3plus_R50-D8_512x512_160k_ade20k_mmseg.yaml",
+        "cityscapes/deeplabv3plus_R50-D8_512x1024_80k_cityscapes_mmseg.yaml", "shapes/deeplabv3plus_R18_shapes.yaml",
+    }
+    assert expected <= set(RECIPES)
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_recipe_builds(recipe):
+    cfg = config(recipe)
+    model = meta_model(recipe)
+    assert type(model).__name__ == cfg.MODEL.META_ARCHITECTURE in ("DeepLabV3", "DeepLabV3Plus")
+    for prefix, count in PARAMS.items():
+        if recipe.startswith(prefix):
+            assert num_params(model) == count
+
+
+def test_paper_recipe_trains_at_16_and_evaluates_at_8_with_doubled_rates():
+    model = meta_model("voc2012/deeplabv3_R101_os16_voc2012aug_paper.yaml")
+    assert model.backbone.output_shape()["res5"].stride == 16 and model.decode_head.aspp.rates == [6, 12, 18]
+    assert [b.conv2.dilation[0] for b in model.backbone.layer4] == [2, 4, 8]
+    model.eval()
+    assert model.backbone.output_shape()["res5"].stride == 8 and model.decode_head.aspp.rates == [12, 24, 36]
+    assert [b.conv2.dilation[0] for b in model.backbone.layer4] == [4, 8, 16]
