@@ -77,6 +77,27 @@ _C.MODEL.FPN.NORM = ""
 _C.MODEL.FPN.OUTPUT_CONVS = True
 # "sum" or "avg" (detectron2: the lateral plus the up-sampled level above, halved).
 _C.MODEL.FPN.FUSE_TYPE = "sum"
+# VGG (MODEL.BACKBONE.NAME "build_vgg_backbone"), in torchvision's layout (features.N.*).
+_C.MODEL.VGG = _FvCfgNode()
+# 11, 13, 16 or 19.
+_C.MODEL.VGG.DEPTH = 16
+# "" (torchvision's vggN) or a norm after every conv: "BN" (vggN_bn), "SyncBN", "GN", "FrozenBN".
+_C.MODEL.VGG.NORM = ""
+# Channels of block 1; blocks have 1, 2, 4, 8, 8 times it (64: the standard nets).
+_C.MODEL.VGG.BASE_WIDTH = 64
+# Round pooled sizes up as Caffe does (FCN, SegNet); torchvision rounds down.
+_C.MODEL.VGG.CEIL_MODE = False
+# Every pool also returns its argmax as "poolK_indices" (for max-unpooling decoders such as SegNet's).
+_C.MODEL.VGG.RETURN_INDICES = False
+# Padding of the first conv (conv1_1): 1, or 100 in the FCN Caffe nets.
+_C.MODEL.VGG.FIRST_PADDING = 1
+# fc6 (7x7 conv, no padding) and fc7 (1x1 conv) after pool5, each + ReLU + Dropout, initialised from
+# torchvision's classifier.0/classifier.3 by the torchvision_vgg converter; their output is "fc7".
+_C.MODEL.VGG.FC_AS_CONV = False
+_C.MODEL.VGG.FC_CHANNELS = 4096
+_C.MODEL.VGG.FC_DROPOUT = 0.5
+# Among "conv1".."conv5" (block K's last ReLU, the map pool K reads), "pool1".."pool5" and "fc7".
+_C.MODEL.VGG.OUT_FEATURES = ["pool5"]
 
 _C.MODEL.HEAD = _FvCfgNode()
 _C.MODEL.HEAD.NAME = "FCNHead"
@@ -85,6 +106,8 @@ _C.MODEL.HEAD.CHANNELS = 512
 _C.MODEL.HEAD.NUM_CONVS = 1
 _C.MODEL.HEAD.NORM = "BN"
 _C.MODEL.HEAD.DROPOUT = 0.1
+# FCNHead: a 3x3 conv over [input, convs' output] before the classifier (mmsegmentation's concat_input).
+_C.MODEL.HEAD.CONCAT_INPUT = False
 _C.MODEL.HEAD.LOSS_WEIGHT = 1.0
 
 _C.MODEL.AUX_HEAD = _FvCfgNode()
@@ -95,6 +118,7 @@ _C.MODEL.AUX_HEAD.CHANNELS = 256
 _C.MODEL.AUX_HEAD.NUM_CONVS = 1
 _C.MODEL.AUX_HEAD.NORM = "BN"
 _C.MODEL.AUX_HEAD.DROPOUT = 0.1
+_C.MODEL.AUX_HEAD.CONCAT_INPUT = False
 _C.MODEL.AUX_HEAD.LOSS_WEIGHT = 0.4
 
 # The pixel-wise cross-entropy of every output.
@@ -174,6 +198,9 @@ _C.SOLVER.WEIGHT_DECAY_NORM = 0.0
 _C.SOLVER.WEIGHT_DECAY_BIAS = None
 # Every parameter outside the backbone learns at BASE_LR times this.
 _C.SOLVER.HEAD_LR_MULTIPLIER = 1.0
+# Biases (of convs and linear layers, not of norms) learn at this times their LR: 2 in the Caffe nets
+# (lr_mult 2 on biases: FCN, SegNet).
+_C.SOLVER.BIAS_LR_FACTOR = 1.0
 # Total images per iteration over all processes.
 _C.SOLVER.IMS_PER_BATCH = 16
 _C.SOLVER.MAX_ITER = 80000

@@ -1,6 +1,16 @@
 """Backbones; importing this package registers them in BACKBONE_REGISTRY."""
 from .backbone import Backbone, ShapeSpec
 from .resnet import ResNet, build_resnet_backbone
+from .vgg import VGG, build_vgg_backbone
 from .xception import Xception, build_xception_backbone
 
-__all__ = ["Backbone", "ShapeSpec", "ResNet", "build_resnet_backbone", "Xception", "build_xception_backbone"]
+__all__ = [
+    "Backbone",
+    "ShapeSpec",
+    "ResNet",
+    "build_resnet_backbone",
+    "VGG",
+    "build_vgg_backbone",
+    "Xception",
+    "build_xception_backbone",
+]
