@@ -83,16 +83,21 @@ class SemSegEvaluator(DatasetEvaluator):
         self._matrix: Optional[torch.Tensor] = None
         self._image_counts: List[torch.Tensor] = []  # per image: (3, n) true positives, gt and predicted pixels
         self._image_names: List[str] = []
+        self._without_masks = 0
 
     def reset(self) -> None:
         self._matrix = None
         self.confusion_matrix = None
         self._image_counts, self._image_names = [], []
+        self._without_masks = 0
 
     def process(self, inputs: List[dict], outputs: List[dict]) -> None:
         """Add the argmax prediction of each output against its input's ``sem_seg``."""
         n = self.num_classes
         for inp, out in zip(inputs, outputs):
+            if "sem_seg" not in inp:  # a test split without masks: predictions only
+                self._without_masks += 1
+                continue
             scores = out["sem_seg"]
             file_name = inp.get("file_name", "<unknown>")
             if scores.dim() != 3 or scores.shape[0] != n:
@@ -134,6 +139,9 @@ class SemSegEvaluator(DatasetEvaluator):
         """Return ``{"sem_seg": metrics}`` in percent; see ``compute_metrics`` for the definitions."""
         n = self.num_classes
         matrix = self._matrix
+        if matrix is None and self._without_masks and not (self.distributed and comm.get_world_size() > 1):
+            logger.info("SemSegEvaluator on %s: no image has a mask; nothing to evaluate", self.dataset_name)
+            return {}
         if matrix is None:
             matrix = torch.zeros(n * n, dtype=torch.int64, device=self._empty_matrix_device())
         else:
@@ -142,6 +150,9 @@ class SemSegEvaluator(DatasetEvaluator):
             comm.all_reduce_sum(matrix)
         self.confusion_matrix = matrix.view(n, n).cpu()
 
+        if self._without_masks:
+            logger.info("SemSegEvaluator on %s: %d images have no mask and are not evaluated",
+                        self.dataset_name, self._without_masks)
         if self.confusion_matrix.sum() == 0:
             logger.warning(
                 "SemSegEvaluator on %s: no valid ground truth pixel was evaluated; metrics are NaN",
