@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from tabulate import tabulate
+from tqdm import tqdm
 
 from seg_engine.config import ConfigError, get_cfg
 from seg_engine.data import DatasetCatalog, MetadataCatalog
@@ -76,10 +77,11 @@ def scan(dicts: List[dict], label_map, num_classes: int, ignore_label: int, num_
     if num_workers > 1:
         chunk = max(1, min(64, len(dicts) // (4 * num_workers)))
         with multiprocessing.Pool(num_workers, initializer=_init_worker, initargs=init) as pool:
-            results = list(pool.imap_unordered(check_sample, dicts, chunksize=chunk))
+            results = list(tqdm(pool.imap_unordered(check_sample, dicts, chunksize=chunk), total=len(dicts),
+                                desc="check", unit="img", mininterval=2))
     else:
         _init_worker(*init)
-        results = [check_sample(d) for d in dicts]
+        results = [check_sample(d) for d in tqdm(dicts, desc="check", unit="img", mininterval=2)]
     for sample_problems, counts in results:
         for kind, message in sample_problems:
             problems[kind].append(message)

@@ -54,7 +54,8 @@ def main(args):
         validate_config(cfg, is_train=False)
         model = DefaultTrainer.build_model(cfg)
         Checkpointer(model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load_for_inference(cfg.MODEL.WEIGHTS)
-        results = DefaultTrainer.test(cfg, model)
+        results = DefaultTrainer.test(cfg, model, output_folder=cfg.OUTPUT_DIR, per_image=args.per_image_iou,
+                                      save_predictions=args.save_predictions, submission_format=args.submission_format)
         if comm.is_main_process():
             path = os.path.join(cfg.OUTPUT_DIR, "eval_results.json")
             with open(path, "w") as f:

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import torch
 
-from .io import LabelOutOfRangeError, SizeMismatchError, read_image, read_mask
+from .io import LabelOutOfRangeError, MissingFileError, SizeMismatchError, read_image, read_mask
 from .transforms import AugmentationList
 
 __all__ = ["SemSegDatasetMapper", "check_labels", "check_same_size", "label_dtype", "map_labels"]
@@ -82,9 +82,16 @@ class SemSegDatasetMapper:
         self.label_map = label_map
         self._dtype = label_dtype(num_classes, ignore_label)
 
-    def load(self, dataset_dict: dict) -> Tuple[np.ndarray, np.ndarray]:
-        """The checked (RGB image, train-id mask) pair of ``dataset_dict``, before augmentation."""
-        image_path, mask_path = dataset_dict["file_name"], dataset_dict["sem_seg_file_name"]
+    def load(self, dataset_dict: dict) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """The checked (RGB image, train-id mask) pair of ``dataset_dict``, before augmentation.
+
+        A test split without masks (no ``sem_seg_file_name``: a benchmark's test images) gives
+        ``(image, None)``; training needs the mask."""
+        image_path, mask_path = dataset_dict["file_name"], dataset_dict.get("sem_seg_file_name")
+        if mask_path is None:
+            if self.is_train:
+                raise MissingFileError(f"{image_path} has no mask: a training split needs one for every image")
+            return read_image(image_path), None
         image = read_image(image_path)
         sem_seg = map_labels(read_mask(mask_path), self.label_map, mask_path)
         check_same_size(image, sem_seg, image_path, mask_path)
@@ -93,17 +100,19 @@ class SemSegDatasetMapper:
 
     def __call__(self, dataset_dict: dict, rng: Optional[np.random.Generator] = None) -> dict:
         image, sem_seg = self.load(dataset_dict)
-        height, width = sem_seg.shape
+        height, width = image.shape[:2]
         if rng is None:
             rng = np.random.default_rng(0)
         if self.is_train:
             image, sem_seg, _ = self.augmentations(image, sem_seg, rng)
         else:
             image, _, _ = self.augmentations(image, None, rng)
-        return {
+        out = {
             "image": torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
-            "sem_seg": torch.from_numpy(np.require(sem_seg, requirements=("C", "W"))),
             "height": height,
             "width": width,
             "file_name": dataset_dict["file_name"],
         }
+        if sem_seg is not None:
+            out["sem_seg"] = torch.from_numpy(np.require(sem_seg, requirements=("C", "W")))
+        return out

@@ -20,7 +20,7 @@ from ..config import CfgNode, ConfigError, without_unused_plugin_keys
 from ..data import MetadataCatalog, build_test_loader, build_train_loader
 from ..data.datasets import register_folder_from_cfg
 from ..data.transforms import build_augmentation
-from ..evaluation import DatasetEvaluator, SemSegEvaluator, inference_on_dataset
+from ..evaluation import DatasetEvaluator, SemSegEvaluator, SemSegPredictionWriter, inference_on_dataset
 from ..modeling import build_model
 from ..plugins import packages_in_use
 from ..solver import build_lr_scheduler, build_optimizer
@@ -50,6 +50,13 @@ def default_argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-machines", type=int, default=1)
     parser.add_argument("--machine-rank", type=int, default=0)
     parser.add_argument("--dist-url", default="auto", help="tcp://HOST:PORT of machine 0; auto: a free local port")
+    parser.add_argument("--per-image-iou", action="store_true",
+                        help="with --eval-only: also write per_image_iou.csv, the images sorted worst first")
+    parser.add_argument("--save-predictions", metavar="DIR",
+                        help="with --eval-only: write each prediction as a label PNG into DIR (test splits without masks too)")
+    parser.add_argument("--submission-format", choices=("auto", "raw", "cityscapes", "ade20k"), default="auto",
+                        help="label values of --save-predictions: train ids (raw), Cityscapes labelIds, ADE20K train id + 1; "
+                             "auto: the dataset's own benchmark format")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of start-up errors")
     parser.add_argument("opts", default=None, nargs=argparse.REMAINDER, help="KEY VALUE pairs that override the config")
     return parser
@@ -153,8 +160,11 @@ class DefaultTrainer(TrainerBase):
         ddp_model = create_ddp_model(model)
         if cfg.SOLVER.AMP.ENABLED:
             self._trainer: SimpleTrainer = AMPTrainer(ddp_model, data_loader, optimizer, cfg.SOLVER.AMP.DTYPE)
+            scaler = " with a gradient scaler" if cfg.SOLVER.AMP.DTYPE == "float16" else ""
+            logger.info(f"AMP on: autocast to {cfg.SOLVER.AMP.DTYPE}{scaler}")
         else:
             self._trainer = SimpleTrainer(ddp_model, data_loader, optimizer)
+            logger.info("AMP off: training in float32")
         self.model = model
         self.optimizer = optimizer
         self.scheduler = self.build_lr_scheduler(cfg, optimizer)
@@ -243,17 +253,31 @@ class DefaultTrainer(TrainerBase):
         return build_test_loader(cfg, dataset_name)
 
     @classmethod
-    def build_evaluator(cls, cfg: CfgNode, dataset_name: str) -> DatasetEvaluator:
-        return SemSegEvaluator(dataset_name, num_classes=cfg.MODEL.NUM_CLASSES, ignore_label=cfg.MODEL.IGNORE_VALUE)
+    def build_evaluator(cls, cfg: CfgNode, dataset_name: str, output_folder: Optional[str] = None,
+                        per_image: bool = False) -> DatasetEvaluator:
+        return SemSegEvaluator(dataset_name, num_classes=cfg.MODEL.NUM_CLASSES, ignore_label=cfg.MODEL.IGNORE_VALUE,
+                               output_dir=output_folder, per_image=per_image)
 
     @classmethod
-    def test(cls, cfg: CfgNode, model: nn.Module) -> dict:
+    def test(cls, cfg: CfgNode, model: nn.Module, output_folder: Optional[str] = None, per_image: bool = False,
+             save_predictions: Optional[str] = None, submission_format: str = "auto") -> dict:
         """Evaluate ``model`` on every DATASETS.TEST; one dataset gives its results directly,
-        several give ``{dataset_name: results}``."""
+        several give ``{dataset_name: results}``. With ``output_folder`` the evaluators write their
+        files there, with ``save_predictions`` label PNGs in ``submission_format`` go there (in a
+        sub-folder per dataset when there are several)."""
         results = OrderedDict()
-        for name in cfg.DATASETS.TEST:
+        names = list(cfg.DATASETS.TEST)
+
+        def per_dataset(folder: Optional[str], name: str) -> Optional[str]:
+            return folder if folder is None or len(names) == 1 else os.path.join(folder, name)
+
+        for name in names:
             logger.info(f"Evaluating on {name}")
-            results[name] = inference_on_dataset(model, cls.build_test_loader(cfg, name), cls.build_evaluator(cfg, name))
+            evaluators = [cls.build_evaluator(cfg, name, per_dataset(output_folder, name), per_image)]
+            if save_predictions:
+                evaluators.append(SemSegPredictionWriter(name, per_dataset(save_predictions, name), submission_format,
+                                                         cfg.MODEL.NUM_CLASSES))
+            results[name] = inference_on_dataset(model, cls.build_test_loader(cfg, name), evaluators)
         return next(iter(results.values())) if len(results) == 1 else results
 
 

@@ -91,13 +91,16 @@ def inference_on_dataset(
     model: nn.Module,
     data_loader: Iterable[List[dict]],
     evaluator: Union[DatasetEvaluator, Sequence[DatasetEvaluator], None],
+    log_period: float = 30.0,
 ) -> dict:
     """Run ``model`` on every batch of ``data_loader`` and return ``evaluator.evaluate()``.
 
     The model runs in eval mode under ``torch.no_grad()`` (its training mode is restored
     afterwards). ``evaluator`` may be a list of evaluators; ``None`` runs inference only and
-    returns ``{}``. Logs the total time and the time per image, leaving out the first
-    iterations, which pay for warm-up (allocations, cudnn autotuning, lazy loading).
+    returns ``{}``. Logs "Inference i/N" with the time per image and the ETA at least every
+    ``log_period`` seconds (to the run's log.txt, not only the console's progress bar), then the
+    total time and the time per image, leaving out the first iterations, which pay for warm-up
+    (allocations, cudnn autotuning, lazy loading).
     """
     if evaluator is None:
         evaluator = DatasetEvaluator()
@@ -115,7 +118,7 @@ def inference_on_dataset(
     )
 
     start_time = time.perf_counter()
-    timed_start = start_time
+    timed_start = last_log = start_time
     num_images = 0
     timed_images = 0
     with inference_context(model), torch.no_grad():
@@ -131,6 +134,12 @@ def inference_on_dataset(
             num_images += len(inputs)
             if idx >= num_warmup:
                 timed_images += len(inputs)
+            now = time.perf_counter()
+            if now - last_log >= log_period:
+                last_log = now
+                per_image = (now - start_time) / num_images
+                eta = "" if total is None else f", ETA {datetime.timedelta(seconds=int(per_image * len(inputs) * (total - idx - 1)))}"
+                logger.info(f"Inference {idx + 1}/{total if total is not None else '?'}: {per_image:.4f} s/img{eta}")
     _cuda_sync()
     end_time = time.perf_counter()
 

@@ -1,8 +1,10 @@
 """Semantic segmentation metrics (pixel accuracy, mIoU, mAcc, fwIoU) from a confusion matrix."""
 from __future__ import annotations
 
+import csv
 import logging
 import math
+import os
 from collections import OrderedDict
 from typing import Dict, List, Optional
 
@@ -34,12 +36,16 @@ class SemSegEvaluator(DatasetEvaluator):
         num_classes: Optional[int] = None,
         ignore_label: Optional[int] = None,
         distributed: bool = True,
+        output_dir: Optional[str] = None,
+        per_image: bool = False,
     ) -> None:
         """Read class names and the ignore label of ``dataset_name`` from ``MetadataCatalog``.
 
         ``num_classes`` and ``ignore_label`` override the metadata. With ``distributed`` the
         matrices of all processes are summed in ``evaluate()``, so every rank reports the
-        metrics of the whole dataset.
+        metrics of the whole dataset. With ``output_dir`` the main process writes
+        ``confusion_matrix.csv`` there (rows: ground truth) and the results gain the matrix;
+        ``per_image`` also writes ``per_image_iou.csv``, the images sorted worst first.
         """
         meta = MetadataCatalog.get(dataset_name)
         classes = meta.get("classes")
@@ -71,17 +77,27 @@ class SemSegEvaluator(DatasetEvaluator):
         self.class_names = class_names
         self.ignore_label = meta.get("ignore_label", 255) if ignore_label is None else ignore_label
         self.distributed = distributed
+        self.output_dir = output_dir
+        self.per_image = per_image
         self.confusion_matrix: Optional[torch.Tensor] = None
         self._matrix: Optional[torch.Tensor] = None
+        self._image_counts: List[torch.Tensor] = []  # per image: (3, n) true positives, gt and predicted pixels
+        self._image_names: List[str] = []
+        self._without_masks = 0
 
     def reset(self) -> None:
         self._matrix = None
         self.confusion_matrix = None
+        self._image_counts, self._image_names = [], []
+        self._without_masks = 0
 
     def process(self, inputs: List[dict], outputs: List[dict]) -> None:
         """Add the argmax prediction of each output against its input's ``sem_seg``."""
         n = self.num_classes
         for inp, out in zip(inputs, outputs):
+            if "sem_seg" not in inp:  # a test split without masks: predictions only
+                self._without_masks += 1
+                continue
             scores = out["sem_seg"]
             file_name = inp.get("file_name", "<unknown>")
             if scores.dim() != 3 or scores.shape[0] != n:
@@ -108,6 +124,10 @@ class SemSegEvaluator(DatasetEvaluator):
             if self._matrix is None:
                 self._matrix = torch.zeros(n * n, dtype=torch.int64, device=pred.device)
             self._matrix += counts
+            if self.per_image:
+                matrix = counts.view(n, n)
+                self._image_counts.append(torch.stack([matrix.diagonal(), matrix.sum(1), matrix.sum(0)]))
+                self._image_names.append(file_name)
 
     def _empty_matrix_device(self) -> torch.device:
         # A rank that saw no image still has to join the all-reduce, and NCCL only takes CUDA.
@@ -119,6 +139,9 @@ class SemSegEvaluator(DatasetEvaluator):
         """Return ``{"sem_seg": metrics}`` in percent; see ``compute_metrics`` for the definitions."""
         n = self.num_classes
         matrix = self._matrix
+        if matrix is None and self._without_masks and not (self.distributed and comm.get_world_size() > 1):
+            logger.info("SemSegEvaluator on %s: no image has a mask; nothing to evaluate", self.dataset_name)
+            return {}
         if matrix is None:
             matrix = torch.zeros(n * n, dtype=torch.int64, device=self._empty_matrix_device())
         else:
@@ -127,6 +150,9 @@ class SemSegEvaluator(DatasetEvaluator):
             comm.all_reduce_sum(matrix)
         self.confusion_matrix = matrix.view(n, n).cpu()
 
+        if self._without_masks:
+            logger.info("SemSegEvaluator on %s: %d images have no mask and are not evaluated",
+                        self.dataset_name, self._without_masks)
         if self.confusion_matrix.sum() == 0:
             logger.warning(
                 "SemSegEvaluator on %s: no valid ground truth pixel was evaluated; metrics are NaN",
@@ -134,7 +160,42 @@ class SemSegEvaluator(DatasetEvaluator):
             )
         results = compute_metrics(self.confusion_matrix, self.class_names)
         self._log(results)
-        return {"sem_seg": results}
+        if self.output_dir is None:
+            return {"sem_seg": results}
+        if comm.is_main_process():
+            self._write_files()
+        return {"sem_seg": results, "confusion_matrix": {"classes": self.class_names,
+                                                         "rows_ground_truth": self.confusion_matrix.tolist()}}
+
+    def _write_files(self) -> None:
+        os.makedirs(self.output_dir, exist_ok=True)
+        path = os.path.join(self.output_dir, "confusion_matrix.csv")
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["ground_truth/prediction", *self.class_names])
+            for name, row in zip(self.class_names, self.confusion_matrix.tolist()):
+                writer.writerow([name, *row])
+        logger.info("Confusion matrix (rows: ground truth) written to %s", path)
+        if not self.per_image:
+            return
+        if self.distributed and comm.get_world_size() > 1:
+            logger.warning("per_image_iou.csv holds the images of the main process only")
+        rows = []
+        for name, counts in zip(self._image_names, self._image_counts):
+            tp, gt, pred = counts.double().cpu()
+            union = gt + pred - tp
+            counted = union > 0
+            miou = 100.0 * (tp[counted] / union[counted]).mean().item() if counted.any() else float("nan")
+            pacc = 100.0 * tp.sum().item() / gt.sum().item() if gt.sum() > 0 else float("nan")
+            rows.append((miou, pacc, int(counted.sum()), name))
+        rows.sort(key=lambda r: (math.isnan(r[0]), r[0]))
+        path = os.path.join(self.output_dir, "per_image_iou.csv")
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["file_name", "mIoU", "pAcc", "classes_counted"])
+            for miou, pacc, counted, name in rows:
+                writer.writerow([name, f"{miou:.4f}", f"{pacc:.4f}", counted])
+        logger.info("Per-image IoU (worst first) written to %s", path)
 
     def _log(self, results: "OrderedDict[str, float]") -> None:
         def fmt(value: float) -> str:

@@ -92,8 +92,9 @@ def test_register_from_cfg(tmp_path):
     cfg.DATASETS.FOLDER.NAME = name
     cfg.DATASETS.FOLDER.ROOT = str(tmp_path)
     cfg.DATASETS.FOLDER.CLASSES = ["bg", "thing"]
-    assert register_folder_from_cfg(cfg) == [f"{name}_train", f"{name}_val"]
-    assert register_folder_from_cfg(cfg) == [f"{name}_train", f"{name}_val"]  # idempotent
+    splits = [f"{name}_train", f"{name}_val", f"{name}_test"]
+    assert register_folder_from_cfg(cfg) == splits
+    assert register_folder_from_cfg(cfg) == splits  # idempotent
     for split in ("train", "val"):
         (d,) = DatasetCatalog.get(f"{name}_{split}")
         assert d["file_name"] == str(tmp_path / "images" / split / f"{split}0.jpg")
@@ -106,7 +107,9 @@ def test_register_from_cfg_missing_split_fails_on_get(tmp_path):
     cfg.DATASETS.FOLDER.NAME = unique_name()
     cfg.DATASETS.FOLDER.ROOT = str(tmp_path)
     cfg.DATASETS.FOLDER.CLASSES = ["bg"]
-    train, val = register_folder_from_cfg(cfg)
+    train, val, test = register_folder_from_cfg(cfg)
     assert len(DatasetCatalog.get(train)) == 1
     with pytest.raises(FileNotFoundError, match=os.path.join("images", "val")):
         DatasetCatalog.get(val)
+    with pytest.raises(FileNotFoundError, match=os.path.join("images", "test")):
+        DatasetCatalog.get(test)

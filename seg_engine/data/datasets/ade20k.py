@@ -112,6 +112,7 @@ def register_ade20k(root: Optional[str] = None) -> None:
                     palette=list(ADE20K_PALETTE),
                     ignore_label=IGNORE_LABEL,
                     label_map=ade20k_label_map(IGNORE_LABEL),
+                    submission_format="ade20k",
                 )
             else:
                 meta.set(

@@ -47,11 +47,16 @@ def cityscapes_label_map(ignore_label: int = IGNORE_LABEL) -> np.ndarray:
 
 
 def load_cityscapes(split: str, root: Optional[str] = None) -> List[dict]:
-    """Dataset dicts of the fine ``split`` ("train" or "val"), paired by city and frame name."""
-    if split not in _SPLITS:
-        raise ValueError(f"Cityscapes has splits {list(_SPLITS)}, not {split!r}")
+    """Dataset dicts of the fine ``split``: "train" or "val", paired by city and frame name, or "test",
+    the images alone (its public masks are blank: predictions go to the benchmark server)."""
+    if split not in _SPLITS + ("test",):
+        raise ValueError(f"Cityscapes has splits {list(_SPLITS) + ['test']}, not {split!r}")
     base = os.path.join(root or datasets_root(), CITYSCAPES_DIR)
     image_dir = os.path.join("leftImg8bit", split)
+    if split == "test":
+        require_dirs("Cityscapes test", base, (image_dir,), LAYOUT.replace("{train,val}", "test"))
+        images = scan_files(os.path.join(base, image_dir), IMAGE_SUFFIX)
+        return [{"file_name": images[key]} for key in sorted(images)]
     mask_dir = os.path.join("gtFine", split)
     require_dirs(f"Cityscapes {split}", base, (image_dir, mask_dir), LAYOUT)
     images = scan_files(os.path.join(base, image_dir), IMAGE_SUFFIX)
@@ -60,8 +65,8 @@ def load_cityscapes(split: str, root: Optional[str] = None) -> List[dict]:
 
 
 def register_cityscapes(root: Optional[str] = None) -> None:
-    """Register ``cityscapes_fine_{train,val}`` (lazily; names already registered are left alone)."""
-    for split in _SPLITS:
+    """Register ``cityscapes_fine_{train,val,test}`` (lazily; names already registered are left alone)."""
+    for split in _SPLITS + ("test",):
         name = f"cityscapes_fine_{split}"
         if name in DatasetCatalog:
             continue
@@ -71,4 +76,5 @@ def register_cityscapes(root: Optional[str] = None) -> None:
             palette=list(CITYSCAPES_PALETTE),
             ignore_label=IGNORE_LABEL,
             label_map=cityscapes_label_map(IGNORE_LABEL),
+            submission_format="cityscapes",
         )

@@ -35,14 +35,21 @@ def _unmatched(stems: List[str], what: str) -> str:
     return f"{len(stems)} {what}: {shown}"
 
 
-def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext: str = ".png") -> List[dict]:
+def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext: str = ".png",
+                masks_optional: bool = False) -> List[dict]:
     """Dataset dicts of the images in ``image_dir`` and their same-named masks in ``mask_dir``, sorted.
 
     ``<image_dir>/a/b.jpg`` pairs with ``<mask_dir>/a/b.png``; the extensions may be longer suffixes such
     as ``_gtFine_labelTrainIds.png``. Sizes come from the image headers (left out where a header cannot
-    be read); pixels are not decoded.
+    be read); pixels are not decoded. With ``masks_optional`` a missing ``mask_dir`` gives the images
+    alone (a test split to predict, not to evaluate).
     """
     layout = _layout(image_dir, mask_dir, image_ext, mask_ext)
+    if masks_optional and os.path.isdir(image_dir) and not os.path.isdir(mask_dir):
+        images = _scan(image_dir, image_ext)
+        if not images:
+            raise ValueError(f"no {image_ext} images in {image_dir}; {layout}")
+        return [{"file_name": images[stem]} for stem in sorted(images)]
     for kind, folder in (("image", image_dir), ("mask", mask_dir)):
         if not os.path.isdir(folder):
             raise FileNotFoundError(f"{kind} folder {folder} does not exist; {layout}")
@@ -92,6 +99,7 @@ def register_folder_dataset(
     mask_ext: str = ".png",
     ignore_label: int = 255,
     palette: Optional[Sequence[Tuple[int, int, int]]] = None,
+    masks_optional: bool = False,
 ) -> None:
     """Register ``name`` as the pairs of :func:`load_folder`; the folders are scanned on first ``get``."""
     if not classes:
@@ -101,15 +109,16 @@ def register_folder_dataset(
         raise ValueError(
             f"register_folder_dataset({name!r}): {len(palette)} palette colours for {len(classes)} classes"
         )
-    DatasetCatalog.register(name, lambda: load_folder(image_dir, mask_dir, image_ext, mask_ext))
+    DatasetCatalog.register(name, lambda: load_folder(image_dir, mask_dir, image_ext, mask_ext, masks_optional))
     MetadataCatalog.get(name).set(classes=list(classes), palette=palette, ignore_label=ignore_label)
 
 
 def register_folder_from_cfg(cfg) -> List[str]:
-    """Register ``{NAME}_train`` and ``{NAME}_val`` from ``cfg.DATASETS.FOLDER`` when NAME is set.
+    """Register ``{NAME}_train``, ``{NAME}_val`` and ``{NAME}_test`` from ``cfg.DATASETS.FOLDER`` when NAME is set.
 
-    The splits live in ``ROOT/IMAGE_DIR/{train,val}`` and ``ROOT/MASK_DIR/{train,val}``. Names already
-    registered are left alone. Returns the dataset names of the folder (empty when NAME is unset).
+    The splits live in ``ROOT/IMAGE_DIR/{train,val,test}`` and ``ROOT/MASK_DIR/{train,val,test}``; the test
+    split may have no masks (predictions only). Names already registered are left alone. Returns the
+    dataset names of the folder (empty when NAME is unset).
     """
     f = cfg.DATASETS.FOLDER
     if not f.NAME:
@@ -119,7 +128,7 @@ def register_folder_from_cfg(cfg) -> List[str]:
     if not f.CLASSES:
         raise ValueError(f"DATASETS.FOLDER.CLASSES must list the class names of {f.NAME!r}")
     names = []
-    for split in ("train", "val"):
+    for split in ("train", "val", "test"):
         name = f"{f.NAME}_{split}"
         names.append(name)
         if name in DatasetCatalog:
@@ -132,5 +141,6 @@ def register_folder_from_cfg(cfg) -> List[str]:
             image_ext=f.IMAGE_EXT,
             mask_ext=f.MASK_EXT,
             ignore_label=f.IGNORE_LABEL,
+            masks_optional=split == "test",
         )
     return names

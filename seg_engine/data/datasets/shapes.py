@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import colorsys
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -16,8 +17,11 @@ from typing import Dict, List, Optional
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from ..catalog import DatasetCatalog, MetadataCatalog
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "SHAPES_CLASSES",
@@ -171,7 +175,7 @@ def render_sample(rng: np.random.Generator, size: int = IMAGE_SIZE) -> tuple:
 def _write_split(folder: str, split: int, count: int) -> None:
     os.makedirs(os.path.join(folder, "images"))
     os.makedirs(os.path.join(folder, "masks"))
-    for i in range(count):
+    for i in tqdm(range(count), desc=f"shapes {SPLITS[split]}", unit="img", mininterval=2):
         # One independent stream per image: a sample does not depend on the split sizes.
         rng = np.random.default_rng([SEED, split, i])
         image, mask = render_sample(rng, IMAGE_SIZE)
@@ -218,6 +222,7 @@ def prepare_shapes(root: Optional[str] = None, num_train: Optional[int] = None, 
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(root)}.tmp-", dir=parent)
     try:
+        logger.info(f"Generating the shapes dataset into {root} (once)")
         for split, name in enumerate(SPLITS):
             _write_split(os.path.join(tmp, name), split, marker["counts"][name])
         with open(os.path.join(tmp, MARKER), "w") as f:
