@@ -36,7 +36,7 @@ def test_train_then_eval_only_gives_the_same_metrics(recipe, tmp_path, monkeypat
         rows = [json.loads(line) for line in f]
     iters = [r for r in rows if "total_loss" in r]
     assert [r["iteration"] for r in iters] == [0, 1, 2]
-    assert all("loss_sem_seg" in r and r["total_loss"] > 0 for r in iters)
+    assert all(0 < r["total_loss"] < 10 for r in iters)  # one loss: its total (7 classes: ln 7 ~ 1.95 at start)
     assert 0 <= results["sem_seg"]["mIoU"] <= 100
 
     again = run(["--config-file", config, "--eval-only", *TINY, "OUTPUT_DIR", str(tmp_path / "eval"),
