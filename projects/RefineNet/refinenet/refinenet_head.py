@@ -36,8 +36,12 @@ class RefineNetHead(nn.Module):
         unknown = [f for f in r.DROPOUT_FEATURES if f not in self.in_features]
         if unknown:
             raise ValueError(
-                f"MODEL.REFINENET.DROPOUT_FEATURES {list(r.DROPOUT_FEATURES)!r} must be among IN_FEATURES {self.in_features!r}"
+                f"MODEL.REFINENET.DROPOUT_FEATURES {list(r.DROPOUT_FEATURES)!r} must be among "
+                f"IN_FEATURES {self.in_features!r}"
             )
+        for key, p in (("MODEL.REFINENET.FEATURE_DROPOUT", r.FEATURE_DROPOUT), ("MODEL.HEAD.DROPOUT", head_cfg.DROPOUT)):
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"{key} must be in [0, 1), got {p!r}")
         self.dropout_features = set(r.DROPOUT_FEATURES)
         self.feature_dropout = nn.Dropout(r.FEATURE_DROPOUT)
         widths = [r.TOP_CHANNELS or head_cfg.CHANNELS] + [head_cfg.CHANNELS] * (len(self.in_features) - 1)

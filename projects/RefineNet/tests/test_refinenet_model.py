@@ -136,6 +136,7 @@ def test_dropout_acts_in_training_only():
     (("MODEL.REFINENET.KERNEL_SIZE", "5"), "MODEL.REFINENET.KERNEL_SIZE must be 1 or 3, got 5"),
     (("MODEL.REFINENET.OUTPUT_RCUS", "-1"), "OUTPUT_RCUS must be >= 0"),
     (("MODEL.RESNETS.OUT_FEATURES", "['res3', 'res4', 'res5']"), "IN_FEATURES .* must name backbone features"),
+    (("MODEL.REFINENET.FEATURE_DROPOUT", "1.5"), "MODEL.REFINENET.FEATURE_DROPOUT must be in \\[0, 1\\), got 1.5"),
     (("MODEL.REFINENET.DROPOUT_FEATURES", "['res1']"), "DROPOUT_FEATURES \\['res1'\\] must be among IN_FEATURES"),
 ])
 def test_bad_settings_are_named(opts, message):
