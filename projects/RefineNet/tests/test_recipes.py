@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from seg_engine.config import get_cfg
+from seg_engine.data import DatasetCatalog
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
 
@@ -37,6 +38,7 @@ def test_recipe_builds(path):
     # DrSleep's models take (rgb / 255 - mean) / std with ImageNet's statistics.
     assert cfg.MODEL.PIXEL_MEAN == pytest.approx(IMAGENET_MEAN_0_255)
     assert cfg.MODEL.PIXEL_STD == pytest.approx(IMAGENET_STD_0_255)
+    assert [n for n in (*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST) if n not in DatasetCatalog] == []
     cfg.MODEL.DEVICE = "meta"
     with torch.device("meta"):
         model = build_model(cfg)
