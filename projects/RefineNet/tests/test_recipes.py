@@ -1,0 +1,65 @@
+"""Every recipe of the project loads (its keys exist, its bases resolve) and builds the model it names."""
+import glob
+import os
+
+import pytest
+import torch
+
+from seg_engine.config import get_cfg
+from seg_engine.data import DatasetCatalog
+from seg_engine.modeling import build_model
+from seg_engine.plugins import load_plugin
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
+load_plugin(os.path.dirname(HERE))
+
+RECIPES = sorted(glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
+IMAGENET_MEAN_0_255 = [0.485 * 255, 0.456 * 255, 0.406 * 255]
+IMAGENET_STD_0_255 = [0.229 * 255, 0.224 * 255, 0.225 * 255]
+
+
+def load(path):
+    cfg = get_cfg()
+    cfg.merge_from_file(path)
+    return cfg
+
+
+def test_the_issues_recipes_exist():
+    names = {os.path.relpath(p, CONFIGS) for p in RECIPES}
+    assert {"voc2012/refinenet_R101_voc2012.yaml", "ade20k/refinenet_R101_ade20k.yaml",
+            "voc2012/rf_lw101_voc2012.yaml", "shapes/refinenet_R18_shapes.yaml",
+            "shapes/rf_lw_R18_shapes.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
+def test_recipe_builds(path):
+    cfg = load(path)
+    # DrSleep's models take (rgb / 255 - mean) / std with ImageNet's statistics.
+    assert cfg.MODEL.PIXEL_MEAN == pytest.approx(IMAGENET_MEAN_0_255)
+    assert cfg.MODEL.PIXEL_STD == pytest.approx(IMAGENET_STD_0_255)
+    assert [n for n in (*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST) if n not in DatasetCatalog] == []
+    cfg.MODEL.DEVICE = "meta"
+    with torch.device("meta"):
+        model = build_model(cfg)
+    assert type(model).__name__ == "RefineNet"
+    assert model.backbone.conv1.kernel_size == (7, 7)
+    if "shapes" not in path and cfg.MODEL.NUM_CLASSES == 21:
+        expected = 118_052_437 if cfg.MODEL.REFINENET.ADAPT_RCUS else 46_349_653
+        # FrozenBN (the recipes' backbone norm) keeps its affine weights as buffers: count them by name.
+        stats = ("running_mean", "running_var", "num_batches_tracked")
+        assert sum(v.numel() for k, v in model.state_dict().items() if not k.endswith(stats)) == expected
+
+
+def test_voc_recipe_steps_at_epoch_70_of_the_1464_training_images():
+    cfg = load(os.path.join(CONFIGS, "voc2012", "refinenet_R101_voc2012.yaml"))
+    assert cfg.SOLVER.IMS_PER_BATCH == 1 and tuple(cfg.SOLVER.STEPS) == (1464 * 70,)
+    assert cfg.SOLVER.BASE_LR == 5e-4 and cfg.SOLVER.BASE_LR * cfg.SOLVER.GAMMA == pytest.approx(5e-5)
+    assert cfg.SOLVER.MAX_ITER == 1464 * 100
+
+
+def test_light_weight_recipe_stages_are_100_epochs_of_train_aug():
+    cfg = load(os.path.join(CONFIGS, "voc2012", "rf_lw101_voc2012.yaml"))
+    per_epoch = -(-10582 // 6)
+    assert tuple(cfg.SOLVER.STEPS) == (100 * per_epoch, 200 * per_epoch)
+    assert cfg.SOLVER.MAX_ITER == 300 * per_epoch
