@@ -1,0 +1,45 @@
+"""The config keys of the U-shaped models: MODEL.UNET (shared decoder and size handling), MODEL.UNET_ENCODER
+(the paper's own encoder), MODEL.UNETPP (UNet++) and MODEL.LINKNET."""
+from seg_engine.config import CfgNode, register_config
+
+
+@register_config
+def add_unet_config(cfg: CfgNode) -> None:
+    """Add MODEL.UNET, MODEL.UNET_ENCODER, MODEL.UNETPP and MODEL.LINKNET."""
+    cfg.MODEL.UNET = CfgNode()
+    # Backbone features the decoder joins, shallow to deep; the last is the bottom of the U.
+    cfg.MODEL.UNET.IN_FEATURES = ["enc0", "enc1", "enc2", "enc3", "enc4"]
+    # Output channels of each decoder block, deep to shallow; () gives each block its skip's channels
+    # (the paper). Blocks beyond the skips have none and double the resolution (smp: 5 blocks, the
+    # last at full resolution).
+    cfg.MODEL.UNET.DECODER_CHANNELS = []
+    # 3x3 convs (with NORM and ReLU) per decoder block.
+    cfg.MODEL.UNET.NUM_CONVS = 2
+    # "" (the paper), "BN" (milesial, smp, mmseg), or any seg_engine norm name.
+    cfg.MODEL.UNET.NORM = "BN"
+    # "same": padded convs (every modern implementation); "valid": the paper's unpadded convs with
+    # centre-cropped skips, the input mirror-padded at the borders (overlap-tile).
+    cfg.MODEL.UNET.PADDING = "same"
+    # "transpose" (2x2 up-convolution halving the channels: the paper, milesial), "bilinear" (x2 then a
+    # 1x1 conv-norm-ReLU: mmseg's InterpConv), "nearest" (resize to the skip, channels kept: smp).
+    cfg.MODEL.UNET.UPSAMPLE = "transpose"
+    # Order of the concatenation: "skip_first" (paper, milesial, mmseg) or "up_first" (smp).
+    cfg.MODEL.UNET.FUSE = "skip_first"
+    # Pad the input to the network's multiple (2^depth) inside the model and crop the logits back, so
+    # any H x W gives logits of H x W. False: resize or pad each up-sampled map to its skip instead
+    # (milesial's and smp's behaviour on odd sizes; used for their parity).
+    cfg.MODEL.UNET.PAD_INPUT = True
+    # Kernel of UNetClassifierHead's conv: 1 (paper, milesial), 3 (smp's SegmentationHead).
+    cfg.MODEL.UNET.HEAD_KERNEL_SIZE = 1
+    # Overlap-tile inference with PADDING "valid": output tiles of this (h, w) with their context read
+    # from the mirror-padded image; (0, 0): one tile covering the image.
+    cfg.MODEL.UNET.TILE_SIZE = (0, 0)
+
+    # The paper's contracting path (backbone "build_unet_encoder"): per level NUM_CONVS 3x3 convs, then a
+    # 2x2 max pool; features enc0 (stride 1) .. enc<n-1>.
+    cfg.MODEL.UNET_ENCODER = CfgNode()
+    cfg.MODEL.UNET_ENCODER.WIDTHS = [64, 128, 256, 512, 1024]
+    cfg.MODEL.UNET_ENCODER.NUM_CONVS = 2
+    cfg.MODEL.UNET_ENCODER.IN_CHANNELS = 3
+    # Dropout before the bottom level's pool output (the paper: 0.5 at the end of the contracting path).
+    cfg.MODEL.UNET_ENCODER.DROPOUT = 0.0
