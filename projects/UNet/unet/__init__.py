@@ -10,6 +10,8 @@ from .decoder import DecoderBlock, UNetDecoder
 from .encoder import UNetEncoder, build_unet_encoder
 from .heads import UNetClassifierHead
 from .unet import UNet
+from .unetplusplus import UNetPlusPlus
+from .nested_decoder import NestedDecoder
 
 __all__ = [
     "AnySizeEncoderDecoder",
@@ -18,6 +20,8 @@ __all__ = [
     "UNetClassifierHead",
     "UNetDecoder",
     "UNetEncoder",
+    "UNetPlusPlus",
+    "NestedDecoder",
     "add_unet_config",
     "build_unet_encoder",
     "converters",

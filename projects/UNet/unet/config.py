@@ -43,3 +43,15 @@ def add_unet_config(cfg: CfgNode) -> None:
     cfg.MODEL.UNET_ENCODER.IN_CHANNELS = 3
     # Dropout before the bottom level's pool output (the paper: 0.5 at the end of the contracting path).
     cfg.MODEL.UNET_ENCODER.DROPOUT = 0.0
+
+    # UNet++ (meta-architecture "UNetPlusPlus"); it reads MODEL.UNET's IN_FEATURES, DECODER_CHANNELS,
+    # NUM_CONVS, NORM and PAD_INPUT (its up-sampling is nearest).
+    cfg.MODEL.UNETPP = CfgNode()
+    # Node widths: "smp" (a level's last node has the decoder width, the others the encoder's) or
+    # "paper" (every node of a level has the decoder width, the authors' Keras Xnet).
+    cfg.MODEL.UNETPP.WIDTHS = "smp"
+    # "none": one head after the last node (and smp's skip-less block); "accurate": 1x1 heads on
+    # X(0, 1..D), trained together, their logits averaged at test time; "fast": the same training, the
+    # test uses head PRUNE_COLUMN only and computes only the columns up to it (the pruned network).
+    cfg.MODEL.UNETPP.DEEP_SUPERVISION = "none"
+    cfg.MODEL.UNETPP.PRUNE_COLUMN = 4
