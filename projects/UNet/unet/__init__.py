@@ -11,6 +11,7 @@ from .encoder import UNetEncoder, build_unet_encoder
 from .heads import UNetClassifierHead
 from .unet import UNet
 from .unetplusplus import UNetPlusPlus
+from .linknet import LinkNet, LinkNetDecoder, LinkNetHead
 from .nested_decoder import NestedDecoder
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "UNetDecoder",
     "UNetEncoder",
     "UNetPlusPlus",
+    "LinkNet",
+    "LinkNetDecoder",
+    "LinkNetHead",
     "NestedDecoder",
     "add_unet_config",
     "build_unet_encoder",

@@ -55,3 +55,22 @@ def add_unet_config(cfg: CfgNode) -> None:
     # test uses head PRUNE_COLUMN only and computes only the columns up to it (the pruned network).
     cfg.MODEL.UNETPP.DEEP_SUPERVISION = "none"
     cfg.MODEL.UNETPP.PRUNE_COLUMN = 4
+
+    # LinkNet (meta-architecture "LinkNet"): decoder blocks of 1x1 m -> m/4, a transposed conv, 1x1 -> n,
+    # each with norm and ReLU, added to the encoder feature they lead to.
+    cfg.MODEL.LINKNET = CfgNode()
+    # Backbone features, shallow to deep: block i's output is added to feature i. The authors add to
+    # the input of each encoder block: ["stem", "res2", "res3", "res4", "res5"] (stem = after the max
+    # pool, so the first block keeps the resolution); smp: ["conv1", "res2", "res3", "res4", "res5"].
+    cfg.MODEL.LINKNET.IN_FEATURES = ["stem", "res2", "res3", "res4", "res5"]
+    # Widths of blocks without a skip after the last skip (smp: [32], up to full resolution).
+    cfg.MODEL.LINKNET.FINAL_CHANNELS = []
+    # The transposed conv: 3 (3x3, padding 1, output padding 1: the authors' full convolution) or 4 (smp).
+    cfg.MODEL.LINKNET.UPCONV_KERNEL = 3
+    # Bias of the 1x1 convs (Torch's convs have one, smp's do not).
+    cfg.MODEL.LINKNET.CONV_BIAS = True
+    # ReLU after adding the skip (the authors' bypass2dec; smp has none).
+    cfg.MODEL.LINKNET.RELU_AFTER_ADD = True
+    cfg.MODEL.LINKNET.NORM = "BN"
+    # BatchNorm epsilon of the decoder and the LinkNetHead (model.lua: 1e-3; smp: 1e-5).
+    cfg.MODEL.LINKNET.NORM_EPS = 1e-3

@@ -146,3 +146,22 @@ def mirror_pad(x: torch.Tensor, top: int, bottom: int, left: int, right: int) ->
         x = F.pad(x, step, mode="reflect")
         left, right, top, bottom = left - step[0], right - step[1], top - step[2], bottom - step[3]
     return x
+
+
+class UpConvNormReLU(nn.Sequential):
+    """Transposed conv (with bias, as Torch's full convolution and smp's TransposeX2) -> norm -> ReLU.
+
+    ``kernel_size`` 3 with padding 1 and output_padding ``stride - 1`` ("adj", LinkNet's model.lua) or
+    4 with padding 1 (smp): both give exactly ``stride`` times the input size.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int, norm: str = "BN", norm_eps: float = 1e-5) -> None:
+        if kernel_size not in (2, 3, 4):
+            raise ValueError(f"MODEL.LINKNET.UPCONV_KERNEL must be 3 or 4, got {kernel_size!r}")
+        padding = 0 if kernel_size == 2 else 1
+        output_padding = stride - 1 if kernel_size == 3 else 0
+        super().__init__(
+            nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride, padding, output_padding),
+            get_norm(norm, out_channels, eps=norm_eps),
+            nn.ReLU(inplace=True),
+        )
