@@ -80,14 +80,15 @@ class LinkNetDecoder(nn.Module):
 @HEAD_REGISTRY.register()
 class LinkNetHead(nn.Module):
     """model.lua's classifier: full-conv 3x3/2 m -> 32 + BN + ReLU, conv 3x3 32 -> 32 + BN + ReLU, full-conv
-    2x2/2 32 -> classes (convs with bias), from stride s to s/4. Children ``up``, ``conv``, ``classifier``."""
+    2x2/2 32 -> classes (convs with bias), from stride s to s/4. Children ``up``, ``conv``, ``classifier``.
+    As in model.lua only the second BN has MODEL.LINKNET.NORM_EPS; the first keeps Torch's 1e-5."""
 
     def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
         super().__init__()
         link = cfg.MODEL.LINKNET
         self.in_feature = head_cfg.IN_FEATURE
         width = head_cfg.CHANNELS
-        self.up = UpConvNormReLU(input_shape[self.in_feature].channels, width, 3, 2, link.NORM, link.NORM_EPS)
+        self.up = UpConvNormReLU(input_shape[self.in_feature].channels, width, 3, 2, link.NORM)
         self.conv = ConvNormReLU(width, width, 3, 1, link.NORM, True, link.NORM_EPS)
         self.classifier = nn.ConvTranspose2d(width, cfg.MODEL.NUM_CLASSES, 2, stride=2)
 

@@ -41,7 +41,10 @@ class UNetPlusPlus(AnySizeEncoderDecoder):
             )
         self.in_features = list(u.IN_FEATURES)
         in_shapes = [shapes[f] for f in self.in_features]
-        self.decoder = NestedDecoder(in_shapes, u.DECODER_CHANNELS, p.WIDTHS, u.UPSAMPLE, u.NUM_CONVS, u.NORM, cfg.MODEL.ALIGN_CORNERS)
+        channels = list(u.DECODER_CHANNELS)
+        if p.DEEP_SUPERVISION != "none":
+            channels = channels[: len(in_shapes) - 1]  # the heads read X(0, j): no skip-less blocks after them
+        self.decoder = NestedDecoder(in_shapes, channels, p.WIDTHS, u.UPSAMPLE, u.NUM_CONVS, u.NORM, cfg.MODEL.ALIGN_CORNERS)
         depth = self.decoder.depth
         if not 1 <= p.PRUNE_COLUMN <= depth:
             raise ValueError(f"MODEL.UNETPP.PRUNE_COLUMN must be in 1..{depth}, got {p.PRUNE_COLUMN!r}")

@@ -26,5 +26,5 @@ def _rules(depth: int):
 @WEIGHT_CONVERTERS.register()
 def smp_unetplusplus(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """For configs/Base-UNetPlusPlus-smp.yaml; every key is renamed (the depth is read from the keys)."""
-    depth = max(int(m.group(1)) for k in state_dict if (m := re.match(r"decoder\.blocks\.x_\d+_(\d+)\.", k)))
+    depth = max((int(m.group(1)) for k in state_dict if (m := re.match(r"decoder\.blocks\.x_\d+_(\d+)\.", k))), default=0)
     return rename_keys(state_dict, _rules(depth))
