@@ -71,3 +71,8 @@ def test_a_key_of_another_layout_is_refused(converter):
     state = {first: torch.zeros(1), "head.fc.weight": torch.zeros(1)}
     with pytest.raises(KeyError, match="match no rule of this layout: head.fc.weight"):
         convert_weights(state, converter)
+
+
+def test_milesial_checkpoints_mask_values_entry_is_dropped():
+    state = {"outc.conv.bias": torch.zeros(2), "mask_values": [0, 1]}
+    assert list(convert_weights(state, "milesial_unet")) == ["decode_head.classifier.bias"]

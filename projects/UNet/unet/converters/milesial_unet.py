@@ -23,5 +23,6 @@ RULES = (
 
 @WEIGHT_CONVERTERS.register()
 def milesial_unet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For configs/Base-UNet-paper.yaml with MODEL.UNET.NORM "BN" (milesial's recipe); every key is renamed."""
-    return rename_keys(state_dict, RULES)
+    """For configs/Base-UNet-paper.yaml (MODEL.NUM_CLASSES as the checkpoint's n_classes); every tensor is
+    renamed. ``mask_values`` (the mask colours their train.py stores in the state dict) is dropped."""
+    return rename_keys(state_dict, RULES, drop=[r"mask_values$"])
