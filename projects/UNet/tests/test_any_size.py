@@ -104,3 +104,12 @@ def test_skips_of_other_sizes_are_padded_or_cropped():
 def test_bad_switches_name_the_key(key, value, message):
     with pytest.raises(ValueError, match=message):
         build("Base-UNet-paper.yaml", *TINY["Base-UNet-paper.yaml"], key, value, device="meta")
+
+
+def test_sliding_window_and_flip_protocol_at_odd_sizes():
+    torch.manual_seed(0)
+    model = build("Base-UNet-smp.yaml", "MODEL.NUM_CLASSES", 3, *TINY["Base-UNet-smp.yaml"], "TEST.MODE", "slide",
+                  "TEST.CROP_SIZE", "(24, 40)", "TEST.STRIDE", "(16, 27)", "TEST.FLIP", True).eval()
+    with torch.no_grad():
+        out = model(batch(33, 49, n=1))
+    assert tuple(out[0]["sem_seg"].shape) == (3, 33, 49) and torch.isfinite(out[0]["sem_seg"]).all()

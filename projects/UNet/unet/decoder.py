@@ -29,6 +29,8 @@ class DecoderBlock(nn.Module):
         align_corners: bool = False,
     ) -> None:
         super().__init__()
+        # The up-convolution (and mmseg's InterpConv) maps to the skip's width, halving the channels as in
+        # the paper; nearest up-sampling keeps them (smp), as does a block without a skip.
         up_channels = in_channels if upsample == "nearest" or not skip_channels else skip_channels
         self.up = UpSample(in_channels, up_channels, upsample, norm, align_corners)
         if fusion not in FUSIONS:
