@@ -16,6 +16,9 @@ CASES = {
                        "decoder.blocks.0.up.up.weight": "up1.up.weight",
                        "decoder.blocks.3.convs.0.0.weight": "up4.conv.double_conv.0.weight",
                        "decode_head.classifier.bias": "outc.conv.bias"}),
+    "milesial_unet (bilinear)": ("milesial_unet_bilinear_keys.txt", "Base-UNet-milesial-bilinear.yaml", 1, 110,
+                                 {"decoder.blocks.0.convs.0.0.weight": "up1.conv.double_conv.0.weight",
+                                  "backbone.stages.4.1.0.weight": "down4.maxpool_conv.1.double_conv.3.weight"}),
     "smp_unet": ("smp_unet_resnet34_keys.txt", "Base-UNet-smp.yaml", 21, 278,
                  {"backbone.layer4.2.bn2.bias": "encoder.layer4.2.bn2.bias",
                   "decoder.blocks.4.convs.1.1.weight": "decoder.blocks.4.conv2.1.weight",
@@ -55,7 +58,7 @@ def test_every_reference_key_maps_once_onto_a_key_of_the_same_shape(converter):
     ref = reference_shapes(table)
     assert len(ref) == count
     tagged = {k: (k, torch.empty(s, device="meta")) for k, s in ref.items()}
-    converted = convert_weights({"state_dict": tagged}, converter)
+    converted = convert_weights({"state_dict": tagged}, converter.split()[0])
     ours = {k: tuple(v.shape) for k, v in build(recipe, "MODEL.NUM_CLASSES", classes, device="meta").state_dict().items()}
     assert sorted(src for src, _ in converted.values()) == sorted(ref), "every reference key is mapped exactly once"
     assert set(converted) == set(ours), "the converted keys are exactly the model's keys"
@@ -70,7 +73,7 @@ def test_a_key_of_another_layout_is_refused(converter):
     first = next(iter(reference_shapes(table)))
     state = {first: torch.zeros(1), "head.fc.weight": torch.zeros(1)}
     with pytest.raises(KeyError, match="match no rule of this layout: head.fc.weight"):
-        convert_weights(state, converter)
+        convert_weights(state, converter.split()[0])
 
 
 def test_milesial_checkpoints_mask_values_entry_is_dropped():

@@ -10,6 +10,8 @@ from unet_test_helpers import build, n_params  # noqa: E402
 @pytest.mark.parametrize("recipe, opts, expected", [
     # milesial/Pytorch-UNet UNet(3, 1, bilinear=False)
     ("Base-UNet-paper.yaml", ["MODEL.NUM_CLASSES", 1], 31_037_633),
+    # milesial UNet(3, 1, bilinear=True)
+    ("Base-UNet-milesial-bilinear.yaml", ["MODEL.NUM_CLASSES", 1], 17_262_977),
     # the paper's network: 1 input channel, 2 classes, no BN (formula in model_zoo.md)
     ("Base-UNet-paper.yaml", ["MODEL.NUM_CLASSES", 2, "MODEL.UNET_ENCODER.IN_CHANNELS", 1, "MODEL.UNET.NORM", "''",
                               "MODEL.UNET.PADDING", "valid"], 31_030_658),

@@ -15,6 +15,9 @@ def add_unet_config(cfg: CfgNode) -> None:
     cfg.MODEL.UNET.DECODER_CHANNELS = []
     # 3x3 convs (with NORM and ReLU) per decoder block.
     cfg.MODEL.UNET.NUM_CONVS = 2
+    # Width of a decoder block's first conv: "out" (the block's output width) or "half_input" (half of the
+    # concatenated channels: milesial's DoubleConv with bilinear=True).
+    cfg.MODEL.UNET.MID_CHANNELS = "out"
     # "" (the paper), "BN" (milesial, smp, mmseg), or any seg_engine norm name.
     cfg.MODEL.UNET.NORM = "BN"
     # "same": padded convs (every modern implementation); "valid": the paper's unpadded convs with

@@ -11,6 +11,7 @@ from seg_engine.modeling import ShapeSpec
 from .layers import ConvStack, UpSample, fuse, match_skip
 
 FUSIONS = ("skip_first", "up_first")
+MID_CHANNELS = ("out", "half_input")
 
 
 class DecoderBlock(nn.Module):
@@ -27,6 +28,7 @@ class DecoderBlock(nn.Module):
         norm: str = "BN",
         padding: str = "same",
         align_corners: bool = False,
+        mid_channels: str = "out",
     ) -> None:
         super().__init__()
         # The up-convolution (and mmseg's InterpConv) maps to the skip's width, halving the channels as in
@@ -35,7 +37,12 @@ class DecoderBlock(nn.Module):
         self.up = UpSample(in_channels, up_channels, upsample, norm, align_corners)
         if fusion not in FUSIONS:
             raise ValueError(f"MODEL.UNET.FUSE must be one of {FUSIONS}, got {fusion!r}")
-        self.convs = ConvStack(up_channels + skip_channels, [out_channels] * num_convs, norm, padding)
+        if mid_channels not in MID_CHANNELS:
+            raise ValueError(f"MODEL.UNET.MID_CHANNELS must be one of {MID_CHANNELS}, got {mid_channels!r}")
+        widths = [out_channels] * num_convs
+        if mid_channels == "half_input":
+            widths[0] = (up_channels + skip_channels) // 2
+        self.convs = ConvStack(up_channels + skip_channels, widths, norm, padding)
         self.fusion = fusion
         self.crop_skip = padding == "valid"
 
@@ -57,7 +64,7 @@ class UNetDecoder(nn.Module):
         in_shapes: the encoder features it reads, shallow to deep; the last is the bottom.
         channels: output channels per block, deep to shallow; empty: each block its skip's channels
             (the paper, mmseg); more entries than skips add blocks without a skip (smp's last block).
-        upsample, fusion, num_convs, norm, padding: see MODEL.UNET.
+        upsample, fusion, num_convs, norm, padding, mid_channels: see MODEL.UNET.
 
     ``forward`` returns every block's output named ``up<stride>`` (e.g. "up1" at full resolution).
     """
@@ -72,6 +79,7 @@ class UNetDecoder(nn.Module):
         norm: str = "BN",
         padding: str = "same",
         align_corners: bool = False,
+        mid_channels: str = "out",
     ) -> None:
         super().__init__()
         skips = list(in_shapes[:-1])[::-1]
@@ -89,7 +97,7 @@ class UNetDecoder(nn.Module):
             self.blocks.append(
                 DecoderBlock(
                     in_channels, skip.channels if skip else 0, out_channels, upsample, fusion,
-                    num_convs, norm, padding, align_corners,
+                    num_convs, norm, padding, align_corners, mid_channels,
                 )
             )
             self._out_shapes[f"up{stride}"] = ShapeSpec(channels=out_channels, stride=stride)

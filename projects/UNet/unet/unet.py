@@ -53,7 +53,8 @@ class UNet(AnySizeEncoderDecoder):
         self.in_features = list(u.IN_FEATURES)
         in_shapes = [shapes[f] for f in self.in_features]
         self.decoder = UNetDecoder(
-            in_shapes, u.DECODER_CHANNELS, u.UPSAMPLE, u.FUSE, u.NUM_CONVS, u.NORM, u.PADDING, cfg.MODEL.ALIGN_CORNERS
+            in_shapes, u.DECODER_CHANNELS, u.UPSAMPLE, u.FUSE, u.NUM_CONVS, u.NORM, u.PADDING, cfg.MODEL.ALIGN_CORNERS,
+            u.MID_CHANNELS,
         )
         self.valid = u.PADDING == "valid"
         self.pad_input = u.PAD_INPUT
