@@ -8,7 +8,7 @@ One meta-architecture covers the three references, by config:
 """
 from __future__ import annotations
 
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Tuple
 
 import torch
 
