@@ -347,3 +347,15 @@ def test_invalid_config_names_the_key(key, value, message):
     with pytest.raises(ValueError, match=message) as info:
         build_resnet_backbone(make_cfg(**{key: value}))
     assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("stem", ["basic", "deep"])
+def test_conv1_is_the_stem_activation_before_the_max_pool(stem):
+    net = ResNet(18, stem=stem, base_width=8, output_stride=32, out_features=["conv1", "stem", "res2"]).eval()
+    out = net(torch.randn(1, 3, 33, 49))
+    assert list(out) == ["conv1", "stem", "res2"]
+    assert tuple(out["conv1"].shape) == (1, 16 if stem == "deep" else 8, 17, 25)
+    assert net.output_shape()["conv1"] == ShapeSpec(channels=out["conv1"].shape[1], stride=2)
+    assert out["conv1"].min() >= 0
+    assert torch.equal(net.maxpool(out["conv1"]), out["stem"])
+    assert not hasattr(ResNet(18, stem=stem, base_width=8, out_features=["conv1"]), "layer1")

@@ -19,6 +19,8 @@ __all__ = ["BasicBlock", "Bottleneck", "ResNet", "build_resnet_backbone"]
 
 STAGE_NAMES = ("res2", "res3", "res4", "res5")
 FEATURE_NAMES = ("stem",) + STAGE_NAMES
+# The stem's activation before the max pool (stride 2), the first skip of U-Net decoders (smp's encoders).
+PRE_POOL_FEATURE = "conv1"
 STEM_TYPES = ("basic", "deep")
 FIRST_BLOCK_DILATIONS = ("full", "half")
 OUTPUT_STRIDES = (8, 16, 32)
@@ -155,7 +157,8 @@ class ResNet(Backbone):
         norm: a name for :func:`get_norm`.
         output_stride: 8, 16 or 32; res4/res5 are dilated instead of strided beyond it.
         first_block_dilation: "full" or "half", see :func:`stage_schedule`.
-        out_features: names among "stem", "res2".."res5". Stages past the deepest one are not built,
+        out_features: names among "conv1" (the stem before its max pool, stride 2), "stem",
+            "res2".."res5". Stages past the deepest one are not built,
             so they neither cost memory nor leave unused parameters for DDP.
         freeze_at: 0 trains everything; 1 freezes the stem; k >= 2 also res2..res_k. Frozen parts
             have ``requires_grad=False`` and their BatchNorms become FrozenBatchNorm2d.
@@ -194,10 +197,11 @@ class ResNet(Backbone):
             )
         if (norm or "") not in NORM_NAMES:
             raise ValueError(f"MODEL.RESNETS.NORM (norm) must be one of {NORM_NAMES}, got {norm!r}")
-        unknown = [name for name in out_features if name not in FEATURE_NAMES]
+        known = (PRE_POOL_FEATURE,) + FEATURE_NAMES
+        unknown = [name for name in out_features if name not in known]
         if unknown or not out_features:
             raise ValueError(
-                f"MODEL.RESNETS.OUT_FEATURES (out_features) must be a non-empty subset of {FEATURE_NAMES}, "
+                f"MODEL.RESNETS.OUT_FEATURES (out_features) must be a non-empty subset of {known}, "
                 f"got {list(out_features)!r}"
             )
         if not 0 <= freeze_at <= len(FEATURE_NAMES):
@@ -213,14 +217,14 @@ class ResNet(Backbone):
             )
         self._first_block_dilation, self._multi_grid = first_block_dilation, multi_grid
 
-        self._out_features = [name for name in FEATURE_NAMES if name in out_features]
+        self._out_features = [name for name in known if name in out_features]
         self._out_shapes: Dict[str, ShapeSpec] = {}
         if not isinstance(stem_width, int) or stem_width < 0:
             raise ValueError(f"MODEL.RESNETS.STEM_WIDTH (stem_width) must be an int >= 0, got {stem_width!r}")
         self._stem_names = self._build_stem(stem, stem_width or base_width, norm)
         channels, stride = self._out_shapes["stem"].channels, 4
 
-        num_stages = FEATURE_NAMES.index(self._out_features[-1])
+        num_stages = max(FEATURE_NAMES.index(name) for name in self._out_features + ["stem"] if name in FEATURE_NAMES)
         self._stage_names: List[str] = []
         for i in range(num_stages):
             stage_stride = schedule[i][0]
@@ -253,6 +257,7 @@ class ResNet(Backbone):
             names, channels = ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3"], 2 * width
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self._out_shapes[PRE_POOL_FEATURE] = ShapeSpec(channels=channels, stride=2)
         self._out_shapes["stem"] = ShapeSpec(channels=channels, stride=4)
         return names
 
@@ -321,8 +326,10 @@ class ResNet(Backbone):
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         for conv, norm in zip(self._stem_names[0::2], self._stem_names[1::2]):
             x = self.relu(getattr(self, norm)(getattr(self, conv)(x)))
+        outputs = {PRE_POOL_FEATURE: x} if PRE_POOL_FEATURE in self._out_features else {}
         x = self.maxpool(x)
-        outputs = {"stem": x} if "stem" in self._out_features else {}
+        if "stem" in self._out_features:
+            outputs["stem"] = x
         for feature, layer_name in zip(STAGE_NAMES, self._stage_names):
             x = getattr(self, layer_name)(x)
             if feature in self._out_features:

@@ -66,6 +66,11 @@ class EncoderDecoder(nn.Module):
             out["aux"] = self.aux_head(features)
         return out
 
+    def segment(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The logits by name of a normalized, padded batch: decode(backbone(images)). Models that pad
+        or crop inside the network (the U-Nets: any size in, the same size out) override it."""
+        return self.decode(self.backbone(images))
+
     def losses(self, outputs: Dict[str, torch.Tensor], targets: torch.Tensor, batched_inputs: List[dict]) -> Dict[str, torch.Tensor]:
         """Weighted cross-entropy of every output, named ``loss_<output>``."""
         return {f"loss_{name}": self.loss_weights[name] * self.pixel_loss(logits, targets) for name, logits in outputs.items()}
@@ -79,10 +84,10 @@ class EncoderDecoder(nn.Module):
     def forward(self, batched_inputs: List[dict]):
         images, sizes = self.preprocess_images(batched_inputs)
         if self.training:
-            logits = self.decode(self.backbone(images))
+            logits = self.segment(images)
             return self.losses(logits, self.preprocess_targets(batched_inputs, images.shape[-2:]), batched_inputs)
         if self.test_protocol.single_pass:
-            logits = self.decode(self.backbone(images))["sem_seg"]
+            logits = self.segment(images)["sem_seg"]
             return self.postprocess(logits, images.shape[-2:], sizes, batched_inputs)
         results = []
         for i, (x, (h, w)) in enumerate(zip(batched_inputs, sizes)):
@@ -96,7 +101,7 @@ class EncoderDecoder(nn.Module):
         ph, pw = self._padded_size([(h, w)])
         if (ph, pw) != (h, w):
             images = F.pad(images, (0, pw - w, 0, ph - h))
-        logits = self.decode(self.backbone(images))["sem_seg"]
+        logits = self.segment(images)["sem_seg"]
         return upsample_logits(logits, (ph, pw), self.align_corners)[:, :, :h, :w]
 
     def _padded_size(self, sizes: List[tuple]) -> tuple:
