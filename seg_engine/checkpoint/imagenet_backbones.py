@@ -45,3 +45,37 @@ def pytorch_encoding_resnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     deep = any(k.startswith("conv1.0.") for k in state_dict)
     stem = _ENCODING_DEEP_STEM if deep else [(r"(conv1|bn1)\.", r"backbone.\1.")]
     return rename_keys(state_dict, stem + LAYERS, CLASSIFIER)
+
+
+def _torchvision_vgg(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """features.N -> backbone.features.N; classifier.0/.3 -> backbone.fc6/fc7 as 7x7 and 1x1 convs."""
+    renamed = rename_keys(state_dict, [(r"features\.", "backbone.features."), (r"classifier\.0\.", "backbone.fc6.0."),
+                                       (r"classifier\.3\.", "backbone.fc7.0.")], [r"classifier\.6\."])
+    for name, kernel in (("fc6", 7), ("fc7", 1)):
+        key = f"backbone.{name}.0.weight"
+        if key in renamed:
+            weight = renamed[key]
+            renamed[key] = weight.reshape(weight.shape[0], -1, kernel, kernel)
+    return renamed
+
+
+@WEIGHT_CONVERTERS.register()
+def torchvision_vgg(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """torchvision's ImageNet VGGs (``vgg16-397923af.pth``, ``vgg16_bn``, ...) for MODEL.VGG.FC_AS_CONV.
+
+    The classifier's first two Linear layers become fc6 (4096 x 512 x 7 x 7) and fc7 (4096 x 4096 x 1 x 1),
+    as in the FCN papers' "convolutionalised" VGG; the 1000-class layer is dropped. Without fc6/fc7 in
+    the model no converter is needed: the features load under ``backbone.`` as they are.
+    """
+    return _torchvision_vgg(state_dict)
+
+
+@WEIGHT_CONVERTERS.register()
+def torchvision_vgg_caffe_bgr(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """A Caffe VGG (BGR input, 0-255 minus the mean) in torchvision's layout, such as wkentaro/pytorch-fcn's
+    ``vgg16_from_caffe.pth`` (VGG_ILSVRC_16_layers): as ``torchvision_vgg``, with conv1_1's input
+    channels reversed so the model takes RGB; use MODEL.PIXEL_MEAN the Caffe mean in RGB order
+    (122.67892, 116.66877, 104.00699) and MODEL.PIXEL_STD (1, 1, 1)."""
+    renamed = _torchvision_vgg(state_dict)
+    renamed["backbone.features.0.weight"] = renamed["backbone.features.0.weight"].flip(1)
+    return renamed

@@ -49,6 +49,28 @@ _C.MODEL.RESNETS.OUTPUT_STRIDE = 8
 _C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
 _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 
+# VGG (MODEL.BACKBONE.NAME "build_vgg_backbone"), in torchvision's layout (features.N.*).
+_C.MODEL.VGG = _FvCfgNode()
+# 11, 13, 16 or 19.
+_C.MODEL.VGG.DEPTH = 16
+# "" (torchvision's vggN) or a norm after every conv: "BN" (vggN_bn), "SyncBN", "GN", "FrozenBN".
+_C.MODEL.VGG.NORM = ""
+# Channels of block 1; blocks have 1, 2, 4, 8, 8 times it (64: the standard nets).
+_C.MODEL.VGG.BASE_WIDTH = 64
+# Round pooled sizes up as Caffe does (FCN, SegNet); torchvision rounds down.
+_C.MODEL.VGG.CEIL_MODE = False
+# Every pool also returns its argmax as "poolK_indices" (for max-unpooling decoders such as SegNet's).
+_C.MODEL.VGG.RETURN_INDICES = False
+# Padding of the first conv (conv1_1): 1, or 100 in the FCN Caffe nets.
+_C.MODEL.VGG.FIRST_PADDING = 1
+# fc6 (7x7 conv, no padding) and fc7 (1x1 conv) after pool5, each + ReLU + Dropout, initialised from
+# torchvision's classifier.0/classifier.3 by the torchvision_vgg converter; their output is "fc7".
+_C.MODEL.VGG.FC_AS_CONV = False
+_C.MODEL.VGG.FC_CHANNELS = 4096
+_C.MODEL.VGG.FC_DROPOUT = 0.5
+# Among "conv1".."conv5" (block K's last ReLU, the map pool K reads), "pool1".."pool5" and "fc7".
+_C.MODEL.VGG.OUT_FEATURES = ["pool5"]
+
 _C.MODEL.HEAD = _FvCfgNode()
 _C.MODEL.HEAD.NAME = "FCNHead"
 _C.MODEL.HEAD.IN_FEATURE = "res5"
