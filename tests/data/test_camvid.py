@@ -82,7 +82,9 @@ def test_unpaired_files_without_lists(root):
         DatasetCatalog.get("camvid_val")
 
 
-@pytest.mark.parametrize("name, looked_in", [("camvid_train", "train"), ("camvid_trainval", "train"), ("camvid_test", "test")])
+@pytest.mark.parametrize(
+    "name, looked_in", [("camvid_train", "train"), ("camvid_trainval", "train"), ("camvid_test", "test")]
+)
 def test_missing_root_names_path_layout_and_variable(root, name, looked_in):
     with pytest.raises(DatasetNotFoundError) as e:
         DatasetCatalog.get(name)

@@ -80,7 +80,8 @@ def our_layers(model):
         for name in names:
             layer = getattr(head, name)
             conv = layer if isinstance(layer, nn.Conv2d) else layer[0]
-            bn = not isinstance(layer, nn.Conv2d) and isinstance(layer[1], nn.BatchNorm2d) and isinstance(layer[2], nn.ReLU)
+            bn = not isinstance(layer, nn.Conv2d)
+            bn = bn and isinstance(layer[1], nn.BatchNorm2d) and isinstance(layer[2], nn.ReLU)
             convs.append(conv)
             rows.append([name, conv.in_channels, conv.out_channels, "bn" if bn else "-"])
     return rows, convs
@@ -174,7 +175,8 @@ def test_logits_are_exactly_the_input_size(size):
 
 
 def test_train_and_eval_at_odd_sizes_through_the_model():
-    model = narrow("MODEL.LOSS.CLASS_WEIGHTS", str([0.5 + i / 10 for i in range(11)]), "MODEL.LOSS.AVERAGE", "valid_pixels")
+    weights = str([0.5 + i / 10 for i in range(11)])
+    model = narrow("MODEL.LOSS.CLASS_WEIGHTS", weights, "MODEL.LOSS.AVERAGE", "valid_pixels")
     g = torch.Generator().manual_seed(0)
     batch = [
         {"image": torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g),
@@ -212,7 +214,8 @@ def test_torchvision_checkpoint_loads_into_the_encoder(tmp_path):
     (["MODEL.HEAD.NAME", "FCNHead"], "SegNet needs MODEL.HEAD.NAME 'SegNetDecoder', got 'FCNHead'"),
     (["MODEL.AUX_HEAD.ENABLED", "True"], "SegNet needs MODEL.AUX_HEAD.ENABLED False"),
     (["MODEL.VGG.RETURN_INDICES", "False"], "set MODEL.VGG.RETURN_INDICES True"),
-    (["MODEL.VGG.OUT_FEATURES", "['conv1', 'conv2', 'pool5']"], r"OUT_FEATURES must include \['conv3', 'conv4', 'conv5'\]"),
+    (["MODEL.VGG.OUT_FEATURES", "['conv1', 'conv2', 'pool5']"],
+     r"OUT_FEATURES must include \['conv3', 'conv4', 'conv5'\]"),
 ])
 def test_wrong_settings_name_the_key(opts, message):
     with pytest.raises(ValueError, match=message):
@@ -221,5 +224,6 @@ def test_wrong_settings_name_the_key(opts, message):
 
 def test_decoder_init_is_the_prototxt_fillers():
     head = narrow().decode_head
-    assert torch.all(head.conv5_3_D[1].bias == segnet.decoder.BN_SHIFT_INIT) and torch.all(head.conv5_3_D[1].weight == 1)
+    bn = head.conv5_3_D[1]
+    assert torch.all(bn.bias == segnet.decoder.BN_SHIFT_INIT) and torch.all(bn.weight == 1)
     assert torch.all(head.conv1_1_D.bias == 0)

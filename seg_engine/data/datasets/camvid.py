@@ -81,7 +81,8 @@ def _load_split(split: str, base: str) -> List[dict]:
             pairs.append({"file_name": image, "sem_seg_file_name": mask})
     if missing:
         shown = ", ".join(missing[:_MAX_LISTED]) + (", ..." if len(missing) > _MAX_LISTED else "")
-        raise UnpairedFilesError(f"{dataset}: {len(missing)} file(s) listed in {list_file} missing: {shown}", pairs, missing)
+        message = f"{dataset}: {len(missing)} file(s) listed in {list_file} missing: {shown}"
+        raise UnpairedFilesError(message, pairs, missing)
     return pairs
 
 
