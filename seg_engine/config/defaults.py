@@ -78,6 +78,8 @@ _C.MODEL.HEAD.CHANNELS = 512
 _C.MODEL.HEAD.NUM_CONVS = 1
 _C.MODEL.HEAD.NORM = "BN"
 _C.MODEL.HEAD.DROPOUT = 0.1
+# FCNHead: a 3x3 conv over [input, convs' output] before the classifier (mmsegmentation's concat_input).
+_C.MODEL.HEAD.CONCAT_INPUT = False
 _C.MODEL.HEAD.LOSS_WEIGHT = 1.0
 
 _C.MODEL.AUX_HEAD = _FvCfgNode()
@@ -88,6 +90,7 @@ _C.MODEL.AUX_HEAD.CHANNELS = 256
 _C.MODEL.AUX_HEAD.NUM_CONVS = 1
 _C.MODEL.AUX_HEAD.NORM = "BN"
 _C.MODEL.AUX_HEAD.DROPOUT = 0.1
+_C.MODEL.AUX_HEAD.CONCAT_INPUT = False
 _C.MODEL.AUX_HEAD.LOSS_WEIGHT = 0.4
 
 # The pixel-wise cross-entropy of every output.
@@ -168,6 +171,9 @@ _C.SOLVER.WEIGHT_DECAY_NORM = 0.0
 _C.SOLVER.WEIGHT_DECAY_BIAS = None
 # Every parameter outside the backbone learns at BASE_LR times this.
 _C.SOLVER.HEAD_LR_MULTIPLIER = 1.0
+# Biases (of convs and linear layers, not of norms) learn at this times their LR: 2 in the Caffe nets
+# (lr_mult 2 on biases: FCN, SegNet).
+_C.SOLVER.BIAS_LR_FACTOR = 1.0
 # Total images per iteration over all processes.
 _C.SOLVER.IMS_PER_BATCH = 16
 _C.SOLVER.MAX_ITER = 80000

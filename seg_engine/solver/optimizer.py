@@ -12,8 +12,9 @@ _NORM_TYPES = (nn.modules.batchnorm._NormBase, nn.GroupNorm, nn.LayerNorm, nn.Lo
 def get_param_groups(model: nn.Module, cfg) -> List[Dict]:
     """One group per (LR, weight decay) pair.
 
-    Parameters under ``model.backbone`` learn at BASE_LR, all others at BASE_LR * HEAD_LR_MULTIPLIER.
-    Norm weights and biases decay by WEIGHT_DECAY_NORM, other biases by WEIGHT_DECAY_BIAS.
+    Parameters under ``model.backbone`` learn at BASE_LR, all others at BASE_LR * HEAD_LR_MULTIPLIER;
+    biases outside norms learn at BIAS_LR_FACTOR times that. Norm weights and biases decay by
+    WEIGHT_DECAY_NORM, other biases by WEIGHT_DECAY_BIAS. Frozen parameters are left out.
     """
     s = cfg.SOLVER
     wd_bias = s.WEIGHT_DECAY if s.WEIGHT_DECAY_BIAS is None else s.WEIGHT_DECAY_BIAS
@@ -30,6 +31,7 @@ def get_param_groups(model: nn.Module, cfg) -> List[Dict]:
                 wd = s.WEIGHT_DECAY_NORM
             elif name == "bias":
                 wd = wd_bias
+                lr *= s.BIAS_LR_FACTOR
             else:
                 wd = s.WEIGHT_DECAY
             groups.setdefault((lr, wd), []).append(param)

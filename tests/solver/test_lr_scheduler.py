@@ -81,6 +81,28 @@ def test_param_groups_head_multiplier_and_norm_decay():
         assert max(lrs) == pytest.approx(10 * min(lrs))
 
 
+def test_bias_lr_factor_doubles_conv_biases_but_not_norms_and_skips_frozen_parameters():
+    """The Caffe nets' lr_mult 2 on biases (FCN, SegNet); a fixed (requires_grad False) weight is left out."""
+    cfg = get_cfg()
+    cfg.SOLVER.merge_from_list(["BASE_LR", "0.01", "HEAD_LR_MULTIPLIER", "10.0", "BIAS_LR_FACTOR", "2.0",
+                                "WEIGHT_DECAY_BIAS", "0.0"])
+    model = Net()
+    model.head.weight.requires_grad_(False)
+    lookup = {id(p): g["lr"] for g in get_param_groups(model, cfg) for p in g["params"]}
+    assert lookup[id(model.backbone[0].weight)] == 0.01
+    assert lookup[id(model.backbone[0].bias)] == 0.02
+    assert lookup[id(model.backbone[1].bias)] == 0.01  # a norm's bias
+    assert lookup[id(model.head.bias)] == pytest.approx(0.2)
+    assert id(model.head.weight) not in lookup
+
+
+def test_step_without_steps_is_a_fixed_learning_rate():
+    """Caffe's lr_policy "fixed" (the FCN recipes)."""
+    cfg = get_cfg()
+    cfg.SOLVER.merge_from_list(["MAX_ITER", "30", "BASE_LR", "1e-10", "LR_SCHEDULER_NAME", "step", "STEPS", "()"])
+    assert {x[0] for x in lrs_over_training(cfg)} == {1e-10}
+
+
 def test_adamw_and_unknown_optimizer():
     cfg = get_cfg()
     cfg.SOLVER.OPTIMIZER = "AdamW"

@@ -1,0 +1,116 @@
+"""The converters map every key of the reference models, listed in tests/data/*_keys.txt (written once
+from wkentaro/pytorch-fcn, torchvision and mmsegmentation), exactly once onto a key of the model the
+project's recipes build, with the same shape."""
+import os
+
+import pytest
+import torch
+import torchvision
+
+from seg_engine.checkpoint import convert_weights
+from seg_engine.config import get_cfg
+from seg_engine.modeling import build_model
+from seg_engine.plugins import load_plugin
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.dirname(HERE)
+CONFIGS = os.path.join(PROJECT, "configs")
+load_plugin(PROJECT)
+
+
+def reference_shapes(table):
+    shapes = {}
+    with open(os.path.join(HERE, "data", table)) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            key, shape = line.split()
+            assert key not in shapes, f"{key} listed twice"
+            shapes[key] = () if shape == "-" else tuple(int(n) for n in shape.split(","))
+    return shapes
+
+
+def our_shapes(recipe, *opts):
+    cfg = get_cfg()
+    cfg.merge_from_file(os.path.join(CONFIGS, recipe))
+    cfg.merge_from_list(["MODEL.DEVICE", "meta", *opts])
+    with torch.device("meta"):
+        model = build_model(cfg)
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
+def check_one_to_one(table, converter, recipe, *opts):
+    """Every reference key maps once onto a model key of the same shape, covering the model; returns
+    model key -> reference key."""
+    ref = reference_shapes(table)
+    tensors = {k: torch.empty(s, device="meta") for k, s in ref.items()}
+    source_of = {id(t): k for k, t in tensors.items()}
+    converted = convert_weights(tensors, converter)
+    ours = our_shapes(recipe, *opts)
+    assert set(converted) == set(ours), "the converted keys are exactly the model's keys"
+    mapping = {k: source_of.get(id(t), "<new tensor>") for k, t in converted.items()}
+    sources = sorted(mapping.values())
+    assert len(set(sources)) == len(sources)
+    assert {k: (tuple(t.shape), ours[k]) for k, t in converted.items() if tuple(t.shape) != ours[k]} == {}
+    return ref, mapping
+
+
+@pytest.mark.parametrize("table, stride, count", [
+    ("pytorch_fcn_fcn32s_keys.txt", "32", 33), ("pytorch_fcn_fcn16s_keys.txt", "16", 36), ("pytorch_fcn_fcn8s_keys.txt", "8", 39)])
+def test_pytorch_fcn_maps_every_key_of_the_port(table, stride, count):
+    ref, mapping = check_one_to_one(table, "pytorch_fcn", "Base-FCN-VGG16.yaml", "MODEL.FCN.STRIDE", stride)
+    assert len(ref) == count
+    # conv1_1 is replaced by its channel-reversed copy; every other tensor is passed through.
+    assert mapping.pop("backbone.features.0.weight") == "<new tensor>"
+    assert sorted(mapping.values()) == sorted(set(ref) - {"conv1_1.weight"})
+    assert mapping["backbone.features.28.bias"] == "conv5_3.bias"
+    assert mapping["backbone.fc6.0.weight"] == "fc6.weight"
+    assert mapping[{"32": "decode_head.upscore.weight", "16": "decode_head.upscore16.weight",
+                    "8": "decode_head.upscore8.weight"}[stride]].startswith("upscore")
+
+
+def test_pytorch_fcn_reverses_conv1_1_for_rgb_and_reads_trainer_files():
+    state = {"conv1_1.weight": torch.arange(2 * 3 * 9.0).view(2, 3, 3, 3), "score_fr.bias": torch.ones(2)}
+    converted = convert_weights({"model_state_dict": state, "optim_state_dict": {}, "iteration": 5}, "pytorch_fcn")
+    assert torch.equal(converted["backbone.features.0.weight"], state["conv1_1.weight"][:, [2, 1, 0]])
+    assert torch.equal(converted["decode_head.score_fr.bias"], state["score_fr.bias"])
+    with pytest.raises(KeyError, match="match no rule of this layout: classifier.6.weight"):
+        convert_weights({"conv1_1.weight": torch.zeros(1, 3, 1, 1), "classifier.6.weight": torch.zeros(1)}, "pytorch_fcn")
+
+
+def test_torchvision_fcn_resnet50_maps_onto_the_recipe_model():
+    ref, mapping = check_one_to_one("torchvision_fcn_resnet50_keys.txt", "torchvision_fcn", "voc2012/fcn_R50_torchvision.yaml")
+    assert len(ref) == 334 and sorted(mapping.values()) == sorted(ref)
+    assert mapping["decode_head.convs.0.1.running_var"] == "classifier.1.running_var"
+    assert mapping["aux_head.classifier.weight"] == "aux_classifier.4.weight"
+
+
+def test_mmseg_fcn_r50_d8_maps_onto_the_recipe_model():
+    ref, mapping = check_one_to_one("mmseg_fcn_r50_d8_keys.txt", "mmseg_fcn", "ade20k/fcn_R50-D8_512x512_80k_ade20k_mmseg.yaml")
+    assert len(ref) == 358 and sorted(mapping.values()) == sorted(ref)
+    assert mapping["decode_head.conv_cat.0.weight"] == "decode_head.conv_cat.conv.weight"
+    assert mapping["decode_head.convs.1.1.bias"] == "decode_head.convs.1.bn.bias"
+    assert mapping["backbone.conv3.weight"] == "backbone.stem.6.weight"
+
+
+def test_recipe_parameter_counts():
+    def count(recipe, *opts):
+        return sum(torch.Size(s).numel() for k, s in our_shapes(recipe, *opts).items()
+                   if not k.endswith(("running_mean", "running_var", "num_batches_tracked")))
+    assert count("ade20k/fcn_R50-D8_512x512_80k_ade20k_mmseg.yaml") == 49_598_604  # mmseg fcn_r50-d8, 150 classes
+    assert count("voc2012/fcn_R50_torchvision.yaml") == 35_322_218  # torchvision fcn_resnet50, aux
+    assert count("voc2012/fcn_R50_torchvision.yaml", "MODEL.RESNETS.DEPTH", "101") == 54_314_346
+    # The seed's FCN32s: VGG-19-BN features, two 512 -> 512 3x3 heads with BN, 150 classes.
+    head = 512 * 512 * 9 + 2 * 512 + 512 * 150 + 150
+    assert count("ade20k/fcn32s_vgg19bn_ade20k_seed.yaml") == 20_035_392 + 2 * head
+
+
+def test_imagenet_vgg16_fills_the_fcn_backbone_with_fc6_fc7():
+    """torchvision's vgg16 keys (also those of wkentaro's vgg16_from_caffe.pth) cover the backbone of the
+    paper recipes, the classifier's first two layers reshaped to fc6/fc7; the 1000-class layer dropped."""
+    with torch.device("meta"):
+        reference = torchvision.models.vgg16(weights=None).state_dict()
+    ours = our_shapes("voc2012/fcn32s_vgg16_voc_paper.yaml", "MODEL.WEIGHTS", "")
+    for converter in ("torchvision_vgg", "torchvision_vgg_caffe_bgr"):
+        converted = {k: tuple(v.shape) for k, v in convert_weights(dict(reference), converter).items()}
+        assert converted == {k: s for k, s in ours.items() if k.startswith("backbone.")}
