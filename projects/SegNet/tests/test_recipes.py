@@ -43,8 +43,9 @@ def test_camvid_recipe_is_the_authors_solver_and_loss():
     assert cfg.MODEL.NUM_CLASSES == 11 and list(cfg.MODEL.LOSS.CLASS_WEIGHTS) == PROTOTXT_CLASS_WEIGHTS
     assert cfg.MODEL.LOSS.AVERAGE == "valid_pixels"
     s = cfg.SOLVER
-    solver = (s.OPTIMIZER, s.BASE_LR, s.MOMENTUM, s.WEIGHT_DECAY, s.WEIGHT_DECAY_BIAS, s.IMS_PER_BATCH, s.MAX_ITER)
-    assert solver == ("SGD", 0.001, 0.9, 0.0005, 0.0, 4, 40000)
+    solver = (s.OPTIMIZER, s.BASE_LR, s.MOMENTUM, s.WEIGHT_DECAY, s.IMS_PER_BATCH, s.MAX_ITER)
+    assert solver == ("SGD", 0.001, 0.9, 0.0005, 4, 40000)
+    assert (s.BIAS_LR_FACTOR, s.WEIGHT_DECAY_BIAS) == (2.0, 0.0)  # conv biases: lr_mult 2, decay_mult 0
     multiplier = build_lr_multiplier(cfg)
     assert [multiplier(p) for p in (0.0, 0.25, 0.5, 0.999)] == [1.0] * 4  # "step" with gamma 1: fixed
     assert build_augmentation(cfg, True).augs == []  # full 360x480 images, no augmentation
