@@ -129,8 +129,9 @@ _C.MODEL.LOSS = _FvCfgNode()
 # One weight per class (e.g. SegNet's median-frequency weights); empty: every class weighs 1.
 _C.MODEL.LOSS.CLASS_WEIGHTS = []
 # What the summed loss is divided by: "valid" (the weights of the non-ignored pixels, PyTorch's mean),
-# "all" (every pixel of the batch, ignored ones included: mmsegmentation's default avg_non_ignore=False)
-# or "sum" (not divided: Caffe's normalize: false, the FCN paper).
+# "all" (every pixel of the batch, ignored ones included: mmsegmentation's default avg_non_ignore=False),
+# "sum" (not divided: Caffe's normalize: false, the FCN paper) or "valid_pixels" (the number of
+# non-ignored pixels, whatever their weights: Caffe's weighted SoftmaxWithLoss, SegNet).
 _C.MODEL.LOSS.AVERAGE = "valid"
 
 # ---------------------------------------------------------------------------- input

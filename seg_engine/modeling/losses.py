@@ -14,7 +14,7 @@ def upsample_logits(logits: torch.Tensor, size, align_corners: bool) -> torch.Te
     return F.interpolate(logits, size=size, mode="bilinear", align_corners=align_corners)
 
 
-LOSS_AVERAGES = ("valid", "all", "sum")
+LOSS_AVERAGES = ("valid", "all", "sum", "valid_pixels")
 
 
 def sem_seg_cross_entropy(
@@ -28,8 +28,9 @@ def sem_seg_cross_entropy(
     """Pixel-wise cross-entropy at the target's resolution, ``ignore_index`` pixels left out.
 
     ``class_weights`` weighs each pixel by its target class. ``average`` (MODEL.LOSS.AVERAGE) divides
-    the weighted sum by the valid pixels' weights ("valid"), by every pixel of the batch ("all") or
-    not at all ("sum"). A batch whose pixels are all ignored gives 0 (with a gradient), not NaN.
+    the weighted sum by the valid pixels' weights ("valid"), by every pixel of the batch ("all"), by
+    the number of valid pixels ("valid_pixels": Caffe's SoftmaxWithLoss with ``class_weighting``, as
+    SegNet trains; the same as "valid" without class weights) or not at all ("sum"). A batch whose pixels are all ignored gives 0 (with a gradient), not NaN.
     """
     if average not in LOSS_AVERAGES:
         raise ValueError(f"MODEL.LOSS.AVERAGE must be one of {LOSS_AVERAGES}, got {average!r}")
@@ -39,4 +40,8 @@ def sem_seg_cross_entropy(
             return logits.sum() * 0.0
         return F.cross_entropy(logits.float(), target, weight=class_weights, ignore_index=ignore_index)
     total = F.cross_entropy(logits.float(), target, weight=class_weights, ignore_index=ignore_index, reduction="sum")
-    return total if average == "sum" else total / target.numel()
+    if average == "sum":
+        return total
+    if average == "valid_pixels":
+        return total / (target != ignore_index).sum().clamp(min=1)
+    return total / target.numel()

@@ -28,14 +28,15 @@ def per_pixel_terms(logits, target, weights):
 
 
 @pytest.mark.parametrize("weights", [None, torch.tensor([0.5, 2.0, 4.0])])
-@pytest.mark.parametrize("average", ["valid", "all", "sum"])
+@pytest.mark.parametrize("average", ["valid", "all", "sum", "valid_pixels"])
 def test_averages_and_class_weights_match_hand_sums(weights, average):
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(2, 3, 3, 4, generator=g)
     target = torch.randint(0, 3, (2, 3, 4), generator=g)
     target[0, 0, :] = IGNORE
     terms, ws = per_pixel_terms(logits, target, weights)
-    expected = {"valid": sum(terms) / sum(ws), "all": sum(terms) / target.numel(), "sum": sum(terms)}[average]
+    expected = {"valid": sum(terms) / sum(ws), "all": sum(terms) / target.numel(), "sum": sum(terms),
+                "valid_pixels": sum(terms) / len(terms)}[average]
     loss = sem_seg_cross_entropy(logits, target, IGNORE, False, weights, average)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
 
@@ -43,7 +44,7 @@ def test_averages_and_class_weights_match_hand_sums(weights, average):
 def test_all_ignored_gives_zero_with_a_gradient():
     logits = torch.randn(1, 3, 2, 2, requires_grad=True)
     target = torch.full((1, 2, 2), IGNORE)
-    for average in ("valid", "all", "sum"):
+    for average in ("valid", "all", "sum", "valid_pixels"):
         loss = sem_seg_cross_entropy(logits, target, IGNORE, False, None, average)
         assert loss.item() == 0 and not math.isnan(loss.item())
         loss.backward()

@@ -1,0 +1,91 @@
+"""SegNetDecoder: the mirror of the VGG encoder, max-unpooling at the encoder's argmax indices."""
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
+from seg_engine.modeling.backbone.vgg import VGG_BLOCKS
+from seg_engine.modeling.layers import ConvNormAct
+
+# The shift filler of every BN in segnet_train.prototxt (its scale filler is 1).
+BN_SHIFT_INIT = 0.001
+
+
+def max_unpool(x: torch.Tensor, indices: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
+    """Caffe-SegNet's ``Upsample`` with a mask: each value of ``x`` goes back to the position its 2x2
+    max pool took it from, in a zero map of the exact pre-pool ``size`` (which ceil-mode pooling of
+    odd sizes leaves ambiguous, so it is passed explicitly)."""
+    return F.max_unpool2d(x, indices, kernel_size=2, stride=2, output_size=tuple(size))
+
+
+def decoder_layer_table(
+    num_convs: Tuple[int, ...], widths: Tuple[int, ...], num_classes: int
+) -> List[Tuple[int, str, int, int]]:
+    """(block, name, in channels, out channels) of every decoder conv in forward order, named as in
+    ``segnet_train.prototxt``: block K's convs ``convK_n_D`` .. ``convK_1_D``; each keeps block K's
+    width except ``convK_1_D``, which narrows to block K-1's (``conv1_1_D``: to the classes)."""
+    table = []
+    for block in range(len(num_convs), 0, -1):
+        width = widths[block - 1]
+        for j in range(num_convs[block - 1], 0, -1):
+            out = width if j > 1 else (widths[block - 2] if block > 1 else num_classes)
+            table.append((block, f"conv{block}_{j}_D", width, out))
+    return table
+
+
+@HEAD_REGISTRY.register()
+class SegNetDecoder(nn.Module):
+    """SegNet's decoder (Badrinarayanan et al., TPAMI 2017; ``segnet_train.prototxt``).
+
+    Reads ``pool5`` and, for every block K, ``poolK_indices`` and ``convK`` (the map pool K read, for
+    its size) from the VGG backbone (MODEL.VGG.RETURN_INDICES True, OUT_FEATURES conv1..conv5 and
+    pool5). Per block, deepest first: unpool, then 3x3 convs (bias, MODEL.HEAD.NORM, ReLU) mirroring the
+    encoder's; the last conv, ``conv1_1_D``, gives the logits with no norm or ReLU, at the input size.
+    """
+
+    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+        super().__init__()
+        num_convs = VGG_BLOCKS[cfg.MODEL.VGG.DEPTH]
+        needed = [f"conv{k}" for k in range(1, len(num_convs) + 1)]
+        missing = [name for name in needed if name not in input_shape]
+        if missing:
+            raise ValueError(
+                f"SegNetDecoder unpools to the size of every block: MODEL.VGG.OUT_FEATURES must include {missing}"
+            )
+        if not cfg.MODEL.VGG.RETURN_INDICES:
+            raise ValueError("SegNetDecoder unpools at the pooling indices: set MODEL.VGG.RETURN_INDICES True")
+        self.in_feature = head_cfg.IN_FEATURE
+        widths = tuple(input_shape[name].channels for name in needed)
+        self.blocks: List[Tuple[int, List[str]]] = []
+        for block, name, cin, cout in decoder_layer_table(num_convs, widths, cfg.MODEL.NUM_CLASSES):
+            if not self.blocks or self.blocks[-1][0] != block:
+                self.blocks.append((block, []))
+            self.blocks[-1][1].append(name)
+            if name == "conv1_1_D":
+                layer = nn.Conv2d(cin, cout, 3, padding=1)
+            else:
+                layer = ConvNormAct(cin, cout, 3, norm=head_cfg.NORM, bias=True)
+            self.add_module(name, layer)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        """The prototxt's fillers: convs "msra" (He, fan in), biases 0, BN scale 1 and shift 0.001."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+                nn.init.ones_(m.weight)
+                nn.init.constant_(m.bias, BN_SHIFT_INIT)
+
+    def forward(self, features: Dict[str, torch.Tensor]) -> torch.Tensor:
+        x = features[self.in_feature]
+        for block, names in self.blocks:
+            x = max_unpool(x, features[f"pool{block}_indices"], features[f"conv{block}"].shape[-2:])
+            for name in names:
+                x = getattr(self, name)(x)
+        return x
