@@ -29,13 +29,12 @@ def _reset_seg_engine_logger():
 def tiny_demo_run(tmp_path_factory, _shapes_cache):
     """A 3-iteration run of the demo config (narrow FCN on `shapes`, CPU): its OUTPUT_DIR, config.yaml,
     model_final.pth and final evaluation, shared by the tests of the after-training tools."""
-    import importlib.util
     import os
 
+    from seg_engine.utils.testing import load_train_net
+
     root = os.path.dirname(os.path.abspath(__file__))
-    spec = importlib.util.spec_from_file_location("train_net_for_fixture", os.path.join(root, "tools", "train_net.py"))
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
+    train_net = load_train_net()
     out = str(tmp_path_factory.mktemp("tiny_demo_run"))
     args = train_net.default_argument_parser().parse_args([
         "--config-file", os.path.join(root, "configs", "Demo", "fcn_shapes.yaml"),

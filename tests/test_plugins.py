@@ -1,5 +1,4 @@
 """A plugin in a temporary folder (not installed) registers a model and config keys and trains."""
-import importlib.util
 import os
 import sys
 import textwrap
@@ -7,6 +6,7 @@ import textwrap
 import pytest
 
 from seg_engine.plugins import PluginError, load_plugin
+from seg_engine.utils.testing import load_train_net
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -40,9 +40,7 @@ def test_folder_plugin_trains_through_train_net(tmp_path):
     project = tmp_path / "ToyProject"
     (project / "toyseg_plugin").mkdir(parents=True)
     (project / "toyseg_plugin" / "__init__.py").write_text(PLUGIN)
-    spec = importlib.util.spec_from_file_location("train_net_p", os.path.join(ROOT, "tools", "train_net.py"))
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
+    train_net = load_train_net()
     args = train_net.default_argument_parser().parse_args([
         "--plugin", str(project), "--config-file", os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml"),
         "MODEL.META_ARCHITECTURE", "ToySeg", "MODEL.TOY.LOSS_SCALE", "0.5", "SOLVER.MAX_ITER", "2",

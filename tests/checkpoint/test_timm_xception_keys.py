@@ -6,27 +6,20 @@ import torch
 
 from seg_engine.checkpoint import convert_weights
 from seg_engine.modeling.backbone import Xception
+from seg_engine.utils.testing import map_key_table, read_key_table, state_shapes
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 def reference_table(depth):
     """key -> shape of timm's xception<depth>, from the table listed once from timm (data/)."""
-    table = {}
-    with open(os.path.join(DATA, f"timm_xception{depth}_keys.txt")) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            key, shape = line.split()
-            assert key not in table, f"{key} listed twice"
-            table[key] = () if shape == "-" else tuple(int(n) for n in shape.split(","))
-    return table
+    return read_key_table(os.path.join(DATA, f"timm_xception{depth}_keys.txt"))
 
 
 def our_shapes(depth):
     with torch.device("meta"):
         model = Xception(depth)
-    return {f"backbone.{k}": tuple(v.shape) for k, v in model.state_dict().items()}
+    return {f"backbone.{k}": s for k, s in state_shapes(model).items()}
 
 
 @pytest.mark.parametrize(
@@ -48,16 +41,9 @@ def our_shapes(depth):
 def test_every_timm_key_maps_once_onto_a_backbone_key_of_the_same_shape(depth, num_keys, examples):
     ref = reference_table(depth)
     assert len(ref) == num_keys
-    # Each tensor is tagged by its timm name, so the mapping can be read back from the output.
-    tagged = {k: (k, torch.empty(s, device="meta")) for k, s in ref.items()}
-    converted = convert_weights({"state_dict": tagged}, f"timm_xception{depth}")
-    ours = our_shapes(depth)
-
-    sources = sorted(source for source, _ in converted.values())
-    assert sources == sorted(k for k in ref if not k.startswith("head.fc.")), "all but the fc, each once"
-    assert set(converted) == set(ours), "the converted keys are exactly the backbone's keys"
-    assert {k: (ref[src], ours[k]) for k, (src, _) in converted.items() if ref[src] != ours[k]} == {}
-    assert {k: converted[k][0] for k in examples} == examples
+    source = map_key_table(ref, f"timm_xception{depth}", our_shapes(depth), wrap=lambda state: {"state_dict": state})
+    assert sorted(source.values()) == sorted(k for k in ref if not k.startswith("head.fc.")), "all but the fc, each once"
+    assert {k: source[k] for k in examples} == examples
 
 
 def test_a_checkpoint_of_another_depth_is_refused():

@@ -10,6 +10,8 @@ import time
 import pytest
 import torch
 
+from seg_engine.utils.testing import load_train_net
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN_NET = os.path.join(ROOT, "tools", "train_net.py")
 CONFIG = os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml")
@@ -214,11 +216,7 @@ def test_nan_loss_stops_with_the_iteration_and_keeps_good_checkpoint(tmp_path):
     ],
 )
 def test_startup_errors_are_one_line(tmp_path, args, message):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("train_net_ft", TRAIN_NET)
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
+    train_net = load_train_net()
     flags = [a for a in args if a.startswith("--")]
     opts = [a for a in args if not a.startswith("--")]
     err_file = tmp_path / "err"

@@ -1,7 +1,6 @@
 """--eval-only's files: the confusion matrix (the printed IoUs recompute from it), per-image IoU,
 and the progress lines of inference in the run's log."""
 import csv
-import importlib.util
 import json
 import logging
 import os
@@ -11,19 +10,11 @@ import torch
 
 from seg_engine.evaluation import inference_on_dataset
 from seg_engine.evaluation.sem_seg_evaluation import compute_metrics
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def train_net():
-    spec = importlib.util.spec_from_file_location("train_net_eval", os.path.join(ROOT, "tools", "train_net.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from seg_engine.utils.testing import load_train_net
 
 
 def test_confusion_matrix_csv_and_per_image_iou(tiny_demo_run, tmp_path):
-    tn = train_net()
+    tn = load_train_net()
     out = str(tmp_path / "eval")
     args = tn.default_argument_parser().parse_args([
         "--config-file", tiny_demo_run["config"], "--eval-only", "--per-image-iou",

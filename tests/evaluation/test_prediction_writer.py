@@ -1,5 +1,4 @@
 """--save-predictions: label PNGs in the benchmark servers' formats, for test splits without masks too."""
-import importlib.util
 import json
 import os
 
@@ -11,8 +10,7 @@ from PIL import Image
 from seg_engine.data import DatasetCatalog
 from seg_engine.data.datasets.cityscapes import load_cityscapes
 from seg_engine.evaluation.prediction_writer import SemSegPredictionWriter, train_id_lut
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from seg_engine.utils.testing import load_train_net
 
 
 def test_formats():
@@ -47,9 +45,7 @@ def test_eval_only_on_a_folder_split_without_masks(tiny_demo_run, tmp_path):
     rng = np.random.default_rng(0)
     for i in range(3):
         Image.fromarray(rng.integers(0, 256, (40, 52, 3), dtype=np.uint8)).save(images / f"t{i}.jpg")
-    spec = importlib.util.spec_from_file_location("train_net_pred", os.path.join(ROOT, "tools", "train_net.py"))
-    tn = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tn)
+    tn = load_train_net()
     classes = "['background', 'circle', 'rectangle', 'triangle', 'ring', 'cross', 'star']"
     out, preds = tmp_path / "eval", tmp_path / "preds"
     args = tn.default_argument_parser().parse_args([

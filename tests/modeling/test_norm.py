@@ -4,6 +4,7 @@ from torch import nn
 from torchvision.ops import FrozenBatchNorm2d
 
 from seg_engine.modeling.layers.norm import freeze_batchnorm, get_norm
+from seg_engine.utils.testing import randomize_batchnorm
 
 
 @pytest.mark.parametrize(
@@ -44,14 +45,6 @@ def test_frozen_bn_loads_a_batchnorm_state_dict():
     assert set(frozen.state_dict()) == {"weight", "bias", "running_mean", "running_var"}
 
 
-def _randomize(bn: nn.modules.batchnorm._BatchNorm) -> None:
-    with torch.no_grad():
-        bn.weight.uniform_(0.5, 1.5)
-        bn.bias.normal_()
-        bn.running_mean.normal_()
-        bn.running_var.uniform_(0.5, 2.0)
-
-
 def test_freeze_batchnorm_replaces_nested_bns_and_keeps_eval_output():
     torch.manual_seed(0)
     model = nn.Sequential(
@@ -60,9 +53,7 @@ def test_freeze_batchnorm_replaces_nested_bns_and_keeps_eval_output():
         nn.Sequential(nn.ReLU(), nn.BatchNorm2d(4)),
         nn.GroupNorm(2, 4),
     )
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            _randomize(m)
+    randomize_batchnorm(model)
     x = torch.randn(2, 3, 8, 8)
     expected = model.eval()(x)
     keys = {k for k in model.state_dict() if not k.endswith("num_batches_tracked")}
@@ -86,7 +77,7 @@ def test_freeze_batchnorm_replaces_nested_bns_and_keeps_eval_output():
 
 def test_freeze_batchnorm_on_a_bn_and_on_syncbn():
     bn = nn.BatchNorm2d(6)
-    _randomize(bn)
+    randomize_batchnorm(bn)
     frozen = freeze_batchnorm(bn)
     assert isinstance(frozen, FrozenBatchNorm2d)
     for name in ("weight", "bias", "running_mean", "running_var"):

@@ -7,6 +7,7 @@ from torchvision.ops import FrozenBatchNorm2d
 from seg_engine.config import get_cfg
 from seg_engine.modeling.backbone import Backbone, ResNet, ShapeSpec, build_resnet_backbone
 from seg_engine.modeling.registry import BACKBONE_REGISTRY
+from seg_engine.utils.testing import randomize_batchnorm
 
 ALL_FEATURES = ["stem", "res2", "res3", "res4", "res5"]
 
@@ -116,13 +117,7 @@ def test_stem_width_32_is_mmsegmentations_resnet_v1c():
 def test_torchvision_state_dict_loads_strict_and_features_match(depth):
     torch.manual_seed(depth)
     tv = getattr(torchvision.models, f"resnet{depth}")(weights=None).eval()
-    with torch.no_grad():  # non-trivial statistics so a mis-mapped norm would show
-        for m in tv.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.0)
-                m.bias.normal_(0, 0.1)
-                m.running_mean.normal_(0, 0.1)
-                m.running_var.uniform_(0.5, 2.0)
+    randomize_batchnorm(tv)  # non-trivial statistics so a mis-mapped norm would show
     state = {k: v for k, v in tv.state_dict().items() if not k.startswith("fc.")}
     model = build_resnet_backbone(make_cfg(DEPTH=depth, STEM="basic", BASE_WIDTH=64, OUTPUT_STRIDE=32))
     model.load_state_dict(state, strict=True)

@@ -9,6 +9,7 @@ from seg_engine.config import get_cfg
 from seg_engine.modeling.backbone import Backbone, Xception, build_xception_backbone
 from seg_engine.modeling.backbone.xception import XceptionBlock
 from seg_engine.modeling.registry import BACKBONE_REGISTRY
+from seg_engine.utils.testing import randomize_batchnorm
 
 ALL_FEATURES = ["stem", "res2", "res3", "res4", "res5"]
 
@@ -31,14 +32,7 @@ def narrow(depth=41, output_stride=16, seed=0, **kwargs) -> Xception:
     """A narrow net (widths / 8) with random BN statistics, in eval mode."""
     torch.manual_seed(seed)
     model = Xception(depth, output_stride, ALL_FEATURES, width_divisor=8, **kwargs)
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean.normal_(0, 0.2)
-                m.running_var.uniform_(0.5, 1.5)
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.normal_(0, 0.2)
-    return model.eval()
+    return randomize_batchnorm(model, seed=seed).eval()
 
 
 def test_registered_and_is_a_backbone():

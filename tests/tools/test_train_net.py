@@ -1,19 +1,13 @@
 """End to end through tools/train_net.py: train, checkpoint, --eval-only, --resume."""
-import importlib.util
 import json
 import os
 
 import pytest
 
+from seg_engine.utils.testing import load_train_net, run_train_net as run
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml")
-
-
-def load_train_net():
-    spec = importlib.util.spec_from_file_location("train_net", os.path.join(ROOT, "tools", "train_net.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 TINY = [
@@ -22,12 +16,6 @@ TINY = [
     "TEST.EVAL_PERIOD", "0", "LOG_PERIOD", "1", "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHANNELS", "16",
     "MODEL.AUX_HEAD.CHANNELS", "8",
 ]
-
-
-def run(args):
-    train_net = load_train_net()
-    parsed = train_net.default_argument_parser().parse_args(args)
-    return train_net.main(parsed)
 
 
 def losses(metrics_file):

@@ -7,11 +7,11 @@ import pytest
 import torch
 from torch import nn
 
-from seg_engine.modeling import build_model
 from seg_engine.modeling.layers import SeparableConv2d
+from seg_engine.utils.testing import build_on_meta, image_batch as batch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deeplab_test_helpers import NARROW, batch, config, meta_model, narrow_model
+from deeplab_test_helpers import NARROW, config, meta_model, narrow_model
 
 V3 = ("MODEL.META_ARCHITECTURE", "DeepLabV3", "MODEL.HEAD.NAME", "ASPPHead")
 AUX = ("MODEL.AUX_HEAD.ENABLED", "True")
@@ -132,5 +132,4 @@ def test_eval_at_output_stride_8_equals_a_model_built_at_8_with_doubled_rates(re
 ])
 def test_bad_settings_name_the_key(opts, message):
     with pytest.raises(ValueError, match=message):
-        with torch.device("meta"):
-            build_model(config("Base-DeepLabV3Plus.yaml", *NARROW, "MODEL.DEVICE", "meta", *opts))
+        build_on_meta(config("Base-DeepLabV3Plus.yaml", *NARROW, *opts))

@@ -6,8 +6,10 @@ import sys
 
 import pytest
 
+from seg_engine.utils.testing import num_params
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deeplab_test_helpers import CONFIGS, config, meta_model, num_params
+from deeplab_test_helpers import CONFIGS, config, meta_model
 
 RECIPES = sorted(os.path.relpath(p, CONFIGS) for p in glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
 PARAMS = {  # recipe prefix: parameters (the references' counts, see test_converter_keys.py)

@@ -6,9 +6,10 @@ import sys
 import torch
 
 from seg_engine.modeling import build_model
+from seg_engine.utils.testing import image_batch as batch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from deeplab_test_helpers import batch, config
+from deeplab_test_helpers import config
 
 RECIPE = "ade20k/deeplabv3plus_xception65_ade20k_seed.yaml"
 TINY = ["MODEL.WEIGHTS", "", "MODEL.DEVICE", "cpu", "MODEL.NUM_CLASSES", "5", "MODEL.XCEPTION.WIDTH_DIVISOR", "8",

@@ -5,9 +5,9 @@ import os
 import pytest
 import torch
 
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, image_batch, load_config, num_params
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 load_plugin(PROJECT)
@@ -19,14 +19,7 @@ BASE = os.path.join(PROJECT, "configs", "Base-FCN-VGG16.yaml")
 
 
 def fcn_cfg(*opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(BASE)
-    cfg.merge_from_list(["MODEL.DEVICE", "cpu", *opts])
-    return cfg
-
-
-def num_params(model, trainable_only=False):
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    return load_config(BASE, "MODEL.DEVICE", "cpu", *opts)
 
 
 @pytest.mark.parametrize("stride, total, trainable", [
@@ -37,8 +30,7 @@ def num_params(model, trainable_only=False):
 def test_parameter_counts_of_the_pytorch_port(stride, total, trainable):
     """wkentaro/pytorch-fcn's FCN32s/16s/8s(n_class=21) counts, fixed deconvolutions included; without them
     the learnable rest."""
-    with torch.device("meta"):
-        model = build_model(fcn_cfg("MODEL.DEVICE", "meta", "MODEL.FCN.STRIDE", str(stride)))
+    model = build_on_meta(fcn_cfg("MODEL.FCN.STRIDE", str(stride)))
     assert num_params(model) == total
     assert num_params(model, trainable_only=True) == trainable
     assert model.backbone.features[0].padding == (100, 100)
@@ -81,22 +73,11 @@ def randomized(model):
     return model
 
 
-def images(*sizes, with_masks=False):
-    g = torch.Generator().manual_seed(0)
-    out = []
-    for h, w in sizes:
-        item = {"image": torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g), "height": h, "width": w}
-        if with_masks:
-            item["sem_seg"] = torch.randint(0, 3, (h, w), generator=g)
-        out.append(item)
-    return out
-
-
 @pytest.mark.parametrize("stride", [32, 16, 8])
 def test_logits_come_out_at_exactly_the_input_size(stride):
     torch.manual_seed(0)
     model = randomized(build_model(narrow_cfg(stride))).eval()
-    x = model.preprocess_images(images((47, 71)))[0]
+    x = model.preprocess_images(image_batch((47, 71)))[0]
     with torch.no_grad():
         for h, w in ((47, 71), (33, 32), (1, 1)):
             logits = model.decode(model.backbone(x[:, :, :h, :w]))["sem_seg"]
@@ -140,7 +121,7 @@ def test_score_layers_start_at_zero_and_2x_deconvs_can_learn():
 def test_training_returns_the_loss_and_gradients_reach_the_skips():
     torch.manual_seed(0)
     model = randomized(build_model(narrow_cfg(8, "MODEL.LOSS.AVERAGE", "sum"))).train()
-    losses = model(images((33, 49), (47, 31), with_masks=True))
+    losses = model(image_batch((33, 49), (47, 31), with_masks=True, classes=3))
     assert set(losses) == {"loss_sem_seg"} and torch.isfinite(losses["loss_sem_seg"])
     losses["loss_sem_seg"].backward()
     head = model.decode_head
@@ -151,7 +132,7 @@ def test_training_returns_the_loss_and_gradients_reach_the_skips():
 def test_eval_gives_scores_at_each_original_size_in_a_padded_batch():
     torch.manual_seed(0)
     model = randomized(build_model(narrow_cfg(16))).eval()
-    batch = images((33, 49), (47, 31))
+    batch = image_batch((33, 49), (47, 31))
     with torch.no_grad():
         outputs = model(batch)
         padded = model.preprocess_images(batch)[0]  # 47 x 49, the second image padded on the right

@@ -3,12 +3,10 @@ import glob
 import os
 
 import pytest
-import torch
 
-from seg_engine.config import get_cfg
-from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
 from seg_engine.solver.lr_scheduler import build_lr_multiplier
+from seg_engine.utils.testing import build_on_meta, load_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -22,29 +20,20 @@ NAMED_BY_THE_ISSUE = {
 }
 
 
-def load(path):
-    cfg = get_cfg()
-    cfg.merge_from_file(path)
-    return cfg
-
-
 def test_the_issues_recipes_exist():
     assert NAMED_BY_THE_ISSUE <= {os.path.relpath(p, CONFIGS) for p in RECIPES}
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
 def test_recipe_builds(path):
-    cfg = load(path)
-    cfg.MODEL.DEVICE = "meta"
-    with torch.device("meta"):
-        model = build_model(cfg)
+    model = build_on_meta(load_config(path))
     expected = "FCN" if "vgg16" in os.path.basename(path) else "EncoderDecoder"
     assert type(model).__name__ == expected
 
 
 @pytest.mark.parametrize("stride, lr", [(32, 1e-10), (16, 1e-12), (8, 1e-14)])
 def test_paper_solver(stride, lr):
-    cfg = load(os.path.join(CONFIGS, "voc2012", f"fcn{stride}s_vgg16_voc_paper.yaml"))
+    cfg = load_config(os.path.join(CONFIGS, "voc2012", f"fcn{stride}s_vgg16_voc_paper.yaml"))
     s = cfg.SOLVER
     assert (s.IMS_PER_BATCH, s.MOMENTUM, s.WEIGHT_DECAY, s.BASE_LR, s.MAX_ITER) == (1, 0.99, 5e-4, lr, 100_000)
     assert cfg.MODEL.LOSS.AVERAGE == "sum" and list(cfg.MODEL.PIXEL_STD) == [1.0, 1.0, 1.0]
@@ -54,8 +43,8 @@ def test_paper_solver(stride, lr):
 
 
 def test_at_once_and_seed_recipes():
-    atonce = load(os.path.join(CONFIGS, "voc2012", "fcn8s_atonce_vgg16_voc_paper.yaml"))
+    atonce = load_config(os.path.join(CONFIGS, "voc2012", "fcn8s_atonce_vgg16_voc_paper.yaml"))
     assert (atonce.MODEL.FCN.POOL4_SCALE, atonce.MODEL.FCN.POOL3_SCALE, atonce.SOLVER.MAX_ITER) == (0.01, 0.0001, 300_000)
-    seed = load(os.path.join(CONFIGS, "ade20k", "fcn32s_vgg19bn_ade20k_seed.yaml"))
+    seed = load_config(os.path.join(CONFIGS, "ade20k", "fcn32s_vgg19bn_ade20k_seed.yaml"))
     assert seed.SOLVER.MAX_ITER == (20210 // 12) * 50 and seed.SOLVER.IMS_PER_BATCH == 12
     assert seed.INPUT.TRAIN.CROP_SIZE == (384, 384) and seed.MODEL.VGG.DEPTH == 19 and seed.MODEL.VGG.NORM == "BN"

@@ -9,9 +9,8 @@ import pytest
 import torch
 
 from seg_engine.checkpoint import convert_weights
-from seg_engine.config import get_cfg
-from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config, map_key_table, read_key_table, state_shapes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -24,24 +23,7 @@ CASES = {  # converter: (table, key count, recipe, options)
 
 
 def reference_shapes(table):
-    shapes = {}
-    with open(os.path.join(HERE, "data", table)) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            key, shape = line.split()
-            assert key not in shapes, f"{key} listed twice"
-            shapes[key] = () if shape == "-" else tuple(int(n) for n in shape.split(","))
-    return shapes
-
-
-def our_shapes(recipe, opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(CONFIGS, recipe))
-    cfg.merge_from_list(["MODEL.DEVICE", "meta", *opts])
-    with torch.device("meta"):
-        model = build_model(cfg)
-    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    return read_key_table(os.path.join(HERE, "data", table))
 
 
 @pytest.mark.parametrize("converter", CASES)
@@ -49,13 +31,9 @@ def test_every_reference_key_maps_once_onto_a_key_of_the_same_shape(converter):
     table, count, recipe, opts = CASES[converter]
     ref = reference_shapes(table)
     assert len(ref) == count
-    # Each tensor is tagged by its reference name, so the mapping can be read back from the output.
-    tagged = {k: (k, torch.empty(s, device="meta")) for k, s in ref.items()}
-    converted = convert_weights({"state_dict": tagged, "meta": {}}, converter)
-    ours = our_shapes(recipe, opts)
-    assert sorted(src for src, _ in converted.values()) == sorted(ref), "every reference key is mapped exactly once"
-    assert set(converted) == set(ours), "the converted keys are exactly the model's keys"
-    assert {k: (ref[src], ours[k]) for k, (src, _) in converted.items() if ref[src] != ours[k]} == {}
+    ours = state_shapes(build_on_meta(load_config(os.path.join(CONFIGS, recipe), *opts)))
+    source = map_key_table(ref, converter, ours, wrap=lambda state: {"state_dict": state, "meta": {}})
+    assert sorted(source.values()) == sorted(ref), "every reference key is mapped exactly once"
 
 
 def test_mmseg_keys_land_where_they_belong():

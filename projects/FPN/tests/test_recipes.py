@@ -4,11 +4,9 @@ import glob
 import os
 
 import pytest
-import torch
 
-from seg_engine.config import get_cfg
-from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -17,18 +15,9 @@ load_plugin(os.path.dirname(HERE))
 RECIPES = sorted(glob.glob(os.path.join(CONFIGS, "*.yaml")) + glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
 
 
-def load(path):
-    cfg = get_cfg()
-    cfg.merge_from_file(path)
-    return cfg
-
-
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
 def test_recipe_builds(path):
-    cfg = load(path)
-    cfg.MODEL.DEVICE = "meta"
-    with torch.device("meta"):
-        model = build_model(cfg)
+    model = build_on_meta(load_config(path))
     assert type(model).__name__ == "SemanticFPN"
 
 
@@ -37,10 +26,10 @@ def test_recipe_builds(path):
     ("cityscapes/fpn_R50_512x1024_80k_cityscapes_mmseg.yaml", 19, 8, 80000, (512, 1024), (2048, 1024)),
 ])
 def test_mmseg_schedules(recipe, classes, batch, iters, crop, scale):
-    cfg = load(os.path.join(CONFIGS, recipe))
+    cfg = load_config(os.path.join(CONFIGS, recipe))
     assert (cfg.MODEL.NUM_CLASSES, cfg.SOLVER.IMS_PER_BATCH, cfg.SOLVER.MAX_ITER) == (classes, batch, iters)
     assert tuple(cfg.INPUT.TRAIN.CROP_SIZE) == crop and tuple(cfg.INPUT.TRAIN.SCALE) == tuple(cfg.INPUT.TEST.SCALE) == scale
     assert cfg.MODEL.WEIGHTS_FORMAT == "mmseg_resnet_v1c" and cfg.MODEL.RESNETS.STEM_WIDTH == 32
     assert (cfg.SOLVER.BASE_LR, cfg.SOLVER.MIN_LR, cfg.SOLVER.WEIGHT_DECAY) == (0.01, 1e-4, 5e-4)
-    ms = load(os.path.join(CONFIGS, recipe.replace(".yaml", "_ms.yaml")))
+    ms = load_config(os.path.join(CONFIGS, recipe.replace(".yaml", "_ms.yaml")))
     assert tuple(ms.TEST.SCALES) == (0.5, 0.75, 1.0, 1.25, 1.5, 1.75) and ms.TEST.FLIP

@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, image_batch, load_config, num_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -22,19 +22,11 @@ DESIGNS = {  # design: (recipe, parameters of the ResNet-50 model at the recipe'
 
 
 def fpn_cfg(recipe, *opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(CONFIGS, recipe))
-    cfg.merge_from_list(["MODEL.DEVICE", "cpu", "MODEL.WEIGHTS", "", *opts])
-    return cfg
+    return load_config(os.path.join(CONFIGS, recipe), "MODEL.DEVICE", "cpu", "MODEL.WEIGHTS", "", *opts)
 
 
 def meta_model(recipe, *opts):
-    with torch.device("meta"):
-        return build_model(fpn_cfg(recipe, "MODEL.DEVICE", "meta", *opts))
-
-
-def num_params(model):
-    return sum(p.numel() for p in model.parameters())
+    return build_on_meta(fpn_cfg(recipe, *opts))
 
 
 @pytest.mark.parametrize("design", DESIGNS)
@@ -91,21 +83,10 @@ def narrow_model(recipe, *opts):
     return build_model(fpn_cfg(recipe, *NARROW, *opts))
 
 
-def batch(*sizes, with_masks=False):
-    g = torch.Generator().manual_seed(0)
-    out = []
-    for h, w in sizes:
-        item = {"image": torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g), "height": h, "width": w}
-        if with_masks:
-            item["sem_seg"] = torch.randint(0, 5, (h, w), generator=g)
-        out.append(item)
-    return out
-
-
 @pytest.mark.parametrize("design", DESIGNS)
 def test_training_at_odd_sizes_reaches_every_level(design):
     model = narrow_model(DESIGNS[design][0]).train()
-    losses = model(batch((65, 97), (47, 71), with_masks=True))
+    losses = model(image_batch((65, 97), (47, 71), with_masks=True))
     assert set(losses) == {"loss_sem_seg"} and torch.isfinite(losses["loss_sem_seg"])
     losses["loss_sem_seg"].backward()
     assert model.neck.lateral_convs[3][0].weight.grad.abs().sum() > 0
@@ -116,7 +97,7 @@ def test_training_at_odd_sizes_reaches_every_level(design):
 def test_eval_gives_scores_at_each_original_size(design):
     model = narrow_model(DESIGNS[design][0]).eval()
     with torch.no_grad():
-        outputs = model(batch((97, 65), (33, 49)))
+        outputs = model(image_batch((97, 65), (33, 49)))
     assert [tuple(o["sem_seg"].shape) for o in outputs] == [(5, 97, 65), (5, 33, 49)]
     assert all(torch.isfinite(o["sem_seg"]).all() for o in outputs)
 
@@ -125,7 +106,7 @@ def test_padding_to_32_crops_back_to_the_image():
     """detectron2's protocol: a 65x49 image is padded (with the mean) to 96x64, the logits at 1/4 are
     up-sampled x4 to the padded size and cropped back to the image."""
     model = narrow_model("Base-SemanticFPN.yaml").eval()
-    image = batch((65, 49))[0]
+    image = image_batch((65, 49))[0]
     padded = torch.zeros(1, 3, 96, 64)
     padded[0, :, :65, :49] = (image["image"].float() - model.pixel_mean) / model.pixel_std
     with torch.no_grad():

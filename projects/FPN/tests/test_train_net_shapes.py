@@ -1,42 +1,16 @@
 """Semantic FPN through tools/train_net.py on `shapes`: a few iterations, then --eval-only on the checkpoint."""
-import importlib.util
-import json
 import os
 
-import pytest
+from seg_engine.utils.testing import tiny_schedule, train_then_eval_only
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PROJECT = os.path.dirname(HERE)
-ROOT = os.path.dirname(os.path.dirname(PROJECT))
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(PROJECT, "configs", "shapes", "fpn_R18_shapes.yaml")
 
-TINY = [
-    "SOLVER.IMS_PER_BATCH", "2", "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.WARMUP_ITERS", "0",
-    "INPUT.TRAIN.CROP_SIZE", "(65, 65)", "DATALOADER.NUM_WORKERS", "0", "TEST.EVAL_PERIOD", "0", "LOG_PERIOD", "1",
-    "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.FPN.OUT_CHANNELS", "16", "MODEL.HEAD.CHANNELS", "16",
-    "TEST.IMS_PER_BATCH", "20",
-]
-
-
-def run(args):
-    spec = importlib.util.spec_from_file_location("train_net_semantic_fpn", os.path.join(ROOT, "tools", "train_net.py"))
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
-    return train_net.main(train_net.default_argument_parser().parse_args(["--plugin", PROJECT, *args]))
+TINY = [*tiny_schedule(max_iter=4, checkpoint_period=2),
+        "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.FPN.OUT_CHANNELS", "16", "MODEL.HEAD.CHANNELS", "16"]
 
 
 def test_train_then_eval_only_gives_the_same_metrics(tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))
-    out = str(tmp_path / "train")
-    results = run(["--config-file", CONFIG, *TINY, "OUTPUT_DIR", out])
-    assert {"model_final.pth", "metrics.json", "config.yaml"} <= set(os.listdir(out))
-    with open(os.path.join(out, "metrics.json")) as f:
-        rows = [json.loads(line) for line in f]
-    iters = [r for r in rows if "total_loss" in r]
-    assert [r["iteration"] for r in iters] == [0, 1, 2, 3]
+    iters = train_then_eval_only(CONFIG, TINY, tmp_path, iterations=4, plugin=PROJECT)
     assert all(r["total_loss"] > 0 for r in iters)  # one loss (loss_sem_seg) is logged as total_loss
-    assert 0 <= results["sem_seg"]["mIoU"] <= 100
-
-    again = run(["--config-file", CONFIG, "--eval-only", *TINY, "OUTPUT_DIR", str(tmp_path / "eval"),
-                 "MODEL.WEIGHTS", os.path.join(out, "model_final.pth")])
-    assert again["sem_seg"] == pytest.approx(results["sem_seg"], nan_ok=True)

@@ -9,9 +9,9 @@ import os
 import torch
 
 from seg_engine.checkpoint import Checkpointer, convert_weights
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config, state_shapes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 load_plugin(os.path.dirname(HERE))
@@ -67,10 +67,8 @@ def random_state(shapes):
 
 
 def pspnet_cfg(*opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(os.path.dirname(HERE), "configs", "Base-PSPNet.yaml"))
-    cfg.merge_from_list(["MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "cpu", *opts])
-    return cfg
+    return load_config(os.path.join(os.path.dirname(HERE), "configs", "Base-PSPNet.yaml"),
+                       "MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "cpu", *opts)
 
 
 V1C = ("MODEL.RESNETS.STEM_WIDTH", "32")
@@ -84,9 +82,7 @@ CASES = {  # layout: (converter, config overrides)
 def test_full_size_checkpoints_cover_the_backbone_with_the_same_shapes():
     for layout, (converter, opts) in CASES.items():
         shapes = imagenet_resnet50_shapes(layout)
-        with torch.device("meta"):
-            model = build_model(pspnet_cfg("MODEL.DEVICE", "meta", *opts))
-        ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        ours = state_shapes(build_on_meta(pspnet_cfg(*opts)))
         backbone = {k for k in ours if k.startswith("backbone.")}
         if converter:
             fabricated = {k: torch.empty(s, device="meta") for k, s in shapes.items()}
@@ -142,9 +138,7 @@ def test_mmseg_pspnet_r50_d8_maps_onto_the_v1c_model():
     shapes |= {"auxiliary_head.conv_seg.weight": (150, 256, 1, 1), "auxiliary_head.conv_seg.bias": (150,)}
     converted = convert_weights({"state_dict": {k: torch.empty(s, device="meta") for k, s in shapes.items()},
                                  "meta": {}}, "mmseg_pspnet")
-    with torch.device("meta"):
-        model = build_model(pspnet_cfg("MODEL.DEVICE", "meta", *V1C, "MODEL.RESNETS.FIRST_BLOCK_DILATION", "half",
-                                       "MODEL.ALIGN_CORNERS", "False", "MODEL.PSP.REDUCTION_CHANNELS", "512"))
-    ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    ours = state_shapes(build_on_meta(pspnet_cfg(*V1C, "MODEL.RESNETS.FIRST_BLOCK_DILATION", "half",
+                                                 "MODEL.ALIGN_CORNERS", "False", "MODEL.PSP.REDUCTION_CHANNELS", "512")))
     assert len(converted) == len(shapes)
     assert {k: tuple(v.shape) for k, v in converted.items()} == ours

@@ -4,9 +4,9 @@ import os
 import pytest
 import torch
 
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, image_batch, load_config, num_params
 
 load_plugin(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -14,21 +14,12 @@ BASE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 
 
 def pspnet_cfg(*opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(BASE)
-    cfg.merge_from_list(["MODEL.DEVICE", "cpu", *opts])
-    return cfg
-
-
-def num_params(model):
-    return sum(p.numel() for p in model.parameters())
+    return load_config(BASE, "MODEL.DEVICE", "cpu", *opts)
 
 
 def test_resnet50_has_the_authors_parameter_count():
     """49,180,908 as hszhao/semseg's PSPNet(layers=50, classes=150), auxiliary head included."""
-    cfg = pspnet_cfg("MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "meta")
-    with torch.device("meta"):
-        model = build_model(cfg)
+    model = build_on_meta(pspnet_cfg("MODEL.NUM_CLASSES", "150"))
     assert num_params(model) == 49_180_908
     ppm = model.decode_head.ppm
     assert [b[0].output_size for b in ppm.branches] == [1, 2, 3, 6]
@@ -41,12 +32,8 @@ def test_resnet50_has_the_authors_parameter_count():
 
 
 def test_mmseg_variant_has_the_narrow_stem_and_half_dilation():
-    cfg = pspnet_cfg(
-        "MODEL.NUM_CLASSES", "150", "MODEL.DEVICE", "meta", "MODEL.RESNETS.STEM_WIDTH", "32",
-        "MODEL.RESNETS.FIRST_BLOCK_DILATION", "half", "MODEL.ALIGN_CORNERS", "False",
-    )
-    with torch.device("meta"):
-        model = build_model(cfg)
+    model = build_on_meta(pspnet_cfg("MODEL.NUM_CLASSES", "150", "MODEL.RESNETS.STEM_WIDTH", "32",
+                                     "MODEL.RESNETS.FIRST_BLOCK_DILATION", "half", "MODEL.ALIGN_CORNERS", "False"))
     stem = model.backbone
     assert [stem.conv1.out_channels, stem.conv2.out_channels, stem.conv3.out_channels] == [32, 32, 64]
     assert num_params(model) == 49_180_908 - 104_544  # 64-64-128 stem -> 32-32-64 and layer1's inputs
@@ -68,8 +55,7 @@ def test_reduction_width_follows_the_input_channels():
 
 def test_pspnet_insists_on_the_ppm_head():
     with pytest.raises(ValueError, match="set MODEL.HEAD.NAME to PPMHead \\(got 'FCNHead'\\)"):
-        with torch.device("meta"):
-            build_model(pspnet_cfg("MODEL.HEAD.NAME", "FCNHead", "MODEL.DEVICE", "meta"))
+        build_on_meta(pspnet_cfg("MODEL.HEAD.NAME", "FCNHead"))
 
 
 def narrow_model():
@@ -81,20 +67,9 @@ def narrow_model():
     ))
 
 
-def batch(*sizes, with_masks=False):
-    g = torch.Generator().manual_seed(0)
-    out = []
-    for h, w in sizes:
-        item = {"image": torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g), "height": h, "width": w}
-        if with_masks:
-            item["sem_seg"] = torch.randint(0, 5, (h, w), generator=g)
-        out.append(item)
-    return out
-
-
 def test_training_returns_the_weighted_losses():
     model = narrow_model().train()
-    losses = model(batch((65, 65), (47, 71), with_masks=True))
+    losses = model(image_batch((65, 65), (47, 71), with_masks=True))
     assert set(losses) == {"loss_sem_seg", "loss_aux"}
     assert all(torch.isfinite(v) and v.ndim == 0 for v in losses.values())
     sum(losses.values()).backward()
@@ -104,6 +79,6 @@ def test_training_returns_the_weighted_losses():
 def test_eval_gives_scores_at_each_original_size():
     model = narrow_model().eval()
     with torch.no_grad():
-        outputs = model(batch((65, 65), (47, 71)))
+        outputs = model(image_batch((65, 65), (47, 71)))
     assert [tuple(o["sem_seg"].shape) for o in outputs] == [(5, 65, 65), (5, 47, 71)]
     assert all(torch.isfinite(o["sem_seg"]).all() for o in outputs)

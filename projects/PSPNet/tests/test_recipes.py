@@ -4,11 +4,9 @@ import math
 import os
 
 import pytest
-import torch
 
-from seg_engine.config import get_cfg
-from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config, num_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -17,21 +15,13 @@ load_plugin(os.path.dirname(HERE))
 RECIPES = sorted(glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
 
 
-def load(path):
-    cfg = get_cfg()
-    cfg.merge_from_file(path)
-    return cfg
-
-
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
 def test_recipe_builds(path):
-    cfg = load(path)
-    cfg.MODEL.DEVICE = "meta"
-    with torch.device("meta"):
-        model = build_model(cfg)
+    cfg = load_config(path)
+    model = build_on_meta(cfg)
     assert type(model).__name__ == "PSPNet"
     if cfg.MODEL.RESNETS.DEPTH == 50 and cfg.MODEL.NUM_CLASSES == 150 and cfg.MODEL.RESNETS.STEM_WIDTH == 0:
-        assert sum(p.numel() for p in model.parameters()) == 49_180_908
+        assert num_params(model) == 49_180_908
 
 
 def authors_iterations(images, epochs, gpus=8, per_gpu=2):
@@ -45,7 +35,7 @@ def authors_iterations(images, epochs, gpus=8, per_gpu=2):
     ("voc2012/pspnet_R50_voc2012aug_semseg.yaml", 10582, 50),
 ])
 def test_authors_epochs_in_iterations(recipe, images, epochs):
-    cfg = load(os.path.join(CONFIGS, recipe))
+    cfg = load_config(os.path.join(CONFIGS, recipe))
     assert cfg.SOLVER.MAX_ITER == authors_iterations(images, epochs)
     assert cfg.SOLVER.IMS_PER_BATCH == 16
     assert cfg.TEST.STRIDE[0] == math.ceil(cfg.TEST.CROP_SIZE[0] * 2 / 3)

@@ -8,9 +8,9 @@ import os
 
 import torch
 
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import load_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 load_plugin(os.path.dirname(HERE))
@@ -53,10 +53,9 @@ def test_two_stages_chain_their_pooling():
 
 
 def test_the_models_four_stage_pooling_chains_with_3x3_convs():
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(os.path.dirname(HERE), "configs", "Base-RefineNet.yaml"))
-    cfg.merge_from_list(["MODEL.DEVICE", "cpu", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "8",
-                         "MODEL.HEAD.CHANNELS", "4", "MODEL.REFINENET.TOP_CHANNELS", "4", "MODEL.NUM_CLASSES", "3"])
+    cfg = load_config(os.path.join(os.path.dirname(HERE), "configs", "Base-RefineNet.yaml"),
+                      "MODEL.DEVICE", "cpu", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "8",
+                      "MODEL.HEAD.CHANNELS", "4", "MODEL.REFINENET.TOP_CHANNELS", "4", "MODEL.NUM_CLASSES", "3")
     crp = identity_(build_model(cfg).decode_head.blocks[2].crp)
     assert len(crp.convs) == 4 and crp.convs[0].kernel_size == (3, 3)
     out = crp(spike(4, size=21))

@@ -5,27 +5,23 @@ import torch
 import torchvision
 
 from seg_engine.checkpoint import Checkpointer
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config, state_shapes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 load_plugin(os.path.dirname(HERE))
 
 
 def refinenet_cfg(*opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(os.path.dirname(HERE), "configs", "Base-RefineNet.yaml"))
-    cfg.merge_from_list(["MODEL.DEVICE", "cpu", *opts])
-    return cfg
+    return load_config(os.path.join(os.path.dirname(HERE), "configs", "Base-RefineNet.yaml"), "MODEL.DEVICE", "cpu", *opts)
 
 
 def test_resnet101_keys_and_shapes_are_torchvisions():
     with torch.device("meta"):
         tv = torchvision.models.resnet101()
-        model = build_model(refinenet_cfg("MODEL.DEVICE", "meta"))
-    theirs = {f"backbone.{k}": tuple(v.shape) for k, v in tv.state_dict().items() if not k.startswith("fc.")}
-    ours = {k: tuple(v.shape) for k, v in model.state_dict().items() if k.startswith("backbone.")}
+    theirs = {f"backbone.{k}": s for k, s in state_shapes(tv).items() if not k.startswith("fc.")}
+    ours = {k: s for k, s in state_shapes(build_on_meta(refinenet_cfg())).items() if k.startswith("backbone.")}
     assert ours == theirs
 
 

@@ -3,12 +3,10 @@ import glob
 import os
 
 import pytest
-import torch
 
-from seg_engine.config import get_cfg
 from seg_engine.data import DatasetCatalog
-from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -17,12 +15,6 @@ load_plugin(os.path.dirname(HERE))
 RECIPES = sorted(glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
 IMAGENET_MEAN_0_255 = [0.485 * 255, 0.456 * 255, 0.406 * 255]
 IMAGENET_STD_0_255 = [0.229 * 255, 0.224 * 255, 0.225 * 255]
-
-
-def load(path):
-    cfg = get_cfg()
-    cfg.merge_from_file(path)
-    return cfg
 
 
 def test_the_issues_recipes_exist():
@@ -34,14 +26,12 @@ def test_the_issues_recipes_exist():
 
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
 def test_recipe_builds(path):
-    cfg = load(path)
+    cfg = load_config(path)
     # DrSleep's models take (rgb / 255 - mean) / std with ImageNet's statistics.
     assert cfg.MODEL.PIXEL_MEAN == pytest.approx(IMAGENET_MEAN_0_255)
     assert cfg.MODEL.PIXEL_STD == pytest.approx(IMAGENET_STD_0_255)
     assert [n for n in (*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST) if n not in DatasetCatalog] == []
-    cfg.MODEL.DEVICE = "meta"
-    with torch.device("meta"):
-        model = build_model(cfg)
+    model = build_on_meta(cfg)
     assert type(model).__name__ == "RefineNet"
     assert model.backbone.conv1.kernel_size == (7, 7)
     if "shapes" not in path and cfg.MODEL.NUM_CLASSES == 21:
@@ -52,14 +42,14 @@ def test_recipe_builds(path):
 
 
 def test_voc_recipe_steps_at_epoch_70_of_the_1464_training_images():
-    cfg = load(os.path.join(CONFIGS, "voc2012", "refinenet_R101_voc2012.yaml"))
+    cfg = load_config(os.path.join(CONFIGS, "voc2012", "refinenet_R101_voc2012.yaml"))
     assert cfg.SOLVER.IMS_PER_BATCH == 1 and tuple(cfg.SOLVER.STEPS) == (1464 * 70,)
     assert cfg.SOLVER.BASE_LR == 5e-4 and cfg.SOLVER.BASE_LR * cfg.SOLVER.GAMMA == pytest.approx(5e-5)
     assert cfg.SOLVER.MAX_ITER == 1464 * 100
 
 
 def test_light_weight_recipe_stages_are_100_epochs_of_train_aug():
-    cfg = load(os.path.join(CONFIGS, "voc2012", "rf_lw101_voc2012.yaml"))
+    cfg = load_config(os.path.join(CONFIGS, "voc2012", "rf_lw101_voc2012.yaml"))
     per_epoch = -(-10582 // 6)
     assert tuple(cfg.SOLVER.STEPS) == (100 * per_epoch, 200 * per_epoch)
     assert cfg.SOLVER.MAX_ITER == 300 * per_epoch

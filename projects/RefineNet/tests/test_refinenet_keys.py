@@ -5,34 +5,16 @@ import pytest
 import torch
 
 from seg_engine.checkpoint import convert_weights
-from seg_engine.config import get_cfg
-from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, load_config, map_key_table, read_key_table, state_shapes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
 load_plugin(os.path.dirname(HERE))
 
 
-def reference_shapes(table):
-    """key -> shape from a committed table written once from the reference model."""
-    shapes = {}
-    with open(os.path.join(HERE, "data", table)) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            key, shape = line.split()
-            shapes[key] = () if shape == "-" else tuple(int(n) for n in shape.split(","))
-    return shapes
-
-
 def our_shapes(base):
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(CONFIGS, base))
-    cfg.merge_from_list(["MODEL.DEVICE", "meta", "MODEL.NUM_CLASSES", "21"])
-    with torch.device("meta"):
-        model = build_model(cfg)
-    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    return state_shapes(build_on_meta(load_config(os.path.join(CONFIGS, base), "MODEL.NUM_CLASSES", "21")))
 
 
 CASES = {
@@ -44,15 +26,10 @@ CASES = {
 @pytest.mark.parametrize("converter", sorted(CASES))
 def test_every_reference_key_maps_once_onto_a_key_of_the_same_shape(converter):
     table, base, num_keys = CASES[converter]
-    ref = reference_shapes(table)
+    ref = read_key_table(os.path.join(HERE, "data", table))  # written once from the reference model
     assert len(ref) == num_keys
-    # Each tensor is tagged by its reference name, so the mapping can be read back from the output.
-    converted = convert_weights({k: (k, torch.empty(s, device="meta")) for k, s in ref.items()}, converter)
-    ours = our_shapes(base)
-    assert sorted(src for src, _ in converted.values()) == sorted(ref), "every reference key is mapped exactly once"
-    assert set(converted) == set(ours), "the converted keys are exactly the model's keys"
-    assert {k: (ref[src], ours[k]) for k, (src, _) in converted.items() if ref[src] != ours[k]} == {}
-    source = {k: src for k, (src, _) in converted.items()}
+    source = map_key_table(ref, converter, our_shapes(base))
+    assert sorted(source.values()) == sorted(ref), "every reference key is mapped exactly once"
     assert source["backbone.layer3.22.bn3.running_var"] == "layer3.22.bn3.running_var"
     assert source["decode_head.blocks.0.adapt.weight"] == "p_ims1d2_outl1_dimred.weight"
     assert source["decode_head.blocks.3.crp.convs.3.weight"] == "mflow_conv_g4_pool.0.4_outvar_dimred.weight"

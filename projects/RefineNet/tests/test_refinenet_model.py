@@ -4,9 +4,9 @@ import os
 import pytest
 import torch
 
-from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import build_on_meta, image_batch, load_config, num_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -14,19 +14,11 @@ load_plugin(os.path.dirname(HERE))
 
 
 def cfg_of(base, *opts):
-    cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(CONFIGS, base))
-    cfg.merge_from_list(["MODEL.DEVICE", "cpu", *opts])
-    return cfg
+    return load_config(os.path.join(CONFIGS, base), "MODEL.DEVICE", "cpu", *opts)
 
 
 def meta_model(base, *opts):
-    with torch.device("meta"):
-        return build_model(cfg_of(base, "MODEL.DEVICE", "meta", *opts))
-
-
-def num_params(model):
-    return sum(p.numel() for p in model.parameters())
+    return build_on_meta(cfg_of(base, *opts))
 
 
 @pytest.mark.parametrize("base, depth, expected", [
@@ -78,23 +70,12 @@ TINY = ("MODEL.NUM_CLASSES", "5", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BA
         "MODEL.HEAD.CHANNELS", "8", "MODEL.REFINENET.TOP_CHANNELS", "16")
 
 
-def batch(*sizes, with_masks=False):
-    g = torch.Generator().manual_seed(0)
-    out = []
-    for h, w in sizes:
-        item = {"image": torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g), "height": h, "width": w}
-        if with_masks:
-            item["sem_seg"] = torch.randint(0, 5, (h, w), generator=g)
-        out.append(item)
-    return out
-
-
 @pytest.mark.parametrize("base", ["Base-RefineNet.yaml", "Base-RefineNet-LW.yaml"])
 def test_train_and_eval_at_odd_sizes(base):
     torch.manual_seed(0)
     model = build_model(cfg_of(base, *TINY))
     model.train()
-    losses = model(batch((49, 33), (35, 47), with_masks=True))
+    losses = model(image_batch((49, 33), (35, 47), with_masks=True))
     assert set(losses) == {"loss_sem_seg"}
     assert torch.isfinite(losses["loss_sem_seg"]) and losses["loss_sem_seg"].ndim == 0
     losses["loss_sem_seg"].backward()
@@ -103,9 +84,9 @@ def test_train_and_eval_at_odd_sizes(base):
 
     model.eval()
     with torch.no_grad():
-        x, _ = model.preprocess_images(batch((49, 33)))
+        x, _ = model.preprocess_images(image_batch((49, 33)))
         logits = model.decode(model.backbone(x))["sem_seg"]
-        outputs = model(batch((49, 33), (35, 47)))
+        outputs = model(image_batch((49, 33), (35, 47)))
     assert tuple(logits.shape) == (1, 5, 13, 9)  # stride 4, as DrSleep's models: ceil(ceil(49 / 2) / 2)
     assert [tuple(o["sem_seg"].shape) for o in outputs] == [(5, 49, 33), (5, 35, 47)]
     assert all(torch.isfinite(o["sem_seg"]).all() for o in outputs)

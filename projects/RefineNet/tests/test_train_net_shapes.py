@@ -1,44 +1,20 @@
 """RefineNet and Light-Weight RefineNet through tools/train_net.py on `shapes`: a few iterations, then
 --eval-only on the written checkpoint gives the same metrics."""
-import importlib.util
-import json
 import os
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PROJECT = os.path.dirname(HERE)
-ROOT = os.path.dirname(os.path.dirname(PROJECT))
+from seg_engine.utils.testing import tiny_schedule, train_then_eval_only
 
-TINY = [
-    "SOLVER.IMS_PER_BATCH", "2", "SOLVER.MAX_ITER", "3", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.WARMUP_ITERS", "0",
-    "INPUT.TRAIN.CROP_SIZE", "(65, 65)", "DATALOADER.NUM_WORKERS", "0", "TEST.EVAL_PERIOD", "0", "LOG_PERIOD", "1",
-    "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHANNELS", "8", "MODEL.REFINENET.TOP_CHANNELS", "16",
-    "TEST.IMS_PER_BATCH", "20",
-]
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-def run(args):
-    spec = importlib.util.spec_from_file_location("train_net_refinenet", os.path.join(ROOT, "tools", "train_net.py"))
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
-    return train_net.main(train_net.default_argument_parser().parse_args(["--plugin", PROJECT, *args]))
+TINY = [*tiny_schedule(max_iter=3, checkpoint_period=2),
+        "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHANNELS", "8", "MODEL.REFINENET.TOP_CHANNELS", "16"]
 
 
 @pytest.mark.parametrize("recipe", ["refinenet_R18_shapes.yaml", "rf_lw_R18_shapes.yaml"])
 def test_train_then_eval_only_gives_the_same_metrics(recipe, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))
-    config = os.path.join(PROJECT, "configs", "shapes", recipe)
-    out = str(tmp_path / "train")
-    results = run(["--config-file", config, *TINY, "OUTPUT_DIR", out])
-    assert {"model_final.pth", "metrics.json", "config.yaml"} <= set(os.listdir(out))
-    with open(os.path.join(out, "metrics.json")) as f:
-        rows = [json.loads(line) for line in f]
-    iters = [r for r in rows if "total_loss" in r]
-    assert [r["iteration"] for r in iters] == [0, 1, 2]
+    iters = train_then_eval_only(os.path.join(PROJECT, "configs", "shapes", recipe), TINY, tmp_path, iterations=3,
+                                 plugin=PROJECT)
     assert all(0 < r["total_loss"] < 10 for r in iters)  # one loss: its total (7 classes: ln 7 ~ 1.95 at start)
-    assert 0 <= results["sem_seg"]["mIoU"] <= 100
-
-    again = run(["--config-file", config, "--eval-only", *TINY, "OUTPUT_DIR", str(tmp_path / "eval"),
-                 "MODEL.WEIGHTS", os.path.join(out, "model_final.pth")])
-    assert again["sem_seg"] == pytest.approx(results["sem_seg"], nan_ok=True)

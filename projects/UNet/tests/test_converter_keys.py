@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from seg_engine.checkpoint import convert_weights
+from seg_engine.utils.testing import map_key_table, read_key_table, state_shapes
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_test_helpers import HERE, build  # noqa: E402
 
@@ -41,15 +43,7 @@ CASES = {
 
 
 def reference_shapes(table):
-    shapes = {}
-    with open(os.path.join(HERE, "data", table)) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            key, shape = line.split()
-            assert key not in shapes, f"{key} listed twice"
-            shapes[key] = () if shape == "-" else tuple(int(n) for n in shape.split(","))
-    return shapes
+    return read_key_table(os.path.join(HERE, "data", table))
 
 
 @pytest.mark.parametrize("converter", sorted(CASES))
@@ -57,14 +51,11 @@ def test_every_reference_key_maps_once_onto_a_key_of_the_same_shape(converter):
     table, recipe, classes, count, spots = CASES[converter]
     ref = reference_shapes(table)
     assert len(ref) == count
-    tagged = {k: (k, torch.empty(s, device="meta")) for k, s in ref.items()}
-    converted = convert_weights({"state_dict": tagged}, converter.split()[0])
-    ours = {k: tuple(v.shape) for k, v in build(recipe, "MODEL.NUM_CLASSES", classes, device="meta").state_dict().items()}
-    assert sorted(src for src, _ in converted.values()) == sorted(ref), "every reference key is mapped exactly once"
-    assert set(converted) == set(ours), "the converted keys are exactly the model's keys"
-    assert {k: (ref[src], ours[k]) for k, (src, _) in converted.items() if ref[src] != ours[k]} == {}
+    ours = state_shapes(build(recipe, "MODEL.NUM_CLASSES", classes, device="meta"))
+    source = map_key_table(ref, converter.split()[0], ours, wrap=lambda state: {"state_dict": state})
+    assert sorted(source.values()) == sorted(ref), "every reference key is mapped exactly once"
     for ours_key, theirs in spots.items():
-        assert converted[ours_key][0] == theirs
+        assert source[ours_key] == theirs
 
 
 @pytest.mark.parametrize("converter", sorted(CASES))

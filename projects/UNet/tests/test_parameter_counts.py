@@ -3,8 +3,10 @@ import os
 import sys
 import pytest
 
+from seg_engine.utils.testing import num_params
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from unet_test_helpers import build, n_params  # noqa: E402
+from unet_test_helpers import build  # noqa: E402
 
 
 @pytest.mark.parametrize("recipe, opts, expected", [
@@ -27,12 +29,12 @@ from unet_test_helpers import build, n_params  # noqa: E402
     ("Base-LinkNet-smp.yaml", ["MODEL.NUM_CLASSES", 12], 11_664_140),
 ])
 def test_reference_sizes(recipe, opts, expected):
-    assert n_params(build(recipe, *opts, device="meta")) == expected
+    assert num_params(build(recipe, *opts, device="meta")) == expected
 
 
 def test_bilinear_unet_replaces_each_up_convolution_by_a_1x1_conv_bn_relu():
-    transpose = n_params(build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 1, device="meta"))
-    bilinear = n_params(build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 1, "MODEL.UNET.UPSAMPLE", "bilinear", device="meta"))
+    transpose = num_params(build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 1, device="meta"))
+    bilinear = num_params(build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 1, "MODEL.UNET.UPSAMPLE", "bilinear", device="meta"))
     # per level: 2x2 transposed conv (4 c_in c_out + c_out) -> 1x1 conv (c_in c_out) + BN (2 c_out)
     levels = [(1024, 512), (512, 256), (256, 128), (128, 64)]
     assert transpose - bilinear == sum(3 * i * o - o for i, o in levels)
@@ -44,4 +46,4 @@ def test_paper_widths_of_unetplusplus_give_every_node_the_decoder_width():
     assert smp.decoder.nodes["x_0_1"].convs[0][0].out_channels == 64  # the encoder's width at conv1
     assert paper.decoder.nodes["x_0_1"].convs[0][0].out_channels == 32  # the decoder's width of level 0
     assert paper.decoder.nodes["x_2_1"].convs[0][0].out_channels == 128
-    assert n_params(paper) != n_params(smp)
+    assert num_params(paper) != num_params(smp)

@@ -4,12 +4,11 @@ import os
 import sys
 
 import pytest
-import torch
+
+from seg_engine.utils.testing import build_on_meta, num_params
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from unet_test_helpers import CONFIGS, make_cfg, n_params  # noqa: E402
-
-from seg_engine.modeling import build_model  # noqa: E402
+from unet_test_helpers import CONFIGS, make_cfg  # noqa: E402
 
 RECIPES = sorted(os.path.relpath(p, CONFIGS) for p in glob.glob(os.path.join(CONFIGS, "*", "*.yaml")))
 
@@ -22,12 +21,11 @@ def test_the_issues_recipe_names_exist():
 
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_recipe_builds(recipe):
-    cfg = make_cfg(recipe, "MODEL.DEVICE", "meta")
-    with torch.device("meta"):
-        model = build_model(cfg)
+    cfg = make_cfg(recipe)
+    model = build_on_meta(cfg)
     assert type(model).__name__ == cfg.MODEL.META_ARCHITECTURE
     if recipe.startswith("cityscapes/"):
-        assert n_params(model) == 29_079_916 - 2 * 65 * (150 - 19)  # two 64 -> classes 1x1 classifiers
+        assert num_params(model) == 29_079_916 - 2 * 65 * (150 - 19)  # two 64 -> classes 1x1 classifiers
 
 
 def test_camvid_recipe_has_the_authors_settings():
