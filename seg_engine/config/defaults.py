@@ -49,6 +49,21 @@ _C.MODEL.RESNETS.OUTPUT_STRIDE = 8
 _C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
 _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 
+# Any torchvision classifier as the backbone (MODEL.BACKBONE.NAME "build_torchvision_backbone"); its
+# ImageNet checkpoint loads through MODEL.WEIGHTS (torchvision's keys go under "backbone.").
+_C.MODEL.TORCHVISION = _FvCfgNode()
+# A name of torchvision.models.list_models(module=torchvision.models): resnet50, resnext50_32x4d,
+# wide_resnet50_2, regnet_y_800mf, convnext_tiny, efficientnet_b0, mobilenet_v3_large, ...
+_C.MODEL.TORCHVISION.NAME = "resnet50"
+# Stages named by the stride where they end in the undilated network: res2..res5 = 4, 8, 16, 32.
+_C.MODEL.TORCHVISION.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# Graph nodes (torchvision.models.feature_extraction.get_graph_node_names), one per OUT_FEATURES
+# entry, replacing the automatic stage ends; empty: automatic (the last layer at each stride).
+_C.MODEL.TORCHVISION.RETURN_NODES = []
+# 32, or 16/8 by dilation where torchvision supports it (ResNet-50+, ResNeXt, Wide ResNet: 8, 16;
+# MobileNetV3: 16).
+_C.MODEL.TORCHVISION.OUTPUT_STRIDE = 32
+
 _C.MODEL.HEAD = _FvCfgNode()
 _C.MODEL.HEAD.NAME = "FCNHead"
 _C.MODEL.HEAD.IN_FEATURE = "res5"
