@@ -133,8 +133,8 @@ def test_freeze_at_freezes_through_the_named_stage():
     assert all(p.requires_grad for p in backbone.layer2.parameters())
     assert isinstance(backbone.get_submodule("layer2.0.bn1"), nn.BatchNorm2d)
     backbone.train()
-    out = backbone(torch.randn(1, 3, 17, 17))  # the traced code reads the replaced modules
-    assert out["res2"].shape == (1, 64, 5, 5)
+    out = backbone(torch.randn(2, 3, 17, 17))  # the traced code reads the replaced modules
+    assert out["res2"].shape == (2, 64, 5, 5)
 
 
 @pytest.mark.parametrize(
