@@ -54,5 +54,6 @@ setup(
     extras_require={
         "dev": ["pytest>=7", "tensorboard"],
         "tensorboard": ["tensorboard"],
+        "timm": ["timm>=0.9"],
     },
 )

@@ -64,6 +64,17 @@ _C.MODEL.TORCHVISION.RETURN_NODES = []
 # MobileNetV3: 16).
 _C.MODEL.TORCHVISION.OUTPUT_STRIDE = 32
 
+# Any timm model as the backbone (MODEL.BACKBONE.NAME "build_timm_backbone"; needs the [timm] extra).
+_C.MODEL.TIMM = _FvCfgNode()
+# A name of timm.list_models(), built with features_only=True.
+_C.MODEL.TIMM.NAME = "resnet50"
+# Features named by their undilated stride: res1..res5 = 2, 4, 8, 16, 32 (timm's out_indices).
+_C.MODEL.TIMM.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# 32, or 16/8 where timm can dilate the model.
+_C.MODEL.TIMM.OUTPUT_STRIDE = 32
+# A local timm checkpoint loaded by timm (pretrained_cfg_overlay file); "": random weights.
+_C.MODEL.TIMM.PRETRAINED_FILE = ""
+
 _C.MODEL.HEAD = _FvCfgNode()
 _C.MODEL.HEAD.NAME = "FCNHead"
 _C.MODEL.HEAD.IN_FEATURE = "res5"
