@@ -48,6 +48,9 @@ _C.MODEL.RESNETS.OUTPUT_STRIDE = 8
 # dilation) or "half" (PyTorch-Encoding, mmsegmentation: the first block at half of it).
 _C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
 _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# Per-stage dilations of layer1..layer4 replacing those OUTPUT_STRIDE implies (empty: implied); strides
+# still follow OUTPUT_STRIDE. mmsegmentation's FastFCN backbone: OUTPUT_STRIDE 32 with (1, 1, 2, 4).
+_C.MODEL.RESNETS.DILATIONS = []
 
 # Any torchvision classifier as the backbone (MODEL.BACKBONE.NAME "build_torchvision_backbone"); its
 # ImageNet checkpoint loads through MODEL.WEIGHTS (torchvision's keys go under "backbone.").

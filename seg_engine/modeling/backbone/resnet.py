@@ -103,12 +103,16 @@ ARCH_SETTINGS: Dict[int, Tuple[Block, Tuple[int, int, int, int]]] = {
 }
 
 
-def stage_schedule(output_stride: int, first_block_dilation: str) -> List[Tuple[int, int, int]]:
+def stage_schedule(
+    output_stride: int, first_block_dilation: str, dilations: Sequence[int] = ()
+) -> List[Tuple[int, int, int]]:
     """``(stride, first block dilation, other blocks' dilation)`` of layer1..layer4.
 
     Past ``output_stride`` a stage keeps the resolution and doubles the dilation instead. "full" gives
     its first block the stage's dilation too (hszhao/semseg); "half" gives it the previous stage's
-    dilation (PyTorch-Encoding, mmsegmentation), which is half of it.
+    dilation (PyTorch-Encoding, mmsegmentation), which is half of it. ``dilations`` (one per stage)
+    replaces the dilations while the strides still follow ``output_stride``: mmsegmentation's FastFCN
+    backbone is strided to 32 and dilated (1, 1, 2, 4) at once.
     """
     if output_stride not in OUTPUT_STRIDES:
         raise ValueError(
@@ -130,6 +134,13 @@ def stage_schedule(output_stride: int, first_block_dilation: str) -> List[Tuple[
             first = dilation if first_block_dilation == "half" else dilation * 2
             dilation *= 2
             schedule.append((1, first, dilation))
+    if dilations:
+        if len(dilations) != 4 or any(not isinstance(d, int) or d < 1 for d in dilations):
+            raise ValueError(f"MODEL.RESNETS.DILATIONS must be empty or 4 positive ints, got {list(dilations)!r}")
+        schedule = [
+            (stage_stride, d // 2 if first_block_dilation == "half" and d > 1 else d, d)
+            for (stage_stride, _, _), d in zip(schedule, dilations)
+        ]
     return schedule
 
 
@@ -149,6 +160,7 @@ class ResNet(Backbone):
             have ``requires_grad=False`` and their BatchNorms become FrozenBatchNorm2d.
         stem_width: the stem's width w (0: base_width); the deep stem is (w, w, 2w), so 32 gives
             mmsegmentation's ResNetV1c stem (32, 32, 64) and res2 then reads 64 channels.
+        dilations: per-stage dilations replacing those of ``output_stride`` (see :func:`stage_schedule`).
     """
 
     def __init__(
@@ -162,6 +174,7 @@ class ResNet(Backbone):
         out_features: Sequence[str] = STAGE_NAMES,
         freeze_at: int = 0,
         stem_width: int = 0,
+        dilations: Sequence[int] = (),
     ):
         super().__init__()
         if depth not in ARCH_SETTINGS:
@@ -184,7 +197,7 @@ class ResNet(Backbone):
             )
         if not 0 <= freeze_at <= len(FEATURE_NAMES):
             raise ValueError(f"MODEL.BACKBONE.FREEZE_AT (freeze_at) must be in 0..5, got {freeze_at!r}")
-        schedule = stage_schedule(output_stride, first_block_dilation)
+        schedule = stage_schedule(output_stride, first_block_dilation, dilations)
         block, num_blocks = ARCH_SETTINGS[depth]
 
         self._out_features = [name for name in FEATURE_NAMES if name in out_features]
@@ -297,4 +310,5 @@ def build_resnet_backbone(cfg) -> ResNet:
         out_features=list(r.OUT_FEATURES),
         freeze_at=cfg.MODEL.BACKBONE.FREEZE_AT,
         stem_width=r.STEM_WIDTH,
+        dilations=tuple(r.DILATIONS),
     )
