@@ -113,6 +113,43 @@ MMSEG_FILES = {
             sampler_seed=dict(type='DistSamplerSeedHook'),
             visualization=dict(type='SegVisualizationHook'))
     """,
+    "_base_/models/encnet_r50-d8.py": """
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        data_preprocessor = dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True, pad_val=0, seg_pad_val=255)
+        model = dict(
+            type='EncoderDecoder',
+            data_preprocessor=data_preprocessor,
+            pretrained='open-mmlab://resnet50_v1c',
+            backbone=dict(
+                type='ResNetV1c', depth=50, num_stages=4, out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4),
+                strides=(1, 2, 1, 1), norm_cfg=norm_cfg, norm_eval=False, style='pytorch', contract_dilation=True),
+            decode_head=dict(
+                type='EncHead', in_channels=[512, 1024, 2048], in_index=(1, 2, 3), channels=512, num_codes=32,
+                use_se_loss=True, add_lateral=False, dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg,
+                align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+                loss_se_decode=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)),
+            auxiliary_head=dict(
+                type='FCNHead', in_channels=1024, in_index=2, channels=256, num_convs=1, concat_input=False,
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
+    "encnet/encnet_r50-d8_4xb4-80k_ade20k-512x512.py": """
+        _base_ = [
+            '../_base_/models/encnet_r50-d8.py', '../_base_/datasets/ade20k.py',
+            '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
+        ]
+        crop_size = (512, 512)
+        data_preprocessor = dict(size=crop_size)
+        model = dict(
+            data_preprocessor=data_preprocessor,
+            decode_head=dict(num_classes=150),
+            auxiliary_head=dict(num_classes=150))
+    """,
     "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py": """
         _base_ = [
             '../_base_/models/pspnet_r50-d8.py', '../_base_/datasets/ade20k.py',
@@ -127,11 +164,16 @@ MMSEG_FILES = {
     """,
 }
 PSPNET = "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py"
-RECIPE = os.path.join(ROOT, "projects", "PSPNet", "configs", "ade20k", "pspnet_R50_512x512_80k_ade20k_mmseg.yaml")
-# Where the project's recipe knowingly differs from mmsegmentation 1.2.2's file: the recipe's output
-# folder is named after the recipe, and it checkpoints and evaluates every 16,000 iterations where
-# mmsegmentation 1.2.2's schedule_80k does both every 8,000.
-KNOWN_DIFFERENCES = {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}
+# (mmseg config, the project's recipe for it, where they knowingly differ). The recipes' output folders
+# are named after the recipes; the PSPNet recipe checkpoints and evaluates every 16,000 iterations where
+# mmsegmentation 1.2.2's schedule_80k does both every 8,000; the EncNet recipe builds res2..res5 where
+# mmseg's heads read res4 and res5 only (res2 and res3 are computed either way).
+PAIRS = [
+    (PSPNET, ("PSPNet", "pspnet_R50_512x512_80k_ade20k_mmseg.yaml"),
+     {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
+    ("encnet/encnet_r50-d8_4xb4-80k_ade20k-512x512.py", ("EncNet", "encnet_R50-d8_512x512_80k_ade20k_mmseg.yaml"),
+     {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
+]
 
 
 @pytest.fixture
@@ -169,15 +211,22 @@ def test_translated_pspnet_config_gives_the_projects_recipe(mmseg_dir, tmp_path)
         capture_output=True, text=True, cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    translated, recipe = get_cfg(), get_cfg()
+    assert "tta_pipeline" in out.read_text().splitlines()[1]  # what was ignored is named
+    translated = get_cfg()
     translated.merge_from_file(str(out))
-    recipe.merge_from_file(RECIPE)
-    a, b = flat(translated), flat(recipe)
+    assert (translated.SOLVER.CHECKPOINT_PERIOD, translated.TEST.EVAL_PERIOD) == (8000, 8000)
+
+
+@pytest.mark.parametrize("config, recipe, known", PAIRS, ids=["pspnet", "encnet"])
+def test_translated_config_equals_the_recipe_key_by_key(mmseg_dir, config, recipe, known):
+    keys, ignored = translate(load_mmseg_config(str(mmseg_dir / config)), os.path.basename(config)[:-3])
+    translated, expected = get_cfg(), get_cfg()
+    translated.merge_from_other_cfg(translated.load_cfg(to_yaml(keys, config, ignored)))
+    expected.merge_from_file(os.path.join(ROOT, "projects", recipe[0], "configs", "ade20k", recipe[1]))
+    a, b = flat(translated), flat(expected)
     assert set(a) == set(b)
     differing = {k for k in a if a[k] != b[k]}
-    assert differing == KNOWN_DIFFERENCES, {k: (a[k], b[k]) for k in differing}
-    assert (a["SOLVER.CHECKPOINT_PERIOD"], a["TEST.EVAL_PERIOD"]) == (8000, 8000)
-    assert "tta_pipeline" in out.read_text().splitlines()[1]  # what was ignored is named
+    assert differing == known, {k: (a[k], b[k]) for k in differing}
 
 
 def test_enc_head_and_slide_test(mmseg_dir):
