@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-import torch
-
 from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
 from seg_engine.checkpoint.converters import Rule
 from seg_engine.checkpoint.imagenet_backbones import mmseg_resnet_v1c
+from seg_engine.checkpoint.mmseg_jpu import convert_mmseg_jpu
 
 # The deep stem is one Sequential (conv, BN, ReLU, conv, BN, ReLU, conv) plus bn1 after it.
 DEEP_STEM_RULES: List[Rule] = [
@@ -93,36 +92,11 @@ MMSEG_HEAD_RULES: List[Rule] = [
     (r"auxiliary_head\.convs\.0\.bn\.", "aux_head.convs.0.1."),
     (r"auxiliary_head\.conv_seg\.", "aux_head.classifier."),
 ]
-MMSEG_JPU_RULES: List[Rule] = [
-    (r"neck\.conv_layers\.(\d+)\.0\.conv\.", r"neck.convs.\1.0."),
-    (r"neck\.conv_layers\.(\d+)\.0\.bn\.", r"neck.convs.\1.1."),
-    (r"neck\.dilation_layers\.(\d+)\.0\.depthwise_conv\.conv\.", r"neck.branches.\1.conv_dw."),
-    (r"neck\.dilation_layers\.(\d+)\.0\.depthwise_conv\.bn\.", r"neck.branches.\1.bn_dw."),
-    (r"neck\.dilation_layers\.(\d+)\.0\.pointwise_conv\.conv\.", r"neck.branches.\1.conv_pw."),
-    (r"neck\.dilation_layers\.(\d+)\.0\.pointwise_conv\.bn\.", r"neck.branches.\1.bn_pw."),
-]
-
-
-def _reverse_jpu_concat(state: Dict[str, Any]) -> Dict[str, Any]:
-    """mmsegmentation's JPU concatenates its input maps shallowest first, FastFCN's (ours) deepest
-    first: the branches' depthwise conv, its norm and the pointwise conv's input channels are
-    reordered block by block, which gives the same function."""
-    num_inputs = len({k.split(".")[2] for k in state if k.startswith("neck.convs.")})
-    out = dict(state)
-    for key, value in state.items():
-        if not key.startswith("neck.branches.") or value.ndim == 0:
-            continue
-        dim = 1 if ".conv_pw." in key else 0 if (".conv_dw." in key or ".bn_dw." in key) else None
-        if dim is not None:
-            out[key] = torch.cat(torch.chunk(value, num_inputs, dim=dim)[::-1], dim=dim)
-    return out
-
-
 def _mmseg_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     backbone = {k: v for k, v in state_dict.items() if k.startswith("backbone.")}
-    others = {k: v for k, v in state_dict.items() if not k.startswith("backbone.")}
-    converted = {**mmseg_resnet_v1c(backbone), **rename_keys(others, MMSEG_HEAD_RULES + MMSEG_JPU_RULES)}
-    return _reverse_jpu_concat(converted)
+    neck = {k: v for k, v in state_dict.items() if k.startswith("neck.")}
+    heads = {k: v for k, v in state_dict.items() if not k.startswith(("backbone.", "neck."))}
+    return {**mmseg_resnet_v1c(backbone), **convert_mmseg_jpu(neck), **rename_keys(heads, MMSEG_HEAD_RULES)}
 
 
 @WEIGHT_CONVERTERS.register()
@@ -139,13 +113,15 @@ def mmseg_fastfcn(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """mmsegmentation's FastFCN with the EncHead (``fastfcn_r50-d32_jpu_enc``): as mmseg_encnet plus the
     JPU, for ENCNET.USE_JPU True and ENCNET.BOTTLENECK_KERNEL 3 (mmseg keeps the 3x3 head conv).
 
-    Its PSPHead and ASPPHead variants need PSPNet/DeepLab with a JPU neck, which this toolbox lacks.
+    Its PSPHead variant loads into PSPNet with ``mmseg_fastfcn_psp`` (projects/PSPNet); the ASPPHead
+    variant needs DeepLab with a JPU neck.
     """
-    if any(k.startswith("decode_head.psp_modules.") or k.startswith("decode_head.aspp_modules.") for k in state_dict):
-        raise KeyError(
-            "MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has a PSP or ASPP head on the JPU; only the "
-            "EncHead variant (fastfcn_r50-d32_jpu_enc) loads, into EncNet"
-        )
+    if any(k.startswith("decode_head.psp_modules.") for k in state_dict):
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has a PSP head on the JPU; "
+                       "use mmseg_fastfcn_psp (projects/PSPNet)")
+    if any(k.startswith("decode_head.aspp_modules.") for k in state_dict):
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has an ASPP head on the JPU, "
+                       "which no project here loads yet")
     if not any(k.startswith("neck.") for k in state_dict):
         raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has no JPU neck; use mmseg_encnet")
     return _mmseg_encnet(state_dict)

@@ -166,7 +166,7 @@ def test_jpu_branch_weights_are_reordered_deepest_first():
 def test_wrong_family_is_named():
     with pytest.raises(KeyError, match="has a JPU neck; use mmseg_fastfcn"):
         WEIGHT_CONVERTERS.get("mmseg_encnet")({"neck.conv_layers.0.0.conv.weight": torch.zeros(1)})
-    with pytest.raises(KeyError, match="PSP or ASPP head on the JPU"):
+    with pytest.raises(KeyError, match="PSP head on the JPU; use mmseg_fastfcn_psp"):
         WEIGHT_CONVERTERS.get("mmseg_fastfcn")({"decode_head.psp_modules.0.1.conv.weight": torch.zeros(1)})
     with pytest.raises(KeyError, match="no JPU neck; use mmseg_encnet"):
         convert_weights({"state_dict": {"decode_head.conv_seg.weight": torch.zeros(1)}}, "mmseg_fastfcn")
