@@ -3,7 +3,7 @@
 No mmengine needed: a config file is executed with a few harmless builtins and no imports, its
 ``_base_`` files first, and merged as mmengine does (dicts key by key, ``_delete_=True`` replaces,
 everything else overrides). :func:`translate` maps what this toolbox has (EncoderDecoder with
-ResNetV1c; PSPHead, FCNHead, EncHead and an FCN auxiliary head; ADE20K and Cityscapes; the resize,
+ResNetV1c; PSPHead, FCNHead, EncHead and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
 crop, flip and photometric augmentations; SGD/AdamW with poly; whole/slide test) and raises ONE
 ValueError listing everything else it met. Settings that do not change training or evaluation
 (logging, visualisation, runtime environment, TTA pipeline) are listed as ignored in the output.
@@ -142,15 +142,39 @@ class _Translator:
             else:
                 self.bad("model.pretrained", pretrained)
         features = self.heads(model)
+        if model.get("neck"):
+            features = self.jpu(model["neck"], features)
         self.backbone(model.get("backbone", {}), features)
         self.check_unknown("model", model, ("type", "data_preprocessor", "pretrained", "backbone", "decode_head",
                                             "auxiliary_head", "train_cfg", "test_cfg", "neck"))
-        if model.get("neck"):
-            self.bad("model.neck.type", model["neck"].get("type"))
         if model.get("train_cfg"):
             self.bad("model.train_cfg", model["train_cfg"])
         self.test_mode(model.get("test_cfg", {}))
         return features
+
+    def jpu(self, neck: Dict[str, Any], features: List[str]) -> List[str]:
+        """FastFCN's JPU on res3..res5: MODEL.PSP or MODEL.ENCNET USE_JPU, by the decode head."""
+        if neck.get("type") != "JPU":
+            self.bad("model.neck.type", neck.get("type"))
+            return features
+        self.check_unknown("model.neck", neck, ("type", "in_channels", "mid_channels", "start_level", "end_level",
+                                                "dilations", "align_corners", "norm_cfg", "act_cfg"))
+        if (neck.get("start_level", 0), neck.get("end_level", -1)) != (0, -1) or len(neck.get("in_channels", ())) != 3:
+            self.bad("model.neck", {k: neck.get(k) for k in ("in_channels", "start_level", "end_level")})
+        if bool(neck.get("align_corners", False)) != self.keys.get("MODEL.ALIGN_CORNERS"):
+            self.bad("model.neck.align_corners", neck.get("align_corners"))
+        if self.norm("model.neck", neck.get("norm_cfg")) != self.keys.get("MODEL.HEAD.NORM"):
+            self.bad("model.neck.norm_cfg", neck.get("norm_cfg"))
+        node = {"PSPNet": "MODEL.PSP", "EncNet": "MODEL.ENCNET"}.get(self.keys.get("MODEL.META_ARCHITECTURE"))
+        if node is None:
+            self.bad("model.neck.type", f"JPU before a {self.cfg['model']['decode_head'].get('type')}")
+            return features
+        self.set(f"{node}.USE_JPU", True)
+        self.set(f"{node}.JPU_WIDTH", int(neck.get("mid_channels", 512)))
+        self.set(f"{node}.JPU_DILATIONS", tuple(neck.get("dilations", (1, 2, 4, 8))))
+        if node == "MODEL.ENCNET":
+            self.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 3)  # mmseg's EncHead keeps its 3x3 conv on the JPU
+        return sorted(set(features) | {"res3", "res4", "res5"})
 
     def backbone(self, b: Dict[str, Any], features: List[str]) -> None:
         self.expect("model.backbone.type", b.get("type"), ("ResNetV1c",))
@@ -196,10 +220,20 @@ class _Translator:
             self.bad(f"{where}.loss_decode", "an average or class weights other than the decode head's")
         return float(loss.get("loss_weight", 1.0))
 
+    def stage(self, where: str, index: int) -> int:
+        """The backbone stage (0..3) a head's ``in_index`` reads: it indexes the backbone's out_indices
+        (the JPU neck passes them through, its output replacing the last)."""
+        out_indices = tuple(self.cfg.get("model", {}).get("backbone", {}).get("out_indices", (0, 1, 2, 3)))
+        try:
+            return out_indices[index]
+        except IndexError:
+            self.bad(f"{where}.in_index", index)
+            return 3
+
     def head_common(self, where: str, head: Dict[str, Any], prefix: str, main: bool) -> int:
         index = head.get("in_index", -1)
-        index = index[-1] if isinstance(index, (list, tuple)) else index
-        self.set(f"{prefix}.IN_FEATURE", f"res{index % 4 + 2}")
+        index = self.stage(where, index[-1] if isinstance(index, (list, tuple)) else index)
+        self.set(f"{prefix}.IN_FEATURE", f"res{index + 2}")
         self.set(f"{prefix}.CHANNELS", head.get("channels"))
         self.set(f"{prefix}.DROPOUT", float(head.get("dropout_ratio", 0.1)))
         self.set(f"{prefix}.NORM", self.norm(where, head.get("norm_cfg")))
@@ -213,7 +247,7 @@ class _Translator:
             if bool(head.get("align_corners", False)) != self.keys.get("MODEL.ALIGN_CORNERS"):
                 self.bad(f"{where}.align_corners", head.get("align_corners"))
         self.expect(f"{where}.act_cfg", head.get("act_cfg", {"type": "ReLU"}), ({"type": "ReLU"},))
-        return index % 4
+        return index
 
     HEAD_COMMON = ("type", "in_channels", "in_index", "channels", "dropout_ratio", "num_classes", "norm_cfg",
                    "align_corners", "loss_decode", "act_cfg")
@@ -228,6 +262,7 @@ class _Translator:
             self.set("MODEL.HEAD.NAME", "PPMHead")
             self.set("MODEL.PSP.BINS", tuple(head.get("pool_scales", (1, 2, 3, 6))))
             self.set("MODEL.PSP.REDUCTION_CHANNELS", head.get("channels"))
+            self.set("MODEL.PSP.USE_JPU", False)
         elif kind == "FCNHead":
             self.check_unknown("model.decode_head", head, self.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size"))
             self.expect("model.decode_head.concat_input", head.get("concat_input", True), (False,))
@@ -246,6 +281,7 @@ class _Translator:
             self.set("MODEL.ENCNET.LATERAL", bool(head.get("add_lateral", False)))
             self.set("MODEL.ENCNET.DROPOUT_2D", True)
             self.set("MODEL.ENCNET.USE_JPU", False)
+            self.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 0)
             if head.get("add_lateral"):
                 used |= {1, 2}
         else:

@@ -150,6 +150,59 @@ MMSEG_FILES = {
             decode_head=dict(num_classes=150),
             auxiliary_head=dict(num_classes=150))
     """,
+    "_base_/models/fastfcn_r50-d32_jpu_psp.py": """
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        data_preprocessor = dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True, pad_val=0, seg_pad_val=255)
+        model = dict(
+            type='EncoderDecoder',
+            data_preprocessor=data_preprocessor,
+            pretrained='open-mmlab://resnet50_v1c',
+            backbone=dict(
+                type='ResNetV1c', depth=50, num_stages=4, dilations=(1, 1, 2, 4), strides=(1, 2, 2, 2),
+                out_indices=(1, 2, 3), norm_cfg=norm_cfg, norm_eval=False, style='pytorch', contract_dilation=True),
+            neck=dict(
+                type='JPU', in_channels=(512, 1024, 2048), mid_channels=512, start_level=0, end_level=-1,
+                dilations=(1, 2, 4, 8), align_corners=False, norm_cfg=norm_cfg),
+            decode_head=dict(
+                type='PSPHead', in_channels=2048, in_index=2, channels=512, pool_scales=(1, 2, 3, 6),
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            auxiliary_head=dict(
+                type='FCNHead', in_channels=1024, in_index=1, channels=256, num_convs=1, concat_input=False,
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
+    "fastfcn/fastfcn_r50-d32_jpu_psp_4xb4-80k_ade20k-512x512.py": """
+        _base_ = [
+            '../_base_/models/fastfcn_r50-d32_jpu_psp.py',
+            '../_base_/datasets/ade20k.py', '../_base_/default_runtime.py',
+            '../_base_/schedules/schedule_80k.py'
+        ]
+        crop_size = (512, 512)
+        data_preprocessor = dict(size=crop_size)
+        model = dict(
+            data_preprocessor=data_preprocessor,
+            decode_head=dict(num_classes=150),
+            auxiliary_head=dict(num_classes=150))
+    """,
+    "fastfcn/fastfcn_r50-d32_jpu_enc_4xb4-80k_ade20k-512x512.py": """
+        _base_ = './fastfcn_r50-d32_jpu_psp_4xb4-80k_ade20k-512x512.py'
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        model = dict(
+            decode_head=dict(
+                _delete_=True,
+                type='EncHead', in_channels=[512, 1024, 2048], in_index=(0, 1, 2), channels=512, num_codes=32,
+                use_se_loss=True, add_lateral=False, dropout_ratio=0.1, num_classes=150, norm_cfg=norm_cfg,
+                align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+                loss_se_decode=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=0.2)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
     "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py": """
         _base_ = [
             '../_base_/models/pspnet_r50-d8.py', '../_base_/datasets/ade20k.py',
@@ -173,6 +226,10 @@ PAIRS = [
      {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
     ("encnet/encnet_r50-d8_4xb4-80k_ade20k-512x512.py", ("EncNet", "encnet_R50-d8_512x512_80k_ade20k_mmseg.yaml"),
      {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
+    ("fastfcn/fastfcn_r50-d32_jpu_psp_4xb4-80k_ade20k-512x512.py",
+     ("PSPNet", "pspnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR"}),
+    ("fastfcn/fastfcn_r50-d32_jpu_enc_4xb4-80k_ade20k-512x512.py",
+     ("EncNet", "encnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
 ]
 
 
@@ -217,7 +274,7 @@ def test_translated_pspnet_config_gives_the_projects_recipe(mmseg_dir, tmp_path)
     assert (translated.SOLVER.CHECKPOINT_PERIOD, translated.TEST.EVAL_PERIOD) == (8000, 8000)
 
 
-@pytest.mark.parametrize("config, recipe, known", PAIRS, ids=["pspnet", "encnet"])
+@pytest.mark.parametrize("config, recipe, known", PAIRS, ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc"])
 def test_translated_config_equals_the_recipe_key_by_key(mmseg_dir, config, recipe, known):
     keys, ignored = translate(load_mmseg_config(str(mmseg_dir / config)), os.path.basename(config)[:-3])
     translated, expected = get_cfg(), get_cfg()
