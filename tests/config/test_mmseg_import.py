@@ -1,7 +1,6 @@
 """tools/import_mmseg_config.py and seg_engine.config.mmseg_import: mmsegmentation 1.x configs to recipes."""
+import importlib.util
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -260,14 +259,17 @@ def test_base_chain_is_merged_as_mmengine_does(mmseg_dir):
     assert cfg["train_cfg"]["max_iters"] == 80000
 
 
-def test_translated_pspnet_config_gives_the_projects_recipe(mmseg_dir, tmp_path):
+def run_tool(*args):
+    """tools/import_mmseg_config.py's main, in this process (a subprocess would re-import torch)."""
+    spec = importlib.util.spec_from_file_location("import_mmseg_config", os.path.join(ROOT, "tools", "import_mmseg_config.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool.main(list(args))
+
+
+def test_tool_writes_a_recipe_that_loads(mmseg_dir, tmp_path):
     out = tmp_path / "pspnet.yaml"
-    done = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "tools", "import_mmseg_config.py"), str(mmseg_dir / PSPNET), "-o", str(out),
-         "--plugin", os.path.join(ROOT, "projects", "PSPNet")],
-        capture_output=True, text=True, cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
+    assert run_tool(str(mmseg_dir / PSPNET), "-o", str(out), "--plugin", os.path.join(ROOT, "projects", "PSPNet")) == 0
     assert "tta_pipeline" in out.read_text().splitlines()[1]  # what was ignored is named
     translated = get_cfg()
     translated.merge_from_file(str(out))
@@ -305,6 +307,14 @@ def test_enc_head_and_slide_test(mmseg_dir):
     recipe = get_cfg()
     recipe.merge_from_other_cfg(recipe.load_cfg(to_yaml(keys, "x.py", [])))  # every key exists and is typed
     assert recipe.MODEL.ENCNET.SE_LOSS_WEIGHT == 0.2
+
+
+def test_tool_reports_the_error_and_writes_nothing(mmseg_dir, tmp_path, capsys):
+    (mmseg_dir / "bad_4xb4.py").write_text("_base_ = './pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py'\n"
+                                           "model = dict(backbone=dict(type='MobileNetV2'))\n")
+    assert run_tool(str(mmseg_dir / "bad_4xb4.py"), "-o", str(tmp_path / "bad.yaml")) == 1
+    assert "model.backbone.type='MobileNetV2'" in capsys.readouterr().err
+    assert not (tmp_path / "bad.yaml").exists()
 
 
 def test_everything_untranslatable_is_listed_in_one_error(mmseg_dir):

@@ -355,9 +355,10 @@ def test_explicit_dilations_keep_the_strides():
 
     assert stage_schedule(32, "half", (1, 1, 2, 4)) == [(1, 1, 1), (2, 1, 1), (2, 1, 2), (2, 2, 4)]
     assert stage_schedule(8, "half", (1, 1, 2, 4)) == stage_schedule(8, "half")
-    model = build_resnet_backbone(make_cfg(DEPTH=50, OUTPUT_STRIDE=32, FIRST_BLOCK_DILATION="half", DILATIONS=[1, 1, 2, 4]))
-    assert model.layer4[0].conv2.stride == (2, 2) and model.layer4[0].conv2.dilation == (2, 2)
-    assert model.layer4[1].conv2.dilation == (4, 4) and model.layer3[0].conv2.dilation == (1, 1)
-    assert model(torch.randn(1, 3, 65, 97))["res5"].shape[-2:] == (3, 4)
+    model = build_resnet_backbone(make_cfg(DEPTH=18, OUTPUT_STRIDE=32, FIRST_BLOCK_DILATION="half", DILATIONS=[1, 1, 2, 4]))
+    # BasicBlock: conv1 carries the stride, both convs the block's dilation.
+    assert model.layer4[0].conv1.stride == (2, 2) and model.layer4[0].conv1.dilation == (2, 2)
+    assert model.layer4[1].conv2.dilation == (4, 4) and model.layer3[0].conv1.dilation == (1, 1)
+    assert model(torch.randn(1, 3, 33, 49))["res5"].shape[-2:] == (2, 2)
     with pytest.raises(ValueError, match="MODEL.RESNETS.DILATIONS must be empty or 4"):
         stage_schedule(32, "half", (1, 2))
