@@ -1,4 +1,7 @@
 """TorchvisionBackbone: torchvision classifiers as res2..res5 backbones (random weights, small models)."""
+import copy
+import io
+
 import pytest
 import torch
 import torchvision
@@ -117,6 +120,20 @@ def test_dilated_resnet50_keeps_torchvisions_parameters():
         # Only the stages up to the deepest requested one are traced.
         assert any(k.startswith("features.3.") for k in convnext.state_dict())
         assert not any(k.startswith("features.4.") for k in convnext.state_dict())
+
+
+def test_pickles_and_copies(resnet18_pair):
+    _, model = resnet18_pair
+    buffer = io.BytesIO()
+    torch.save(model.backbone, buffer)  # whole-module pickling (the traced code travels as source)
+    buffer.seek(0)
+    restored = torch.load(buffer, weights_only=False)
+    twin = copy.deepcopy(model.backbone)
+    x = torch.randn(1, 3, 33, 49)
+    model.backbone.eval(), restored.eval(), twin.eval()
+    with torch.no_grad():
+        expected = model.backbone(x)["res5"]
+        assert torch.equal(restored(x)["res5"], expected) and torch.equal(twin(x)["res5"], expected)
 
 
 def test_explicit_return_nodes():

@@ -10,6 +10,8 @@ strides are measured with a dummy forward when the backbone is built.
 """
 from __future__ import annotations
 
+import importlib
+import types
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -61,6 +63,20 @@ def _linear_path(model: nn.Module) -> List[Tuple[str, nn.Module]]:
         f"MODEL.TORCHVISION.NAME: cannot find the stages of {type(model).__name__}; "
         "name its graph nodes in MODEL.TORCHVISION.RETURN_NODES"
     )
+
+
+def _portable_code(graph: torch.fx.Graph) -> Tuple[str, Dict[str, object]]:
+    """A traced graph's forward as (source, globals) with modules replaced by their names, so it pickles."""
+    code = graph.python_code(root_module="self")
+    portable = {k: ("module", v.__name__) if isinstance(v, types.ModuleType) else v for k, v in code.globals.items()}
+    return code.src, portable
+
+
+def _compile_code(src: str, portable: Dict[str, object]) -> Callable:
+    namespace = {k: importlib.import_module(v[1]) if isinstance(v, tuple) and len(v) == 2 and v[0] == "module" else v
+                 for k, v in portable.items()}
+    exec(compile(src, "<torchvision backbone>", "exec"), namespace)  # noqa: S102 - code fx generated from the model
+    return namespace["forward"]
 
 
 def _meta_call(module: nn.Module, x: torch.Tensor):
@@ -170,10 +186,24 @@ class TorchvisionBackbone(Backbone):
                         self.register_parameter(node.target, value)
                     else:
                         self.register_buffer(node.target, value, persistent=False)
-        extractor.train()
-        self._train_forward: Callable = type(extractor).forward
-        extractor.eval()
-        self._eval_forward: Callable = type(extractor).forward
+        # Kept as source (picklable) and compiled here and after unpickling (see __setstate__).
+        self._fx_code = {mode: _portable_code(graph) for mode, graph in
+                         (("train", extractor.train_graph), ("eval", extractor.eval_graph))}
+        self._compile()
+
+    def _compile(self) -> None:
+        self._train_forward: Callable = _compile_code(*self._fx_code["train"])
+        self._eval_forward: Callable = _compile_code(*self._fx_code["eval"])
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_train_forward", None)
+        state.pop("_eval_forward", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
 
     @torch.no_grad()
     def _measure(self) -> Dict[str, ShapeSpec]:
