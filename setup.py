@@ -56,5 +56,6 @@ setup(
         "tensorboard": ["tensorboard"],
         "export": ["onnx", "onnxscript", "onnxruntime"],
         "plots": ["matplotlib"],
+        "timm": ["timm>=0.9"],
     },
 )

@@ -51,6 +51,35 @@ _C.MODEL.RESNETS.FIRST_BLOCK_DILATION = "full"
 # its factor, e.g. (1, 2, 4) gives res5 dilations (2, 4, 8) at output stride 16. Empty: off.
 _C.MODEL.RESNETS.MULTI_GRID = ()
 _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# Per-stage dilations of layer1..layer4 replacing those OUTPUT_STRIDE implies (empty: implied); strides
+# still follow OUTPUT_STRIDE. mmsegmentation's FastFCN backbone: OUTPUT_STRIDE 32 with (1, 1, 2, 4).
+_C.MODEL.RESNETS.DILATIONS = []
+
+# Any torchvision classifier as the backbone (MODEL.BACKBONE.NAME "build_torchvision_backbone"); its
+# ImageNet checkpoint loads through MODEL.WEIGHTS (torchvision's keys go under "backbone.").
+_C.MODEL.TORCHVISION = _FvCfgNode()
+# A name of torchvision.models.list_models(module=torchvision.models): resnet50, resnext50_32x4d,
+# wide_resnet50_2, regnet_y_800mf, convnext_tiny, efficientnet_b0, mobilenet_v3_large, ...
+_C.MODEL.TORCHVISION.NAME = "resnet50"
+# Stages named by the stride where they end in the undilated network: res2..res5 = 4, 8, 16, 32.
+_C.MODEL.TORCHVISION.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# Graph nodes (torchvision.models.feature_extraction.get_graph_node_names), one per OUT_FEATURES
+# entry, replacing the automatic stage ends; empty: automatic (the last layer at each stride).
+_C.MODEL.TORCHVISION.RETURN_NODES = []
+# 32, or 16/8 by dilation where torchvision supports it (ResNet-50+, ResNeXt, Wide ResNet: 8, 16;
+# MobileNetV3: 16).
+_C.MODEL.TORCHVISION.OUTPUT_STRIDE = 32
+
+# Any timm model as the backbone (MODEL.BACKBONE.NAME "build_timm_backbone"; needs the [timm] extra).
+_C.MODEL.TIMM = _FvCfgNode()
+# A name of timm.list_models(), built with features_only=True.
+_C.MODEL.TIMM.NAME = "resnet50"
+# Features named by their undilated stride: res1..res5 = 2, 4, 8, 16, 32 (timm's out_indices).
+_C.MODEL.TIMM.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+# 32, or 16/8 where timm can dilate the model.
+_C.MODEL.TIMM.OUTPUT_STRIDE = 32
+# A local timm checkpoint loaded by timm (pretrained_cfg_overlay file); "": random weights.
+_C.MODEL.TIMM.PRETRAINED_FILE = ""
 
 # The aligned Xception of DeepLabv3+ (build_xception_backbone; timm's xception41/65/71 layout).
 _C.MODEL.XCEPTION = _FvCfgNode()

@@ -354,3 +354,16 @@ def test_conv1_is_the_stem_activation_before_the_max_pool(stem):
     assert out["conv1"].min() >= 0
     assert torch.equal(net.maxpool(out["conv1"]), out["stem"])
     assert not hasattr(ResNet(18, stem=stem, base_width=8, out_features=["conv1"]), "layer1")
+def test_explicit_dilations_keep_the_strides():
+    """mmsegmentation's FastFCN backbone: strided to 32 and dilated (1, 1, 2, 4), first blocks at half."""
+    from seg_engine.modeling.backbone.resnet import stage_schedule
+
+    assert stage_schedule(32, "half", (1, 1, 2, 4)) == [(1, 1, 1), (2, 1, 1), (2, 1, 2), (2, 2, 4)]
+    assert stage_schedule(8, "half", (1, 1, 2, 4)) == stage_schedule(8, "half")
+    model = build_resnet_backbone(make_cfg(DEPTH=18, OUTPUT_STRIDE=32, FIRST_BLOCK_DILATION="half", DILATIONS=[1, 1, 2, 4]))
+    # BasicBlock: conv1 carries the stride, both convs the block's dilation.
+    assert model.layer4[0].conv1.stride == (2, 2) and model.layer4[0].conv1.dilation == (2, 2)
+    assert model.layer4[1].conv2.dilation == (4, 4) and model.layer3[0].conv1.dilation == (1, 1)
+    assert model(torch.randn(1, 3, 33, 49))["res5"].shape[-2:] == (2, 2)
+    with pytest.raises(ValueError, match="MODEL.RESNETS.DILATIONS must be empty or 4"):
+        stage_schedule(32, "half", (1, 2))

@@ -1,7 +1,7 @@
 """EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture, the
-MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet`` and ``fastfcn_encnet``."""
+MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``, ``mmseg_encnet`` and ``mmseg_fastfcn``."""
 from .config import add_encnet_config
-from .converters import fastfcn_encnet, pytorch_encoding_encnet
+from .converters import fastfcn_encnet, mmseg_encnet, mmseg_fastfcn, pytorch_encoding_encnet
 from .enc_head import EncHead
 from .enc_module import EncModule
 from .encnet import EncNet
@@ -17,6 +17,8 @@ __all__ = [
     "aggregate",
     "class_presence",
     "fastfcn_encnet",
+    "mmseg_encnet",
+    "mmseg_fastfcn",
     "pytorch_encoding_encnet",
     "scaled_l2",
     "se_loss",

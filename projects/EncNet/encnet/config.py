@@ -23,3 +23,6 @@ def add_encnet_config(cfg: CfgNode) -> None:
     # Dropout before the classifiers (main and auxiliary): False is nn.Dropout (PyTorch-Encoding),
     # True is nn.Dropout2d, whole channels (FastFCN, mmsegmentation).
     cfg.MODEL.ENCNET.DROPOUT_2D = False
+    # Kernel of the head's first conv: 0 is the authors' choice (1x1 on the JPU output as FastFCN, else
+    # 3x3); 3 with the JPU is mmsegmentation's fastfcn_r50-d32_jpu_enc (its EncHead keeps the 3x3).
+    cfg.MODEL.ENCNET.BOTTLENECK_KERNEL = 0

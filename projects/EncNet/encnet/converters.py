@@ -2,7 +2,8 @@
 
 ``pytorch_encoding_encnet``: zhanghang1989/PyTorch-Encoding's EncNet (e.g. encnet_resnet50s_ade),
 deep (ResNet-50s) or 7x7 stem. ``fastfcn_encnet``: wuhuikai/FastFCN's EncNet (+JPU), whose backbone
-keeps an unused ImageNet ``fc`` (dropped). Their ImageNet backbones load with the core converter
+keeps an unused ImageNet ``fc`` (dropped). ``mmseg_encnet`` and ``mmseg_fastfcn``: mmsegmentation 1.x's
+EncNet-D8 and FastFCN (JPU) EncNet. Their ImageNet backbones load with the core converter
 ``pytorch_encoding_resnet`` (seg_engine.checkpoint.imagenet_backbones). Use with ``MODEL.WEIGHTS_FORMAT`` or ``tools/convert_weights.py``.
 """
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any, Dict, List
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
 from seg_engine.checkpoint.converters import Rule
+from seg_engine.checkpoint.imagenet_backbones import mmseg_resnet_v1c
+from seg_engine.checkpoint.mmseg_jpu import convert_mmseg_jpu
 
 # The deep stem is one Sequential (conv, BN, ReLU, conv, BN, ReLU, conv) plus bn1 after it.
 DEEP_STEM_RULES: List[Rule] = [
@@ -68,3 +71,57 @@ def fastfcn_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """FastFCN's EncNet (+ ``jpu.*`` with JPU) to this EncNet; the backbone's ImageNet fc is dropped."""
     rules = _stem_rules(state_dict) + BACKBONE_RULES + JPU_RULES + HEAD_RULES
     return rename_keys(state_dict, rules, drop=[r"pretrained\.fc\..+"])
+
+
+# mmsegmentation (1.x) EncHead, FCN auxiliary head and JPU neck. ConvModule children are conv/bn.
+MMSEG_HEAD_RULES: List[Rule] = [
+    (r"decode_head\.bottleneck\.conv\.", "decode_head.bottleneck.0."),
+    (r"decode_head\.bottleneck\.bn\.", "decode_head.bottleneck.1."),
+    (r"decode_head\.lateral_convs\.(\d+)\.conv\.", r"decode_head.lateral_convs.\1.0."),
+    (r"decode_head\.lateral_convs\.(\d+)\.bn\.", r"decode_head.lateral_convs.\1.1."),
+    (r"decode_head\.fusion\.conv\.", "decode_head.fusion.0."),
+    (r"decode_head\.fusion\.bn\.", "decode_head.fusion.1."),
+    (r"decode_head\.enc_module\.encoding_project\.conv\.", "decode_head.enc_module.projection.0."),
+    (r"decode_head\.enc_module\.encoding_project\.bn\.", "decode_head.enc_module.projection.1."),
+    (r"decode_head\.enc_module\.encoding\.0\.(codewords|scale)$", r"decode_head.enc_module.encoding.\1"),
+    (r"decode_head\.enc_module\.encoding\.1\.", "decode_head.enc_module.code_norm."),
+    (r"decode_head\.enc_module\.fc\.0\.", "decode_head.enc_module.fc."),
+    (r"decode_head\.se_layer\.", "decode_head.se_classifier."),
+    (r"decode_head\.conv_seg\.", "decode_head.classifier."),
+    (r"auxiliary_head\.convs\.0\.conv\.", "aux_head.convs.0.0."),
+    (r"auxiliary_head\.convs\.0\.bn\.", "aux_head.convs.0.1."),
+    (r"auxiliary_head\.conv_seg\.", "aux_head.classifier."),
+]
+def _mmseg_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    backbone = {k: v for k, v in state_dict.items() if k.startswith("backbone.")}
+    neck = {k: v for k, v in state_dict.items() if k.startswith("neck.")}
+    heads = {k: v for k, v in state_dict.items() if not k.startswith(("backbone.", "neck."))}
+    return {**mmseg_resnet_v1c(backbone), **convert_mmseg_jpu(neck), **rename_keys(heads, MMSEG_HEAD_RULES)}
+
+
+@WEIGHT_CONVERTERS.register()
+def mmseg_encnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """mmsegmentation's EncNet R50/R101-D8 (``_base_/models/encnet_r50-d8.py``): for MODEL.RESNETS
+    STEM_WIDTH 32, FIRST_BLOCK_DILATION half, ALIGN_CORNERS False, ENCNET.DROPOUT_2D True."""
+    if any(k.startswith("neck.") for k in state_dict):
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_encnet: this checkpoint has a JPU neck; use mmseg_fastfcn")
+    return _mmseg_encnet(state_dict)
+
+
+@WEIGHT_CONVERTERS.register()
+def mmseg_fastfcn(state_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """mmsegmentation's FastFCN with the EncHead (``fastfcn_r50-d32_jpu_enc``): as mmseg_encnet plus the
+    JPU, for ENCNET.USE_JPU True and ENCNET.BOTTLENECK_KERNEL 3 (mmseg keeps the 3x3 head conv).
+
+    Its PSPHead variant loads into PSPNet with ``mmseg_fastfcn_psp`` (projects/PSPNet); the ASPPHead
+    variant needs DeepLab with a JPU neck.
+    """
+    if any(k.startswith("decode_head.psp_modules.") for k in state_dict):
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has a PSP head on the JPU; "
+                       "use mmseg_fastfcn_psp (projects/PSPNet)")
+    if any(k.startswith("decode_head.aspp_modules.") for k in state_dict):
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has an ASPP head on the JPU, "
+                       "which no project here loads yet")
+    if not any(k.startswith("neck.") for k in state_dict):
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has no JPU neck; use mmseg_encnet")
+    return _mmseg_encnet(state_dict)

@@ -24,8 +24,8 @@ class EncHead(nn.Module):
     """Returns ``(logits, se_logits)`` at the input feature's resolution; ``se_logits`` is None without SE-loss.
 
     ``head_cfg`` is MODEL.HEAD (IN_FEATURE, CHANNELS, NORM, DROPOUT); MODEL.ENCNET sets the codes,
-    the SE classifier, the lateral connections and the first conv's kernel (1x1 on JPU outputs, as
-    FastFCN, else 3x3).
+    the SE classifier, the lateral connections and the first conv's kernel (BOTTLENECK_KERNEL; by
+    default 1x1 on JPU outputs, as FastFCN, else 3x3).
     """
 
     def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
@@ -33,9 +33,10 @@ class EncHead(nn.Module):
         enc = cfg.MODEL.ENCNET
         self.in_feature = head_cfg.IN_FEATURE
         width, norm = head_cfg.CHANNELS, head_cfg.NORM
-        self.bottleneck = ConvNormAct(
-            input_shape[self.in_feature].channels, width, 1 if enc.USE_JPU else 3, norm=norm
-        )
+        kernel = enc.BOTTLENECK_KERNEL or (1 if enc.USE_JPU else 3)
+        if kernel not in (1, 3):
+            raise ValueError(f"MODEL.ENCNET.BOTTLENECK_KERNEL must be 0 (automatic), 1 or 3, got {enc.BOTTLENECK_KERNEL!r}")
+        self.bottleneck = ConvNormAct(input_shape[self.in_feature].channels, width, kernel, norm=norm)
         self.lateral_convs: Optional[nn.ModuleList] = None
         if enc.LATERAL:
             missing = [name for name in LATERAL_FEATURES if name not in input_shape]

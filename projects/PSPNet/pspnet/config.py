@@ -11,3 +11,8 @@ def add_pspnet_config(cfg: CfgNode) -> None:
     # Channels of each pooling branch; 0: the input's channels / len(BINS) as the authors
     # (2048 / 4 = 512 for ResNet-50/101), so narrow backbones get narrow branches.
     cfg.MODEL.PSP.REDUCTION_CHANNELS = 0
+    # FastFCN: Joint Pyramid Upsampling on res3..res5 of an output-stride-32 backbone; the PPM head and
+    # the auxiliary head then read its outputs (res5 becomes the JPU's, at res3's stride).
+    cfg.MODEL.PSP.USE_JPU = False
+    cfg.MODEL.PSP.JPU_WIDTH = 512
+    cfg.MODEL.PSP.JPU_DILATIONS = (1, 2, 4, 8)

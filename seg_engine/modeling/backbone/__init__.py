@@ -1,6 +1,8 @@
 """Backbones; importing this package registers them in BACKBONE_REGISTRY."""
 from .backbone import Backbone, ShapeSpec
 from .resnet import ResNet, build_resnet_backbone
+from .timm import TimmBackbone, build_timm_backbone  # imports without timm; building needs it
+from .torchvision import TorchvisionBackbone, build_torchvision_backbone
 from .vgg import VGG, build_vgg_backbone
 from .xception import Xception, build_xception_backbone
 
@@ -9,6 +11,10 @@ __all__ = [
     "ShapeSpec",
     "ResNet",
     "build_resnet_backbone",
+    "TimmBackbone",
+    "build_timm_backbone",
+    "TorchvisionBackbone",
+    "build_torchvision_backbone",
     "VGG",
     "build_vgg_backbone",
     "Xception",

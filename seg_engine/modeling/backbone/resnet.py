@@ -105,12 +105,16 @@ ARCH_SETTINGS: Dict[int, Tuple[Block, Tuple[int, int, int, int]]] = {
 }
 
 
-def stage_schedule(output_stride: int, first_block_dilation: str) -> List[Tuple[int, int, int]]:
+def stage_schedule(
+    output_stride: int, first_block_dilation: str, dilations: Sequence[int] = ()
+) -> List[Tuple[int, int, int]]:
     """``(stride, first block dilation, other blocks' dilation)`` of layer1..layer4.
 
     Past ``output_stride`` a stage keeps the resolution and doubles the dilation instead. "full" gives
     its first block the stage's dilation too (hszhao/semseg); "half" gives it the previous stage's
-    dilation (PyTorch-Encoding, mmsegmentation), which is half of it.
+    dilation (PyTorch-Encoding, mmsegmentation), which is half of it. ``dilations`` (one per stage)
+    replaces the dilations while the strides still follow ``output_stride``: mmsegmentation's FastFCN
+    backbone is strided to 32 and dilated (1, 1, 2, 4) at once.
     """
     if output_stride not in OUTPUT_STRIDES:
         raise ValueError(
@@ -132,6 +136,13 @@ def stage_schedule(output_stride: int, first_block_dilation: str) -> List[Tuple[
             first = dilation if first_block_dilation == "half" else dilation * 2
             dilation *= 2
             schedule.append((1, first, dilation))
+    if dilations:
+        if len(dilations) != 4 or any(not isinstance(d, int) or d < 1 for d in dilations):
+            raise ValueError(f"MODEL.RESNETS.DILATIONS must be empty or 4 positive ints, got {list(dilations)!r}")
+        schedule = [
+            (stage_stride, d // 2 if first_block_dilation == "half" and d > 1 else d, d)
+            for (stage_stride, _, _), d in zip(schedule, dilations)
+        ]
     return schedule
 
 
@@ -169,6 +180,7 @@ class ResNet(Backbone):
             DeepLab, detectron2). Empty: off.
 
     :meth:`set_output_stride` re-dilates the built network in place (e.g. train at 16, test at 8).
+        dilations: per-stage dilations replacing those of ``output_stride`` (see :func:`stage_schedule`).
     """
 
     def __init__(
@@ -183,6 +195,7 @@ class ResNet(Backbone):
         freeze_at: int = 0,
         stem_width: int = 0,
         multi_grid: Sequence[int] = (),
+        dilations: Sequence[int] = (),
     ):
         super().__init__()
         if depth not in ARCH_SETTINGS:
@@ -206,7 +219,7 @@ class ResNet(Backbone):
             )
         if not 0 <= freeze_at <= len(FEATURE_NAMES):
             raise ValueError(f"MODEL.BACKBONE.FREEZE_AT (freeze_at) must be in 0..5, got {freeze_at!r}")
-        schedule = stage_schedule(output_stride, first_block_dilation)
+        schedule = stage_schedule(output_stride, first_block_dilation, dilations)
         block, num_blocks = ARCH_SETTINGS[depth]
         multi_grid = tuple(multi_grid)
         valid_factors = all(isinstance(g, int) and g >= 1 for g in multi_grid)
@@ -215,7 +228,7 @@ class ResNet(Backbone):
                 f"MODEL.RESNETS.MULTI_GRID (multi_grid) must be empty or one positive int per block of res5 "
                 f"({num_blocks[3]} for depth {depth}), got {multi_grid!r}"
             )
-        self._first_block_dilation, self._multi_grid = first_block_dilation, multi_grid
+        self._first_block_dilation, self._multi_grid, self._dilations = first_block_dilation, multi_grid, tuple(dilations)
 
         self._out_features = [name for name in known if name in out_features]
         self._out_shapes: Dict[str, ShapeSpec] = {}
@@ -294,6 +307,11 @@ class ResNet(Backbone):
         Strides, dilations and paddings become those of a ResNet built at ``output_stride`` with the
         same FIRST_BLOCK_DILATION and MULTI_GRID, e.g. DeepLab's training at 16 and testing at 8.
         """
+        if self._dilations:
+            raise ValueError(
+                f"MODEL.RESNETS.DILATIONS {list(self._dilations)} fixes the dilations: this ResNet cannot switch "
+                f"to output stride {output_stride}"
+            )
         schedule = stage_schedule(output_stride, self._first_block_dilation)
         stride = 4
         for i, (feature, layer_name) in enumerate(zip(STAGE_NAMES, self._stage_names)):
@@ -352,4 +370,5 @@ def build_resnet_backbone(cfg) -> ResNet:
         freeze_at=cfg.MODEL.BACKBONE.FREEZE_AT,
         stem_width=r.STEM_WIDTH,
         multi_grid=tuple(r.MULTI_GRID),
+        dilations=tuple(r.DILATIONS),
     )
