@@ -232,6 +232,10 @@ _C.TEST.IMS_PER_BATCH = 1
 _C.TEST.MODE = "whole"
 _C.TEST.CROP_SIZE = (512, 512)
 _C.TEST.STRIDE = (341, 341)
+# Sliding windows per forward pass (the memory budget of "slide"): the windows, and a flipped view
+# with its plain view, run as batches of up to this many crops; results equal the per-window loop's.
+# 1 (a window at a time) by default: batching measured no faster on CPU (docs/benchmarks.md); try 8 on a GPU.
+_C.TEST.WINDOW_BATCH = 1
 # Multi-scale: the resized image is further scaled by each factor; predictions are averaged.
 _C.TEST.SCALES = (1.0,)
 _C.TEST.FLIP = False
