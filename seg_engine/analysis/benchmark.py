@@ -70,9 +70,11 @@ def benchmark_inference(model: torch.nn.Module, size: Tuple[int, int], batch: in
 
 
 def benchmark_training(cfg, model: torch.nn.Module, iterations: int = 10, warmup: int = 3,
-                       data_loader=None) -> Dict[str, float]:
+                       data_loader=None, read_losses: bool = False) -> Dict[str, float]:
     """Images/s of training steps (forward, backward, optimizer) at the config's crop and per-process
-    batch; with ``data_loader`` each step also waits for its batch, otherwise one synthetic batch is reused."""
+    batch; with ``data_loader`` each step also waits for its batch, otherwise one synthetic batch is reused.
+    With ``read_losses`` each step reads the loss values on the host before the optimizer step, as the
+    train loop's non-finite check and logging do (the cost of that synchronisation)."""
     device = model.pixel_mean.device
     batch = cfg.SOLVER.IMS_PER_BATCH
     size = tuple(cfg.INPUT.TRAIN.CROP_SIZE)
@@ -93,6 +95,10 @@ def benchmark_training(cfg, model: torch.nn.Module, iterations: int = 10, warmup
         with autocast:
             losses = model(inputs)
         sum(losses.values()).backward()
+        if read_losses:
+            values = torch.stack([v.detach().float() for v in losses.values()]).tolist()
+            if not all(np.isfinite(values)):
+                raise FloatingPointError(f"loss became non-finite in benchmark step {i}: {values}")
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         _sync(device)
