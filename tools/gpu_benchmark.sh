@@ -3,7 +3,8 @@
 # (and maybe OpenCV): their wheels travel in .whl/ (built here with
 #   pip wheel --no-deps -w .whl fvcore iopath yacs portalocker termcolor tabulate
 #   pip download --no-deps -d .whl opencv-python-headless)
-# and are installed without an index. Results go to $OUT (or ./gpu_out). About 5-8 minutes on an H100.
+# and are installed without an index. Results go to $OUT (or ./gpu_out). About 5-8 minutes on an H100
+# (estimate; compile adds 1-3). With the session run tool: command "bash tools/gpu_benchmark.sh", carry [".whl"].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-gpu_out}
@@ -15,7 +16,9 @@ export PYTHONPATH=$PWD:$PWD/projects/PSPNet
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
 python -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)" | tee -a "$OUT/gpu.txt"
 # The evaluator per image on the GPU, before (the parent of the speed branch) and after, interleaved.
-if git show d6154cb:seg_engine/evaluation/sem_seg_evaluation.py > "$OUT/sem_seg_evaluation_before.py" 2>/dev/null; then
+# (the "before" file: .whl/sem_seg_evaluation_before.py when carried, since a copied worktree has no git history)
+if cp .whl/sem_seg_evaluation_before.py "$OUT/" 2>/dev/null || \
+   git show d6154cb:seg_engine/evaluation/sem_seg_evaluation.py > "$OUT/sem_seg_evaluation_before.py" 2>/dev/null; then
   python tools/benchmark_evaluator.py --device cuda --rounds 50 --baseline-file "$OUT/sem_seg_evaluation_before.py" \
     | tee "$OUT/evaluator.json"
 else
