@@ -3,16 +3,18 @@
 
     python tools/benchmark.py --config-file CONFIG.yaml [--input-size 512 512] [--batch 1] [--iters 20]
     python tools/benchmark.py --config-file CONFIG.yaml --train [--with-data] [--iters 10]
+    python tools/benchmark.py --config-file CONFIG.yaml --window-batches 1 8 [--iters 5] TEST.MODE slide
 
 Inference runs the config's test protocol on synthetic images; --train times forward, backward and the
 optimizer step at INPUT.TRAIN.CROP_SIZE and SOLVER.IMS_PER_BATCH, on one reused synthetic batch or,
-with --with-data, on the training loader (data time included).
+with --with-data, on the training loader (data time included). --window-batches times the test protocol
+at each TEST.WINDOW_BATCH, interleaved in one process, and reports medians and the scores' differences.
 """
 import json
 import sys
 
 from seg_engine.analysis import benchmark_inference, benchmark_training
-from seg_engine.analysis.benchmark import environment
+from seg_engine.analysis.benchmark import compare_window_batches, environment
 from seg_engine.data import build_train_loader
 from seg_engine.modeling import build_model
 from seg_engine.utils.cli import load_config, run_tool, tool_parser
@@ -26,12 +28,19 @@ def parser():
     p.add_argument("--warmup", type=int, default=5, help="untimed iterations first")
     p.add_argument("--train", action="store_true", help="time training steps instead of inference")
     p.add_argument("--with-data", action="store_true", help="with --train: take batches from the training loader")
+    p.add_argument("--window-batches", type=int, nargs="+", metavar="B",
+                   help="compare these TEST.WINDOW_BATCH values, interleaved (--iters rounds)")
     return p
 
 
 def main(args):
     cfg = load_config(args)
     model = build_model(cfg)
+    if args.window_batches:
+        result = compare_window_batches(model, tuple(args.input_size), args.window_batches, args.iters, args.warmup)
+        print(json.dumps({"environment": environment(), "device": str(model.pixel_mean.device),
+                          "mode": "window_batches", "input_size": list(args.input_size), **result}, indent=2))
+        return
     if args.train:
         loader = build_train_loader(cfg) if args.with_data else None
         result = benchmark_training(cfg, model, args.iters, args.warmup, loader)

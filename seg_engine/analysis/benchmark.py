@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import platform
 import resource
 import time
@@ -69,9 +70,11 @@ def benchmark_inference(model: torch.nn.Module, size: Tuple[int, int], batch: in
 
 
 def benchmark_training(cfg, model: torch.nn.Module, iterations: int = 10, warmup: int = 3,
-                       data_loader=None) -> Dict[str, float]:
+                       data_loader=None, read_losses: bool = False) -> Dict[str, float]:
     """Images/s of training steps (forward, backward, optimizer) at the config's crop and per-process
-    batch; with ``data_loader`` each step also waits for its batch, otherwise one synthetic batch is reused."""
+    batch; with ``data_loader`` each step also waits for its batch, otherwise one synthetic batch is reused.
+    With ``read_losses`` each step reads the loss values on the host before the optimizer step, as the
+    train loop's non-finite check and logging do (the cost of that synchronisation)."""
     device = model.pixel_mean.device
     batch = cfg.SOLVER.IMS_PER_BATCH
     size = tuple(cfg.INPUT.TRAIN.CROP_SIZE)
@@ -92,9 +95,46 @@ def benchmark_training(cfg, model: torch.nn.Module, iterations: int = 10, warmup
         with autocast:
             losses = model(inputs)
         sum(losses.values()).backward()
+        if read_losses:
+            values = torch.stack([v.detach().float() for v in losses.values()]).tolist()
+            if not all(np.isfinite(values)):
+                raise FloatingPointError(f"loss became non-finite in benchmark step {i}: {values}")
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         _sync(device)
         if i >= warmup:
             times.append(time.perf_counter() - start)
     return _summary(times, len(fixed), device)
+
+
+def compare_window_batches(model: torch.nn.Module, size: Tuple[int, int], window_batches: List[int],
+                           repeats: int = 5, warmup: int = 1) -> Dict[str, Dict[str, float]]:
+    """Seconds per image of ``model``'s test protocol at each TEST.WINDOW_BATCH, the settings interleaved
+    (one image per setting per round, ``repeats`` rounds) so that a shared machine's load hits them alike;
+    medians and the max |difference| of the scores from the first setting's."""
+    device = model.pixel_mean.device
+    inputs = synthetic_batch(size, 1, model.num_classes)
+    base = model.test_protocol
+    times: Dict[int, List[float]] = {b: [] for b in window_batches}
+    scores: Dict[int, torch.Tensor] = {}
+    model.eval()
+    try:
+        with torch.no_grad():
+            for i in range(warmup + repeats):
+                for b in window_batches:
+                    model.test_protocol = dataclasses.replace(base, window_batch=b)
+                    _sync(device)
+                    start = time.perf_counter()
+                    out = model(inputs)[0]["sem_seg"]
+                    _sync(device)
+                    if i >= warmup:
+                        times[b].append(time.perf_counter() - start)
+                    scores.setdefault(b, out)
+    finally:
+        model.test_protocol = base
+    first = scores[window_batches[0]]
+    return {f"window_batch={b}": {"median_s_per_image": float(np.median(times[b])),
+                                  "min_s_per_image": float(np.min(times[b])),
+                                  "max_abs_diff_from_first": float((scores[b] - first).abs().max()),
+                                  "argmax_equal_to_first": bool(torch.equal(scores[b].argmax(0), first.argmax(0)))}
+            for b in window_batches}

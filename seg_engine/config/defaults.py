@@ -26,6 +26,11 @@ _C.MODEL.SIZE_DIVISIBILITY = 0
 _C.MODEL.ALIGN_CORNERS = False
 # Convert every BatchNorm to SyncBatchNorm when more than one process trains.
 _C.MODEL.SYNC_BN = True
+# Speed options (docs/training.md, "Speed options"); off by default, results equal within fp32 tolerance.
+# Weights and input images in the channels-last memory format (NHWC kernels on GPUs, with AMP).
+_C.MODEL.CHANNELS_LAST = False
+# torch.compile the network (EncoderDecoder.segment); if compiling fails, one warning and eager mode.
+_C.MODEL.COMPILE = False
 
 _C.MODEL.BACKBONE = _FvCfgNode()
 _C.MODEL.BACKBONE.NAME = "build_resnet_backbone"
@@ -217,10 +222,17 @@ _C.DATALOADER.NUM_WORKERS = 2
 # of range) with a warning naming it, instead of stopping: in training another sample, drawn from the
 # skipped one's seed, takes its place; in testing it is left out. The count is logged.
 _C.DATALOADER.SKIP_BAD_SAMPLES = False
+# Train loader: batches in page-locked memory (when CUDA is available), so that the copy to the GPU
+# overlaps compute; and batches each worker prepares ahead (with NUM_WORKERS > 0; PyTorch's default 2).
+_C.DATALOADER.PIN_MEMORY = False
+_C.DATALOADER.PREFETCH_FACTOR = 2
 
 # ---------------------------------------------------------------------------- solver
 _C.SOLVER = _FvCfgNode()
 _C.SOLVER.OPTIMIZER = "SGD"  # or "AdamW"
+# The optimizer's kernels: "default" (PyTorch's choice), "for_loop" (one parameter at a time),
+# "foreach" (grouped multi-tensor kernels) or "fused" (one fused kernel; CUDA and recent CPU builds).
+_C.SOLVER.OPTIMIZER_IMPL = "default"
 _C.SOLVER.BASE_LR = 0.01
 _C.SOLVER.MOMENTUM = 0.9
 _C.SOLVER.NESTEROV = False
@@ -262,6 +274,10 @@ _C.TEST.IMS_PER_BATCH = 1
 _C.TEST.MODE = "whole"
 _C.TEST.CROP_SIZE = (512, 512)
 _C.TEST.STRIDE = (341, 341)
+# Sliding windows per forward pass (the memory budget of "slide"): the windows, and a flipped view
+# with its plain view, run as batches of up to this many crops; results equal the per-window loop's.
+# 1 (a window at a time) by default: batching measured no faster on CPU (docs/benchmarks.md); try 8 on a GPU.
+_C.TEST.WINDOW_BATCH = 1
 # Multi-scale: the resized image is further scaled by each factor; predictions are averaged.
 _C.TEST.SCALES = (1.0,)
 _C.TEST.FLIP = False

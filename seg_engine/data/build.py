@@ -179,7 +179,19 @@ def build_train_loader(cfg, mapper: Optional[Callable] = None) -> DataLoader:
         persistent_workers=cfg.DATALOADER.NUM_WORKERS > 0,
         generator=_loader_generator(cfg.SEED),
         name=", ".join(names),
+        **_speed_options(cfg),
     )
+
+
+def _speed_options(cfg) -> dict:
+    """DATALOADER.PIN_MEMORY (only where CUDA is available) and PREFETCH_FACTOR (only with workers)."""
+    prefetch = cfg.DATALOADER.PREFETCH_FACTOR
+    if not isinstance(prefetch, int) or prefetch < 1:
+        raise ValueError(f"DATALOADER.PREFETCH_FACTOR must be a positive integer, got {prefetch!r}")
+    options = {"pin_memory": bool(cfg.DATALOADER.PIN_MEMORY) and torch.cuda.is_available()}
+    if cfg.DATALOADER.NUM_WORKERS > 0:
+        options["prefetch_factor"] = prefetch
+    return options
 
 
 def build_test_loader(cfg, dataset_name: str, mapper: Optional[Callable] = None) -> DataLoader:

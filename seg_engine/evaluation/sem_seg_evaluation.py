@@ -26,8 +26,11 @@ class SemSegEvaluator(DatasetEvaluator):
     """Accumulates a confusion matrix of argmax predictions against ground truth masks.
 
     Rows of the matrix are ground truth classes, columns predicted classes. The matrix stays
-    on the model's device while processing, so evaluation adds no per-image host transfer.
-    After ``evaluate()`` the summed matrix is available as ``confusion_matrix`` (CPU int64).
+    on the model's device while processing, and ``process`` never waits for the device: pixels
+    outside [0, n) (ignored or invalid) are counted in an extra bin that is dropped, and labels
+    that are neither classes nor the ignore label are counted per image on the device and reported
+    (naming the first such file) by ``evaluate()``. After ``evaluate()`` the summed matrix is
+    available as ``confusion_matrix`` (CPU int64).
     """
 
     def __init__(
@@ -84,12 +87,15 @@ class SemSegEvaluator(DatasetEvaluator):
         self._image_counts: List[torch.Tensor] = []  # per image: (3, n) true positives, gt and predicted pixels
         self._image_names: List[str] = []
         self._without_masks = 0
+        # Per image with a mask: its file name and a device tensor (bad-label pixels, smallest, largest bad label).
+        self._label_checks: List[tuple] = []
 
     def reset(self) -> None:
         self._matrix = None
         self.confusion_matrix = None
         self._image_counts, self._image_names = [], []
         self._without_masks = 0
+        self._label_checks = []
 
     def process(self, inputs: List[dict], outputs: List[dict]) -> None:
         """Add the argmax prediction of each output against its input's ``sem_seg``."""
@@ -114,20 +120,34 @@ class SemSegEvaluator(DatasetEvaluator):
                 )
             in_range = (gt >= 0) & (gt < n)
             bad = ~in_range & (gt != self.ignore_label)
-            if bad.any():
-                values = torch.unique(gt[bad])[:10].tolist()
-                raise ValueError(
-                    f"SemSegEvaluator: ground truth of {file_name} has labels {values} outside "
-                    f"[0, {n}) that are not the ignore label {self.ignore_label}"
-                )
-            counts = torch.bincount(gt[in_range] * n + pred[in_range], minlength=n * n)
+            self._label_checks.append((file_name, _bad_label_stats(gt, bad)))
+            # Invalid pixels go to the extra bin n * n, dropped in evaluate(): no boolean indexing, no sync.
+            index = torch.where(in_range, gt * n + pred, n * n).flatten()
             if self._matrix is None:
-                self._matrix = torch.zeros(n * n, dtype=torch.int64, device=pred.device)
-            self._matrix += counts
+                self._matrix = torch.zeros(n * n + 1, dtype=torch.int64, device=pred.device)
             if self.per_image:
-                matrix = counts.view(n, n)
+                counts = _count(index, n * n + 1)
+                self._matrix += counts
+                matrix = counts[: n * n].view(n, n)
                 self._image_counts.append(torch.stack([matrix.diagonal(), matrix.sum(1), matrix.sum(0)]))
                 self._image_names.append(file_name)
+            else:
+                self._matrix += _count(index, n * n + 1)
+
+    def _check_labels(self) -> None:
+        """Raise for the first image whose ground truth has labels outside [0, n) other than the ignore label."""
+        if not self._label_checks:
+            return
+        stats = torch.stack([s for _, s in self._label_checks]).cpu()
+        flagged = (stats[:, 0] > 0).nonzero()
+        if len(flagged):
+            i = int(flagged[0])
+            values = sorted({int(stats[i, 1]), int(stats[i, 2])})
+            raise ValueError(
+                f"SemSegEvaluator: ground truth of {self._label_checks[i][0]} has labels {values} outside "
+                f"[0, {self.num_classes}) that are not the ignore label {self.ignore_label} "
+                f"({int(stats[i, 0])} pixels; the smallest and largest such label are shown)"
+            )
 
     def _empty_matrix_device(self) -> torch.device:
         # A rank that saw no image still has to join the all-reduce, and NCCL only takes CUDA.
@@ -138,7 +158,8 @@ class SemSegEvaluator(DatasetEvaluator):
     def evaluate(self) -> Dict[str, "OrderedDict[str, float]"]:
         """Return ``{"sem_seg": metrics}`` in percent; see ``compute_metrics`` for the definitions."""
         n = self.num_classes
-        matrix = self._matrix
+        self._check_labels()
+        matrix = None if self._matrix is None else self._matrix[: n * n]
         if matrix is None and self._without_masks and not (self.distributed and comm.get_world_size() > 1):
             logger.info("SemSegEvaluator on %s: no image has a mask; nothing to evaluate", self.dataset_name)
             return {}
@@ -250,3 +271,18 @@ def compute_metrics(confusion_matrix: torch.Tensor, class_names: List[str]) -> "
     for name, value in zip(class_names, acc.tolist()):
         results[f"ACC-{name}"] = 100.0 * value
     return results
+
+
+def _count(index: torch.Tensor, size: int) -> torch.Tensor:
+    """Histogram of ``index`` (values in [0, size)): bincount on the CPU; on a GPU scatter_add_, since
+    CUDA's bincount reads the maximum on the host to size its output."""
+    if index.device.type == "cpu":
+        return torch.bincount(index, minlength=size)
+    return torch.zeros(size, dtype=torch.int64, device=index.device).scatter_add_(
+        0, index, torch.ones_like(index))
+
+
+def _bad_label_stats(gt: torch.Tensor, bad: torch.Tensor) -> torch.Tensor:
+    """(number of bad pixels, smallest bad label, largest bad label) on gt's device, without a sync."""
+    info = torch.iinfo(torch.int64)
+    return torch.stack([bad.sum(), torch.where(bad, gt, info.max).min(), torch.where(bad, gt, info.min).max()])

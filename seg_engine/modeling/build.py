@@ -8,6 +8,7 @@ from torch import nn
 
 from .backbone.backbone import Backbone
 from .registry import BACKBONE_REGISTRY, META_ARCH_REGISTRY
+from .speed import apply_speed_options
 
 
 def resolve_device(name: str) -> torch.device:
@@ -25,9 +26,11 @@ def build_backbone(cfg) -> Backbone:
 
 
 def build_model(cfg) -> nn.Module:
-    """``META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg)`` moved to MODEL.DEVICE."""
+    """``META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg)`` moved to MODEL.DEVICE, with the speed
+    options MODEL.CHANNELS_LAST and MODEL.COMPILE applied."""
     model = META_ARCH_REGISTRY.get(cfg.MODEL.META_ARCHITECTURE)(cfg)
     model.to(resolve_device(cfg.MODEL.DEVICE))
+    apply_speed_options(model, cfg)
     n_params = sum(p.numel() for p in model.parameters())
     logging.getLogger(__name__).info(f"Model {cfg.MODEL.META_ARCHITECTURE}: {n_params:,} parameters")
     return model

@@ -38,11 +38,23 @@ def get_param_groups(model: nn.Module, cfg) -> List[Dict]:
     return [{"params": p, "lr": lr, "weight_decay": wd} for (lr, wd), p in groups.items()]
 
 
+# SOLVER.OPTIMIZER_IMPL -> the keyword arguments that select the kernels of SGD and AdamW.
+OPTIMIZER_IMPLS = {
+    "default": {},
+    "for_loop": {"foreach": False},
+    "foreach": {"foreach": True},
+    "fused": {"fused": True},
+}
+
+
 def build_optimizer(cfg, model: nn.Module) -> torch.optim.Optimizer:
     groups = get_param_groups(model, cfg)
     s = cfg.SOLVER
+    if s.OPTIMIZER_IMPL not in OPTIMIZER_IMPLS:
+        raise ValueError(f"SOLVER.OPTIMIZER_IMPL must be one of {sorted(OPTIMIZER_IMPLS)}, got {s.OPTIMIZER_IMPL!r}")
+    impl = OPTIMIZER_IMPLS[s.OPTIMIZER_IMPL]
     if s.OPTIMIZER == "SGD":
-        return torch.optim.SGD(groups, lr=s.BASE_LR, momentum=s.MOMENTUM, nesterov=s.NESTEROV)
+        return torch.optim.SGD(groups, lr=s.BASE_LR, momentum=s.MOMENTUM, nesterov=s.NESTEROV, **impl)
     if s.OPTIMIZER == "AdamW":
-        return torch.optim.AdamW(groups, lr=s.BASE_LR, betas=tuple(s.BETAS))
+        return torch.optim.AdamW(groups, lr=s.BASE_LR, betas=tuple(s.BETAS), **impl)
     raise ValueError(f"SOLVER.OPTIMIZER must be SGD or AdamW, got {s.OPTIMIZER!r}")

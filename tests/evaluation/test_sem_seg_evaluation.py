@@ -205,9 +205,11 @@ def test_shape_mismatch_names_file(dataset_name):
 def test_out_of_range_label_names_file_and_values(dataset_name):
     ev = SemSegEvaluator(dataset_name)
     inp, out = make_pair([[0, 7], [-1, IGN]], [[0, 1], [2, 3]], file_name="bad_label.png")
+    good = make_pair(GT1, PRED1, file_name="good.png")
+    ev.process([good[0], inp], [good[1], out])  # checked on the device: reported by evaluate()
     with pytest.raises(ValueError, match="bad_label.png") as info:
-        ev.process([inp], [out])
-    assert "[-1, 7]" in str(info.value)
+        ev.evaluate()
+    assert "[-1, 7]" in str(info.value) and "outside [0, 5) that are not the ignore label 255" in str(info.value)
 
 
 def test_wrong_number_of_score_channels(dataset_name):

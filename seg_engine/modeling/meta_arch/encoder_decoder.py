@@ -30,6 +30,8 @@ class EncoderDecoder(nn.Module):
         self.ignore_value = cfg.MODEL.IGNORE_VALUE
         self.align_corners = cfg.MODEL.ALIGN_CORNERS
         self.size_divisibility = cfg.MODEL.SIZE_DIVISIBILITY
+        # MODEL.CHANNELS_LAST: the network's input in the channels-last memory format (build_model converts the weights).
+        self.memory_format = torch.channels_last if cfg.MODEL.CHANNELS_LAST else torch.contiguous_format
         self.register_buffer("pixel_mean", torch.tensor(cfg.MODEL.PIXEL_MEAN).view(-1, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(cfg.MODEL.PIXEL_STD).view(-1, 1, 1), False)
         if cfg.MODEL.LOSS.AVERAGE not in LOSS_AVERAGES:
@@ -101,7 +103,7 @@ class EncoderDecoder(nn.Module):
         ph, pw = self._padded_size([(h, w)])
         if (ph, pw) != (h, w):
             images = F.pad(images, (0, pw - w, 0, ph - h))
-        logits = self.segment(images)["sem_seg"]
+        logits = self.segment(images.contiguous(memory_format=self.memory_format))["sem_seg"]
         return upsample_logits(logits, (ph, pw), self.align_corners)[:, :, :h, :w]
 
     def _padded_size(self, sizes: List[tuple]) -> tuple:
@@ -120,7 +122,7 @@ class EncoderDecoder(nn.Module):
         for i, x in enumerate(batched_inputs):
             img = x["image"].to(self.device, non_blocking=True)
             batch[i, :, : img.shape[-2], : img.shape[-1]] = (img.float() - self.pixel_mean) / self.pixel_std
-        return batch, sizes
+        return batch.contiguous(memory_format=self.memory_format), sizes
 
     def preprocess_targets(self, batched_inputs: List[dict], size) -> torch.Tensor:
         """Masks padded with the ignore value to the image batch's size."""
