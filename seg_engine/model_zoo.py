@@ -4,9 +4,9 @@
 schedule from the config, its published numbers from ``projects/<Name>/configs/published.yaml``
 (numbers that papers and toolboxes published, NOT reproduced here) and its FLOPs from the cache
 ``MODEL_ZOO.flops.json`` at the repository root. FLOPs need real tensors (seconds per full-size
-model on a CPU), so they are computed only with ``flops=True`` for configs missing from the cache;
-the cache is keyed by a hash of the model config and the input size, so any change of a model
-misses it. ``tools/model_zoo.py --markdown`` regenerates ``MODEL_ZOO.md`` and the cache.
+model on a CPU), so they are computed only with ``flops=True`` for models missing from the cache;
+the cache is keyed by a hash of the network's structure (modules and tensor shapes) and the input
+size, so a change of a model misses it. ``tools/model_zoo.py --markdown`` regenerates ``MODEL_ZOO.md`` and the cache.
 """
 from __future__ import annotations
 
@@ -209,17 +209,25 @@ def load_recipe(path: str):
     return cfg
 
 
-def model_key(cfg, size: Optional[Tuple[int, int]] = None) -> str:
-    """A hash of everything that shapes the network (MODEL but weights and device), and of ``size``."""
+def model_key(cfg) -> str:
+    """A hash of the model config (MODEL but weights and device): equal for recipes that build the same model."""
     model = {k: v for k, v in cfg.MODEL.items() if k not in _NOT_ARCHITECTURE}
-    text = json.dumps({"MODEL": model, "size": None if size is None else builtins.list(size)},
-                      sort_keys=True, default=builtins.list)
+    text = json.dumps(model, sort_keys=True, default=builtins.list)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def flops_key(cfg, size: Tuple[int, int]) -> str:
-    """The FLOPs cache's key: the model config and the input size."""
-    return model_key(cfg, size)
+def architecture_hash(model: torch.nn.Module) -> str:
+    """A hash of the network in eval mode: its modules as printed (kinds, widths, kernels, strides,
+    dilations, pooling sizes) and the names and shapes of its tensors. Unlike the config, it does not
+    change when a new project registers config keys, nor with keys the model does not read."""
+    model.eval()
+    text = repr(model) + "".join(f"\n{k} {tuple(v.shape)}" for k, v in model.state_dict().items())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def flops_key(architecture: str, size: Tuple[int, int]) -> str:
+    """The FLOPs cache's key: the architecture_hash and the input size."""
+    return hashlib.sha256(f"{architecture} {size[0]}x{size[1]}".encode()).hexdigest()[:16]
 
 
 _INIT_FUNCTIONS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
@@ -253,15 +261,19 @@ def compute_flops(cfg, size: Tuple[int, int]) -> int:
     return count_flops(model, size)
 
 
-def count_parameters(cfg) -> int:
-    """Parameters of the model (shared ones once), built on the meta device: no memory, no init cost."""
+def build_on_meta(cfg) -> torch.nn.Module:
+    """The model of ``cfg`` on the meta device: shapes without memory, and no initialisation cost."""
     from .modeling import build_model
 
     cfg = cfg.clone()
     cfg.defrost()
     cfg.MODEL.DEVICE = "meta"
     with torch.device("meta"), _skip_init():
-        model = build_model(cfg)
+        return build_model(cfg)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Every parameter of ``model``, shared ones once."""
     return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
 
 
@@ -304,7 +316,8 @@ def list(flops: bool = False, projects_dir: str = PROJECTS_DIR, flops_cache: str
     from .plugins import load_plugin
 
     cache = read_flops_cache(flops_cache)
-    parameters: Dict[str, int] = {}  # model_key -> count: recipes that differ only in schedule share a model
+    # model_key -> (parameters, architecture_hash): recipes that differ only in schedule share a model
+    built: Dict[str, Tuple[int, str]] = {}
     rows: List[ModelZooRow] = []
     for project_dir in project_dirs(projects_dir):
         packages = project_packages(project_dir)
@@ -321,10 +334,11 @@ def list(flops: bool = False, projects_dir: str = PROJECTS_DIR, flops_cache: str
             crop = tuple(int(s) for s in cfg.INPUT.TRAIN.CROP_SIZE)
             crop = crop if all(crop) else None
             size = crop or DEFAULT_FLOPS_SIZE
-            key = flops_key(cfg, size)
-            architecture = model_key(cfg)
-            if architecture not in parameters:
-                parameters[architecture] = count_parameters(cfg)
+            if model_key(cfg) not in built:
+                model = build_on_meta(cfg)
+                built[model_key(cfg)] = (count_parameters(model), architecture_hash(model))
+            parameters, architecture = built[model_key(cfg)]
+            key = flops_key(architecture, size)
             count = cache.get(key)
             if count is None and flops:
                 count = cache[key] = compute_flops(cfg, size)
@@ -340,7 +354,7 @@ def list(flops: bool = False, projects_dir: str = PROJECTS_DIR, flops_cache: str
                 crop=crop,
                 iterations=int(cfg.SOLVER.MAX_ITER),
                 batch=int(cfg.SOLVER.IMS_PER_BATCH),
-                parameters=parameters[architecture],
+                parameters=parameters,
                 flops_size=size,
                 flops=count,
                 flops_key=key,

@@ -83,15 +83,18 @@ def test_cached_flops_equal_a_fresh_count(rows):
     assert r.flops == model_zoo.compute_flops(cfg, r.flops_size) > 0
 
 
-def test_flops_key_follows_the_model_and_the_size():
+def test_flops_key_follows_the_network_and_the_size():
     cfg = model_zoo.load_recipe(os.path.join(ROOT, "projects/PSPNet/configs/shapes/pspnet_R18_shapes.yaml"))
-    key = model_zoo.flops_key(cfg, (96, 96))
+
+    def key(cfg, size=(96, 96)):
+        return model_zoo.flops_key(model_zoo.architecture_hash(model_zoo.build_on_meta(cfg)), size)
+
     other = cfg.clone()
-    other.MODEL.WEIGHTS, other.MODEL.DEVICE, other.SOLVER.MAX_ITER = "x.pth", "cpu", 7
-    assert model_zoo.flops_key(other, (96, 96)) == key
+    other.MODEL.WEIGHTS, other.MODEL.DEVICE, other.SOLVER.MAX_ITER, other.MODEL.LOSS.AVERAGE = "x.pth", "cpu", 7, "all"
+    assert key(other) == key(cfg)
     other.MODEL.PSP.BINS = (1, 2, 3)
-    assert model_zoo.flops_key(other, (96, 96)) != key
-    assert model_zoo.flops_key(cfg, (97, 96)) != key
+    assert key(other) != key(cfg)
+    assert key(cfg, (97, 96)) != key(cfg)
 
 
 def test_every_published_file_loads_and_marks_numbers_published():
