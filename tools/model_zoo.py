@@ -5,8 +5,8 @@
     python tools/model_zoo.py --markdown      # compute missing FLOPs, write MODEL_ZOO.md and MODEL_ZOO.flops.json
 
 Published numbers come from projects/*/configs/published.yaml and are not reproduced here. FLOPs are
-fvcore's (one multiply-add = one FLOP) at each recipe's training crop, cached by a hash of the model
-config and the size, so regenerating after a change recomputes only the models that changed.
+fvcore's (one multiply-add = one FLOP) at each recipe's training crop, cached by a hash of the network's
+structure and the size, so regenerating after a change recomputes only the models that changed.
 """
 from __future__ import annotations
 
