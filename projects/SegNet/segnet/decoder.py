@@ -18,8 +18,9 @@ BN_SHIFT_INIT = 0.001
 def max_unpool(x: torch.Tensor, indices: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:
     """Caffe-SegNet's ``Upsample`` with a mask: each value of ``x`` goes back to the position its 2x2
     max pool took it from, in a zero map of the exact pre-pool ``size`` (which ceil-mode pooling of
-    odd sizes leaves ambiguous, so it is passed explicitly)."""
-    return F.max_unpool2d(x, indices, kernel_size=2, stride=2, output_size=tuple(size))
+    odd sizes leaves ambiguous, so it is passed explicitly). The size is made of ints so the model also
+    traces (fvcore's FLOP counter, TorchScript export), where shapes are tensors."""
+    return F.max_unpool2d(x, indices, kernel_size=2, stride=2, output_size=tuple(int(s) for s in size))
 
 
 def decoder_layer_table(
