@@ -7,7 +7,6 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
-from fvcore.nn import FlopCountAnalysis
 from torch import nn
 
 from ..data.transforms import build_augmentation
@@ -35,6 +34,8 @@ def parameter_table(model: nn.Module, depth: int = 2) -> List[Tuple[str, int, in
 
 def count_flops(model: nn.Module, size: Tuple[int, int]) -> int:
     """FLOPs of one whole-image pass at ``size`` as fvcore counts them (one multiply-add = one FLOP)."""
+    from fvcore.nn import FlopCountAnalysis  # here: importing fvcore.nn warns about torch.jit.script
+
     wrapper = ImageToLogits(model).eval()
     image = torch.zeros(1, 3, *size, device=model.pixel_mean.device)
     logging.getLogger("fvcore.nn.jit_analysis").setLevel(logging.ERROR)
