@@ -1,3 +1,4 @@
 from .config import CfgNode, ConfigError, get_cfg, register_config
+from .validation import register_check, validate_values
 
-__all__ = ["CfgNode", "ConfigError", "get_cfg", "register_config"]
+__all__ = ["CfgNode", "ConfigError", "get_cfg", "register_check", "register_config", "validate_values"]
