@@ -1,9 +1,12 @@
 """build_train_loader / build_test_loader: catalog dicts -> mapped, batched lists of dicts."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
 import signal
+import threading
 from typing import Callable, Dict, List, Optional, Sequence
 
 import cv2
@@ -141,7 +144,11 @@ class SkipCountingDataLoader(DataLoader):
         self.reported: Dict[str, None] = {}  # distinct messages, in the order met
 
     def __iter__(self):
-        return self._without_skipped(super().__iter__())
+        # Workers start here, with SIGTERM/SIGINT blocked (see worker_init_fn), so a signal to the
+        # process group while they start cannot kill them either.
+        with _preemption_signals_blocked():
+            batches = super().__iter__()
+        return self._without_skipped(batches)
 
     def _without_skipped(self, batches):
         try:
@@ -180,26 +187,53 @@ def _warn_about_labels(cfg, by_name: Dict[str, List[dict]]) -> None:
             warn_if_foreground_is_ignored(name, dicts, cfg.MODEL.NUM_CLASSES, cfg.MODEL.IGNORE_VALUE)
 
 
+PREEMPTION_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _preemption_signals_blocked():
+    """Hold SIGTERM/SIGINT back in this thread (they are delivered when the block ends)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, PREEMPTION_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def trivial_batch_collator(batch: list) -> list:
     return batch
 
 
 def worker_init_fn(worker_id: int) -> None:
     """Seed NumPy and Python in each worker from torch's per-worker seed (itself from the run's seed),
-    keep OpenCV to one thread there (the workers already use the cores in parallel), and ignore
-    SIGTERM and SIGINT.
-
-    Schedulers (SLURM's scancel, Kubernetes) and Ctrl-C signal every process of the job at once; a
-    worker that died of it would take the batch of the current step, and with it the preemption
-    checkpoint, down. The main process decides: it finishes the step, saves, and shuts the workers
-    down through their queues. A worker whose main process is gone still exits (torch's watchdog).
-    """
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep OpenCV to one thread there (the workers already use the cores in parallel), and leave
+    SIGTERM/SIGINT to the main process (:func:`_leave_signals_to_the_main_process`)."""
+    _leave_signals_to_the_main_process()
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)
     random.seed(seed)
     cv2.setNumThreads(1)
+
+
+def _leave_signals_to_the_main_process() -> None:
+    """Schedulers (SLURM's scancel, Kubernetes) and Ctrl-C signal every process of the job at once. A
+    worker that died of it would take the batch of the current step, and with it the preemption
+    checkpoint, down; the main process decides instead: it finishes the step, saves, and shuts the
+    workers down. So the worker keeps SIGTERM/SIGINT blocked (they were blocked when it was forked, see
+    :meth:`SkipCountingDataLoader.__iter__`) and a thread takes them: one from the main process itself
+    (torch or multiprocessing terminating its workers) ends the worker, as torch's own handler does;
+    one from anyone else is dropped. A worker whose main process is gone still exits (torch's watchdog).
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, PREEMPTION_SIGNALS)
+    parent = os.getppid()
+
+    def take_signals() -> None:
+        while True:
+            info = signal.sigwaitinfo(PREEMPTION_SIGNALS)
+            if info.si_pid == parent:
+                os._exit(0)
+
+    threading.Thread(target=take_signals, name="preemption_signals", daemon=True).start()
 
 
 def _loader_generator(seed: int) -> torch.Generator:

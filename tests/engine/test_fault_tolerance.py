@@ -433,7 +433,6 @@ def test_config_errors_are_one_line_before_anything_is_written(tmp_path, capsys,
     code, err, _ = run_cli(capsys, out, *opts, config=config)
     one_error_line(code, err, 2, *culprits)
     assert unchanged() and sorted(os.listdir(out)) == ["last_checkpoint", "model_0000001.pth"]
-    code, _, _ = (None, None, None)
     with pytest.raises(Exception):  # --debug shows the traceback (the exception propagates)
         load_train_net().cli(["--config-file", str(config), "--debug", *TINY, "OUTPUT_DIR", str(out), *opts])
 
@@ -543,15 +542,17 @@ def test_data_loader_workers_ignore_sigterm_and_sigint(tmp_path):
     root = write_folder(tmp_path / "ds")
     cfg = get_cfg()
     cfg.merge_from_list(folder_opts(root)[0] + ["DATALOADER.NUM_WORKERS", "2", "SOLVER.IMS_PER_BATCH", "2"])
-    it = iter(build_train_loader(cfg))
-    next(it)
-    pids = [w.pid for w in it._workers]
-    for pid in pids:
-        os.kill(pid, signal.SIGTERM)
-        os.kill(pid, signal.SIGINT)
+    batches = iter(build_train_loader(cfg))
+    next(batches)
+    workers = batches.gi_frame.f_locals["batches"]._workers  # the torch iterator inside the generator
+    # From another process, as a scheduler's signal comes (the loader's own SIGTERM ends a worker).
+    subprocess.run(["sh", "-c", " ".join(f"kill -TERM {w.pid}; kill -INT {w.pid};" for w in workers)], check=True)
     time.sleep(0.3)
-    assert len(next(it)) == 2 and len(next(it)) == 2 and all(w.is_alive() for w in it._workers)
-    del it
+    assert len(next(batches)) == 2 and len(next(batches)) == 2 and all(w.is_alive() for w in workers)
+    batches.close()  # the loader shuts its workers down (the main process's SIGTERM still ends them)
+    for w in workers:
+        w.join(timeout=30)
+    assert not any(w.is_alive() for w in workers)
 
 
 # ---------------------------------------------------------------------------- weights
