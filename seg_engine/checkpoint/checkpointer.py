@@ -204,8 +204,11 @@ class Checkpointer(_FvCheckpointer):
     def _load_file(self, f: str) -> Dict[str, Any]:
         try:
             loaded = torch.load(f, map_location="cpu", weights_only=True)
-        except _UNREADABLE as e:
-            raise CheckpointError(f"checkpoint {f} cannot be loaded: {_first_line(e)}") from None
+        except Exception as e:  # arbitrary bytes make the unpickler fail in arbitrary ways
+            raise CheckpointError(
+                f"checkpoint {f} cannot be loaded: not a torch file, or truncated or damaged "
+                f"({type(e).__name__}: {_first_line(e)})"
+            ) from None
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
         if "model" in loaded:

@@ -66,17 +66,19 @@ def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
     validate_values(cfg)
     output_dir = cfg.OUTPUT_DIR
     rank = comm.get_rank()
-    problem = ""
+    problem, lock = "", None
     if comm.is_main_process():
         try:
             _check_writable(output_dir)
-            lock_output_dir(output_dir)
+            lock = lock_output_dir(output_dir)
         except ConfigError as e:
             problem = str(e)
     problem = comm.all_gather(problem)[0] if comm.get_world_size() > 1 else problem
     if problem:
         raise ConfigError(problem)
     setup_logger(output_dir, distributed_rank=rank, name="seg_engine")
+    if lock is not None and lock.stale_message:
+        logger.warning(lock.stale_message)
     logger.info(f"Rank {rank} of {comm.get_world_size()}; environment:\n{collect_env_info()}")
     logger.info(f"Command line arguments: {args}")
     if cfg.SEED < 0:

@@ -35,6 +35,9 @@ class OutputDirLock:
     def __init__(self, output_dir: str) -> None:
         self.path = os.path.join(output_dir, LOCK_NAME)
         self._fd: Optional[int] = None
+        # Set by acquire() when it took over the file of a run that died holding it (logged by the caller,
+        # once logging is set up).
+        self.stale_message = ""
 
     def acquire(self) -> None:
         while True:
@@ -53,7 +56,9 @@ class OutputDirLock:
             os.close(fd)  # the holder released and removed it in between: lock the new file
         stale = _read(fd)
         if stale.get("pid"):
-            logger.warning(f"Taking over the stale lock {self.path} of a run that ended without releasing it ({_describe(stale)})")
+            self.stale_message = (
+                f"Took over the stale lock {self.path} of a run that ended without releasing it ({_describe(stale)})"
+            )
         record = f"pid {os.getpid()}\nhost {socket.gethostname()}\nstarted {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
         record += f"command {' '.join(sys.argv)}\n"
         os.ftruncate(fd, 0)

@@ -346,7 +346,12 @@ def run_cli(capsys, out, *args, config=CONFIG, workers=0):
     code = load_train_net().cli(["--config-file", str(config), *extra_flags(args), *TINY, "DATALOADER.NUM_WORKERS",
                                  str(workers), "OUTPUT_DIR", str(out), *extra_opts(args)])
     captured = capsys.readouterr()
-    return code, [line for line in captured.err.splitlines() if line.strip()], captured.out
+    return code, printed_lines(captured.err), captured.out
+
+
+def printed_lines(text):
+    """The lines printed on stderr, less tqdm's progress bars (redrawn in place on a terminal)."""
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("inference:")]
 
 
 def fake_previous_run(out):
@@ -566,6 +571,7 @@ def _save_model(cfg_opts, path, iteration=None):
     cfg.merge_from_file(CONFIG)
     cfg.merge_from_list([*TINY, "MODEL.DEVICE", "cpu", *cfg_opts])
     extra = {} if iteration is None else {"iteration": iteration}
+    path.parent.mkdir(parents=True, exist_ok=True)
     Checkpointer(build_model(cfg), str(path.parent)).save(path.stem, **extra)
     return path
 
@@ -708,7 +714,7 @@ def test_stale_lock_of_a_killed_run_is_taken_over(tmp_path, capsys):
     (out / "run.lock").write_text("pid 999999\nhost gone\nstarted 2020-01-01 00:00:00\n")
     code, err, stdout = run_cli(capsys, out, "SOLVER.MAX_ITER", "1", "DATASETS.TEST", "()")
     assert code == 0 and err == [], err
-    assert "Taking over the stale lock" in stdout and "pid 999999 on gone" in stdout
+    assert "Took over the stale lock" in stdout and "pid 999999 on gone" in stdout
     assert not (out / "run.lock").exists() and (out / "model_final.pth").exists()
 
 
@@ -724,7 +730,7 @@ def run_group_until(command, out, iteration, send=signal.SIGTERM, timeout=300):
         time.sleep(0.02)
     os.killpg(proc.pid, send)
     _, err = proc.communicate(timeout=timeout)
-    return proc.returncode, [line for line in err.splitlines() if line.strip()]
+    return proc.returncode, printed_lines(err)
 
 
 def assert_preempted(code, err, out, expected_code, name):
@@ -754,7 +760,7 @@ def test_signal_to_the_process_group_checkpoints(tmp_path, capsys, workers, send
         one_error_line(code, err, 2, f"OUTPUT_DIR {out} is in use by another run (pid {proc.pid} on {socket.gethostname()}")
         os.killpg(proc.pid, send)
         _, text = proc.communicate(timeout=300)
-        proc_out["code"], proc_out["err"] = proc.returncode, [line for line in text.splitlines() if line.strip()]
+        proc_out["code"], proc_out["err"] = proc.returncode, printed_lines(text)
     else:
         proc_out["code"], proc_out["err"] = run_group_until(cmd(out, *args, workers=workers), out, 2, send=send)
     assert_preempted(proc_out["code"], proc_out["err"], out, 128 + send, signal.Signals(send).name)
