@@ -350,8 +350,9 @@ def run_cli(capsys, out, *args, config=CONFIG, workers=0):
 
 
 def printed_lines(text):
-    """The lines printed on stderr, less tqdm's progress bars (redrawn in place on a terminal)."""
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("inference:")]
+    """The lines printed on stderr, less tqdm's progress bars (redrawn in place on a terminal) and the
+    log warnings of ranks other than 0 (``[rank 1] ...``, which go to stderr by design)."""
+    return [line for line in text.splitlines() if line.strip() and not line.startswith(("inference:", "[rank "))]
 
 
 def fake_previous_run(out):
