@@ -3,13 +3,12 @@
 
     python tools/train_net.py --config-file X.yaml [--eval-only] [--resume] [--plugin P] [KEY VALUE ...]
 
-Start-up errors (config, weights, output folder, data) print one line and exit with status 2
-(``--debug`` shows the traceback); a non-finite loss exits with 3; SIGTERM/SIGINT save a
-checkpoint and exit with 128 + the signal number.
+User errors (config values, data, weights, a locked OUTPUT_DIR, a full disk) print one line and exit
+with status 2 (``--debug`` shows the traceback); a non-finite loss exits with 3; SIGTERM/SIGINT save a
+checkpoint and exit with 128 + the signal number. See docs/fault_tolerance.md.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -19,6 +18,7 @@ from torch.multiprocessing import ProcessRaisedException
 
 from seg_engine.checkpoint import CheckpointError, Checkpointer
 from seg_engine.config import ConfigError, get_cfg
+from seg_engine.data import DatasetError
 from seg_engine.data.io import BadSampleError
 from seg_engine.engine import (
     DefaultTrainer,
@@ -26,13 +26,16 @@ from seg_engine.engine import (
     default_argument_parser,
     default_setup,
     launch,
+    release_output_dir_locks,
     validate_config,
 )
+from seg_engine.evaluation import write_results_json
 from seg_engine.plugins import PluginError, load_plugins
 from seg_engine.utils import comm
 
 logger = logging.getLogger("seg_engine.train_net")
-USER_ERRORS = (ConfigError, PluginError, FileNotFoundError, CheckpointError, BadSampleError, KeyError)
+USER_ERRORS = (ConfigError, PluginError, FileNotFoundError, CheckpointError, BadSampleError, DatasetError, KeyError)
+_EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*[A-Z]\w*: ")
 
 
 def setup(args):
@@ -47,35 +50,53 @@ def setup(args):
 
 
 def main(args):
-    cfg = setup(args)
-    if args.eval_only:
-        if not cfg.MODEL.WEIGHTS:
-            raise ConfigError("--eval-only needs MODEL.WEIGHTS (a checkpoint to evaluate)")
-        validate_config(cfg, is_train=False)
-        model = DefaultTrainer.build_model(cfg)
-        Checkpointer(model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load_for_inference(cfg.MODEL.WEIGHTS)
-        results = DefaultTrainer.test(cfg, model, output_folder=cfg.OUTPUT_DIR, per_image=args.per_image_iou,
-                                      save_predictions=args.save_predictions, submission_format=args.submission_format)
-        if comm.is_main_process():
-            path = os.path.join(cfg.OUTPUT_DIR, "eval_results.json")
-            with open(path, "w") as f:
-                json.dump(results, f, indent=2)
-            logger.info(f"Results written to {path}")
-        return results
-    trainer = DefaultTrainer(cfg)
-    trainer.resume_or_load(resume=args.resume)
-    return trainer.train()
+    try:
+        cfg = setup(args)
+        if args.eval_only:
+            return evaluate(cfg, args)
+        trainer = DefaultTrainer(cfg)
+        trainer.resume_or_load(resume=args.resume)
+        return trainer.train()
+    finally:
+        release_output_dir_locks()
+
+
+def evaluate(cfg, args):
+    if not cfg.MODEL.WEIGHTS:
+        raise ConfigError("--eval-only needs MODEL.WEIGHTS (a checkpoint to evaluate)")
+    validate_config(cfg, is_train=False)
+    model = DefaultTrainer.build_model(cfg)
+    Checkpointer(model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load_for_inference(cfg.MODEL.WEIGHTS)
+    results = DefaultTrainer.test(cfg, model, output_folder=cfg.OUTPUT_DIR, per_image=args.per_image_iou,
+                                  save_predictions=args.save_predictions, submission_format=args.submission_format)
+    if comm.is_main_process():
+        path = os.path.join(cfg.OUTPUT_DIR, "eval_results.json")
+        undefined = write_results_json(path, results)
+        logger.info(f"Results written to {path}")
+        if undefined:
+            shown = ", ".join(undefined[:5]) + (f" and {len(undefined) - 5} more" if len(undefined) > 5 else "")
+            logger.warning(
+                f"{len(undefined)} metric(s) are undefined (no valid pixel defines them) and written as null: {shown}"
+            )
+    return results
 
 
 def _one_line(error: BaseException) -> str:
-    """The message of ``error``; for errors re-raised from another process (data-loader workers,
-    spawned ranks), whose message is a traceback, its last line without the exception's class."""
+    """The message of ``error`` and its notes (where a checkpoint was saved), on one line. Errors
+    re-raised from another process (data-loader workers, spawned ranks) carry a traceback as their
+    message: its exception line, without the class, and the notes after it."""
+    notes = list(getattr(error, "__notes__", ()))
     if isinstance(error, KeyError) and error.args:
-        return str(error.args[0])
-    lines = [line for line in str(error).strip().splitlines() if line.strip()]
-    if len(lines) <= 1:
-        return lines[0] if lines else repr(error)
-    return re.sub(r"^(?:\w+\.)*[A-Z]\w*: ", "", lines[-1])
+        message = str(error.args[0])
+    else:
+        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        if len(lines) <= 1:
+            message = lines[0] if lines else repr(error)
+        else:
+            last = max((i for i, line in enumerate(lines) if _EXCEPTION_LINE.match(line)), default=len(lines) - 1)
+            message = _EXCEPTION_LINE.sub("", lines[last])
+            notes = [line.strip() for line in lines[last + 1 :]] + notes
+    return "; ".join([message, *notes])
 
 
 def cli(argv=None) -> int:
@@ -88,7 +109,7 @@ def cli(argv=None) -> int:
     except FloatingPointError as e:
         if args.debug:
             raise
-        print(f"train_net: error: {e}", file=sys.stderr)
+        print(f"train_net: error: {_one_line(e)}", file=sys.stderr)
         return 3
     except (*USER_ERRORS, ProcessRaisedException) as e:
         if args.debug:

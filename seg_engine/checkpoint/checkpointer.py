@@ -1,13 +1,14 @@
 """Checkpointer on fvcore's: atomic writes, raw state dicts and backbone-only weights load too."""
 from __future__ import annotations
 
+import errno
 import glob
 import logging
 import os
 import pickle
 import tempfile
 import zipfile
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
@@ -38,7 +39,27 @@ def atomic_write(path: str, write_fn) -> None:
 
 
 class CheckpointError(RuntimeError):
-    """No usable checkpoint where one was expected."""
+    """No usable checkpoint where one was expected, or none could be written."""
+
+
+class CheckpointMismatchError(CheckpointError):
+    """A checkpoint to resume from that holds another model than the one built."""
+
+
+def _disk_full(error: BaseException) -> bool:
+    """ENOSPC or EDQUOT anywhere in the chain (torch.save turns the OSError into a RuntimeError)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _UNREADABLE = (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile)
@@ -62,6 +83,9 @@ class Checkpointer(_FvCheckpointer):
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
         self.weights_format = weights_format
         self.logger = logging.getLogger(__name__)
+        # (iteration, path) of the newest checkpoint ``last_checkpoint`` names, written by this process.
+        self.last_saved: Optional[Tuple[int, str]] = None
+        self._resuming_from = ""
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
@@ -75,10 +99,22 @@ class Checkpointer(_FvCheckpointer):
         if not self.save_to_disk:
             return
         basename = f"{name}.pth"
-        self.logger.info(f"Saving checkpoint to {os.path.join(self.save_dir, basename)}")
-        atomic_write(os.path.join(self.save_dir, basename), lambda f: torch.save(data, f))
-        if tag_last:
-            self.tag_last_checkpoint(basename)
+        path = os.path.join(self.save_dir, basename)
+        self.logger.info(f"Saving checkpoint to {path}")
+        try:
+            atomic_write(path, lambda f: torch.save(data, f))
+            if tag_last:
+                self.tag_last_checkpoint(basename)
+        except (OSError, RuntimeError) as e:
+            if not _disk_full(e):
+                raise
+            last = self.get_checkpoint_file() if self.has_checkpoint() else ""
+            raise CheckpointError(
+                f"No space left on device while writing {path}, the last complete checkpoint is "
+                f"{last or 'none (nothing was saved before)'}"
+            ) from None
+        if tag_last and "iteration" in kwargs:
+            self.last_saved = (kwargs["iteration"], path)
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
@@ -92,11 +128,16 @@ class Checkpointer(_FvCheckpointer):
         tried: List[str] = []
         for candidate in self._resume_candidates():
             try:
+                self._resuming_from = candidate
                 loaded = self.load(candidate)
+            except CheckpointMismatchError:
+                raise
             except _UNREADABLE as e:
                 self.logger.warning(f"Checkpoint {candidate} cannot be loaded ({type(e).__name__}: {e}); trying an earlier one")
                 tried.append(candidate)
                 continue
+            finally:
+                self._resuming_from = ""
             if tried:
                 self.logger.warning(f"Resumed from {candidate} because {', '.join(tried)} could not be loaded")
             return loaded
@@ -131,11 +172,43 @@ class Checkpointer(_FvCheckpointer):
             )
 
     def _load_model(self, checkpoint: Any):
+        if self._resuming_from:
+            self._check_same_model(checkpoint["model"])
         self._last_incompatible = super()._load_model(checkpoint)
         return self._last_incompatible
 
+    def _check_same_model(self, state: Dict[str, Any]) -> None:
+        """Resuming restores the optimizer too, so the checkpoint must hold exactly this model; name
+        the first key that differs instead of failing at the first optimizer step."""
+        own = self.model.state_dict()
+        state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+        problem = ""
+        for key, value in own.items():
+            if key.endswith("num_batches_tracked"):
+                continue
+            if key not in state:
+                problem = f"{key} is missing from the checkpoint"
+            elif tuple(getattr(state[key], "shape", ())) != tuple(value.shape):
+                problem = f"{key} has shape {tuple(state[key].shape)} in the checkpoint, {tuple(value.shape)} in the model"
+            if problem:
+                break
+        if not problem:
+            extra = [k for k in state if k not in own]
+            problem = f"{extra[0]} is in the checkpoint but not in the model" if extra else ""
+        if problem:
+            raise CheckpointMismatchError(
+                f"cannot resume from {self._resuming_from}: it holds another model ({problem}); "
+                "use another OUTPUT_DIR, or start without --resume"
+            )
+
     def _load_file(self, f: str) -> Dict[str, Any]:
-        loaded = torch.load(f, map_location="cpu", weights_only=True)
+        try:
+            loaded = torch.load(f, map_location="cpu", weights_only=True)
+        except Exception as e:  # arbitrary bytes make the unpickler fail in arbitrary ways
+            raise CheckpointError(
+                f"checkpoint {f} cannot be loaded: not a torch file, or truncated or damaged "
+                f"({type(e).__name__}: {_first_line(e)})"
+            ) from None
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
         if "model" in loaded:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Dict, Iterable, List
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import yaml
 from fvcore.common.config import CfgNode as _FvCfgNode
@@ -24,29 +25,69 @@ class CfgNode(_FvCfgNode):
 
     def merge_from_file(self, cfg_filename: str, allow_unsafe: bool = False) -> None:
         self._check_file(cfg_filename)
-        super().merge_from_file(cfg_filename, allow_unsafe=allow_unsafe)
+        loaded = self.load_yaml_with_base(cfg_filename, allow_unsafe=allow_unsafe)
+        self.merge_from_other_cfg(type(self)(self._mappings_as_pairs(loaded)))
 
     def merge_from_list(self, cfg_list: List[str]):
         if len(cfg_list) % 2:
             raise ConfigError(f"command line: overrides must be KEY VALUE pairs, got {list(cfg_list)}")
+        pairs = []
         for key, value in zip(cfg_list[0::2], cfg_list[1::2]):
-            self._check_value(key, _FvCfgNode._decode_cfg_value(value), "command line")
-        return super().merge_from_list(cfg_list)
+            decoded = _FvCfgNode._decode_cfg_value(value)
+            self._check_value(key, decoded, "command line")
+            if isinstance(decoded, dict) and isinstance(self._default(key), (list, tuple)):
+                value = repr([list(item) for item in decoded.items()])
+            pairs += [key, value]
+        return super().merge_from_list(pairs)
 
-    def _check_file(self, filename: str) -> None:
+    def _default(self, full_key: str) -> Any:
+        """The current value of ``full_key``; None for a key this tree lacks."""
+        node: Any = self
+        for part in full_key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def _mappings_as_pairs(self, tree: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+        """A mapping given for a key whose default is a list (``LABEL_MAP: {255: 1}``) becomes the
+        list of its ``[key, value]`` pairs, the form the key holds."""
+        out = {}
+        for k, v in tree.items():
+            full = f"{prefix}{k}"
+            if isinstance(v, dict) and isinstance(self._default(full), (list, tuple)):
+                v = [list(item) for item in v.items()]
+            elif isinstance(v, dict):
+                v = self._mappings_as_pairs(v, f"{full}.")
+            out[k] = v
+        return out
+
+    def _check_file(self, filename: str, chain: Optional[List[str]] = None) -> None:
         """Check every key of ``filename`` and of its ``_BASE_`` files against this tree."""
-        with g_pathmgr.open(filename, "r") as f:
-            raw = yaml.safe_load(f) or {}
+        chain = (chain or []) + [filename]
+        try:
+            with g_pathmgr.open(filename, "r") as f:
+                raw = yaml.safe_load(f) or {}
+        except FileNotFoundError:
+            via = f" (the _BASE_ of {chain[-2]})" if len(chain) > 1 else ""
+            raise ConfigError(f"config file {filename}{via} does not exist") from None
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+            problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+            raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{filename}: a config file must hold a mapping of keys")
         bases = raw.pop(BASE_KEY, [])
         for base in [bases] if isinstance(bases, str) else bases:
             if not base.startswith(("/", "http://", "https://")):
-                import os
-
                 base = os.path.join(os.path.dirname(filename), os.path.expanduser(base))
-            self._check_file(base)
-        for key, value in _flatten(raw).items():
+            seen = [os.path.realpath(c) for c in chain]
+            if os.path.realpath(base) in seen:
+                cycle = " -> ".join(chain + [base])
+                raise ConfigError(f"circular _BASE_: {cycle}")
+            self._check_file(base, chain)
+        for key, value in _flatten(self._mappings_as_pairs(raw)).items():
             self._check_value(key, value, filename)
 
     def _check_value(self, full_key: str, value: Any, source: str) -> None:
@@ -58,6 +99,8 @@ class CfgNode(_FvCfgNode):
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise ConfigError(f"{source}: unknown config key {full_key}{hint}")
             node = node[part]
+        if isinstance(value, dict) and isinstance(node, (list, tuple)):
+            return  # a mapping for a list of pairs, such as DATASETS.FOLDER.LABEL_MAP
         if isinstance(node, _FvCfgNode):
             if isinstance(value, dict):
                 return

@@ -215,6 +215,9 @@ _C.DATASETS.FOLDER.IMAGE_EXT = ".jpg"
 _C.DATASETS.FOLDER.MASK_EXT = ".png"
 _C.DATASETS.FOLDER.CLASSES = []
 _C.DATASETS.FOLDER.IGNORE_LABEL = 255
+# Raw mask value -> train id, e.g. {255: 1} for binary masks stored as 0/255 (values not listed stay
+# as they are). Held as [raw, train_id] pairs; a YAML or command-line mapping is accepted.
+_C.DATASETS.FOLDER.LABEL_MAP = []
 
 _C.DATALOADER = _FvCfgNode()
 _C.DATALOADER.NUM_WORKERS = 2

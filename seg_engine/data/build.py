@@ -1,9 +1,13 @@
 """build_train_loader / build_test_loader: catalog dicts -> mapped, batched lists of dicts."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
-from typing import Callable, List, Optional, Sequence
+import signal
+import threading
+from typing import Callable, Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -13,8 +17,9 @@ from torch.utils.data import DataLoader, Dataset
 from ..utils import comm
 from .catalog import DatasetCatalog, MetadataCatalog
 from .datasets import register_folder_from_cfg
-from .io import BadSampleError
-from .mapper import SemSegDatasetMapper
+from .errors import DatasetError
+from .io import BadSampleError, read_mask
+from .mapper import SemSegDatasetMapper, map_labels
 from .samplers import InferenceSampler, TrainingSampler, sample_rng
 from .transforms import build_augmentation
 
@@ -26,22 +31,55 @@ SKIPPED_KEY = "skipped_bad_samples"
 _MAX_CONSECUTIVE_BAD = 20
 
 
-def get_dataset_dicts(names: Sequence[str]) -> List[dict]:
-    """The concatenated dicts of the named datasets; an empty dataset is an error that names it."""
-    dicts: List[dict] = []
+def _dicts_by_name(names: Sequence[str]) -> Dict[str, List[dict]]:
+    by_name = {}
     for name in names:
         items = DatasetCatalog.get(name)
         if not items:
-            raise ValueError(f"dataset {name!r} is empty")
-        dicts.extend(items)
-    return dicts
+            raise DatasetError(f"dataset {name!r} is empty")
+        by_name[name] = items
+    return by_name
+
+
+def get_dataset_dicts(names: Sequence[str]) -> List[dict]:
+    """The concatenated dicts of the named datasets; an empty dataset is an error that names it."""
+    return [d for items in _dicts_by_name(names).values() for d in items]
 
 
 def _label_map(names: Sequence[str]) -> Optional[np.ndarray]:
     maps = [MetadataCatalog.get(n).get("label_map") for n in names]
     if any((m is None) != (maps[0] is None) or (m is not None and not np.array_equal(m, maps[0])) for m in maps):
-        raise ValueError(f"datasets {list(names)} map labels differently; train them separately")
+        raise DatasetError(f"datasets {list(names)} map labels differently; train them separately")
     return maps[0]
+
+
+_WARNED_FOREGROUND_IGNORED = set()
+_MASKS_SAMPLED = 8
+
+
+def warn_if_foreground_is_ignored(name: str, dicts: List[dict], num_classes: int, ignore_label: int) -> bool:
+    """With 2 classes, masks that hold only 0 and the ignore value are almost surely binary masks
+    stored as 0/255: every foreground pixel would be ignored. Warn once per dataset (a few masks,
+    spread over it, are read); True when it warned."""
+    if num_classes != 2 or name in _WARNED_FOREGROUND_IGNORED or not dicts:
+        return False
+    label_map = MetadataCatalog.get(name).get("label_map")
+    values = set()
+    for d in dicts[:: max(1, len(dicts) // _MASKS_SAMPLED)][:_MASKS_SAMPLED]:
+        try:
+            mask = map_labels(read_mask(d["sem_seg_file_name"]), label_map, d["sem_seg_file_name"])
+        except BadSampleError:
+            continue  # reported when the sample is loaded
+        values.update(np.unique(mask).tolist())
+    if ignore_label not in values or not values <= {0, ignore_label}:
+        return False
+    _WARNED_FOREGROUND_IGNORED.add(name)
+    logger.warning(
+        f"Dataset {name}: its masks hold only 0 and {ignore_label}, the ignore value, with MODEL.NUM_CLASSES 2, "
+        f"so every foreground pixel is ignored; if {ignore_label} marks the foreground, map it to class 1 "
+        f"(DATASETS.FOLDER.LABEL_MAP \"{{{ignore_label}: 1}}\" for a folder dataset) or store the masks as 0/1"
+    )
+    return True
 
 
 class MapDataset(Dataset):
@@ -49,10 +87,10 @@ class MapDataset(Dataset):
     sample's augmentations draw from ``sample_rng(seed, position)``, so they do not depend on the
     worker that maps it nor on where training resumed.
 
-    With ``skip_bad_samples`` a :class:`BadSampleError` is logged (in the worker) and the sample is
+    With ``skip_bad_samples`` a :class:`BadSampleError` does not stop the loader: the sample is
     replaced by one drawn from its own generator (training) or left out (testing: an item holding only
     the message). The messages travel under ``SKIPPED_KEY`` to :class:`SkipCountingDataLoader`, which
-    counts them in the main process.
+    reports and counts them in the main process.
     """
 
     def __init__(self, dicts: List[dict], mapper: Callable, seed: int = 0, skip_bad_samples: bool = False) -> None:
@@ -76,7 +114,6 @@ class MapDataset(Dataset):
         try:
             return self.mapper(self.dicts[key])
         except BadSampleError as e:
-            logger.warning(f"Leaving out a bad sample: {e}")
             return {SKIPPED_KEY: [str(e)]}
 
     def _map_skipping_bad(self, index: int, rng: np.random.Generator) -> dict:
@@ -85,7 +122,6 @@ class MapDataset(Dataset):
             try:
                 out = self.mapper(self.dicts[index], rng)
             except BadSampleError as e:
-                logger.warning(f"Skipping a bad sample: {e}")
                 skipped.append(str(e))
                 index = int(rng.integers(len(self.dicts)))
                 continue
@@ -97,31 +133,71 @@ class MapDataset(Dataset):
 
 class SkipCountingDataLoader(DataLoader):
     """A DataLoader that takes the skip messages out of its batches, drops left-out test samples (and
-    batches left empty), keeps every message in ``skipped`` and logs the count in the main process:
-    as it grows, and in total when an iteration ends."""
+    batches left empty) and keeps every message in ``skipped``. In the main process it reports each
+    bad file once, when it is first met (training draws the same file again every epoch), and the
+    count in total when an iteration ends."""
 
     def __init__(self, *args, name: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.name = name
         self.skipped: List[str] = []
+        self.reported: Dict[str, None] = {}  # distinct messages, in the order met
 
     def __iter__(self):
-        return self._without_skipped(super().__iter__())
+        # Workers start here, with SIGTERM/SIGINT blocked (see worker_init_fn), so a signal to the
+        # process group while they start cannot kill them either.
+        with _preemption_signals_blocked():
+            batches = super().__iter__()
+        return self._without_skipped(batches)
 
     def _without_skipped(self, batches):
         try:
             for batch in batches:
-                count = len(self.skipped)
+                left_out = False
                 for x in batch:
-                    self.skipped.extend(x.pop(SKIPPED_KEY, ()))
-                if len(self.skipped) > count:
-                    logger.warning(f"{len(self.skipped)} bad sample(s) skipped so far in {self.name}")
+                    for message in x.pop(SKIPPED_KEY, ()):
+                        self.skipped.append(message)
+                        left_out |= "image" not in x
+                        self._report_once(message, replaced="image" in x)
+                if left_out:
                     batch = [x for x in batch if "image" in x]
                 if batch:
                     yield batch
         finally:
             if self.skipped:
-                logger.warning(f"{len(self.skipped)} bad sample(s) skipped in {self.name} in all")
+                logger.warning(
+                    f"{len(self.skipped)} bad sample(s) skipped in {self.name} in all "
+                    f"({len(self.reported)} distinct file(s))"
+                )
+
+    def _report_once(self, message: str, replaced: bool) -> None:
+        if message in self.reported:
+            return
+        self.reported[message] = None
+        action = "Skipping" if replaced else "Leaving out"
+        logger.warning(
+            f"{action} a bad sample: {message} ({len(self.reported)} bad file(s) so far in {self.name}; "
+            "each is reported once)"
+        )
+
+
+def _warn_about_labels(cfg, by_name: Dict[str, List[dict]]) -> None:
+    if comm.is_main_process():
+        for name, dicts in by_name.items():
+            warn_if_foreground_is_ignored(name, dicts, cfg.MODEL.NUM_CLASSES, cfg.MODEL.IGNORE_VALUE)
+
+
+PREEMPTION_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _preemption_signals_blocked():
+    """Hold SIGTERM/SIGINT back in this thread (they are delivered when the block ends)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, PREEMPTION_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def trivial_batch_collator(batch: list) -> list:
@@ -130,11 +206,34 @@ def trivial_batch_collator(batch: list) -> list:
 
 def worker_init_fn(worker_id: int) -> None:
     """Seed NumPy and Python in each worker from torch's per-worker seed (itself from the run's seed),
-    and keep OpenCV to one thread there: the workers already use the cores in parallel."""
+    keep OpenCV to one thread there (the workers already use the cores in parallel), and leave
+    SIGTERM/SIGINT to the main process (:func:`_leave_signals_to_the_main_process`)."""
+    _leave_signals_to_the_main_process()
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)
     random.seed(seed)
     cv2.setNumThreads(1)
+
+
+def _leave_signals_to_the_main_process() -> None:
+    """Schedulers (SLURM's scancel, Kubernetes) and Ctrl-C signal every process of the job at once. A
+    worker that died of it would take the batch of the current step, and with it the preemption
+    checkpoint, down; the main process decides instead: it finishes the step, saves, and shuts the
+    workers down. So the worker keeps SIGTERM/SIGINT blocked (they were blocked when it was forked, see
+    :meth:`SkipCountingDataLoader.__iter__`) and a thread takes them: one from the main process itself
+    (torch or multiprocessing terminating its workers) ends the worker, as torch's own handler does;
+    one from anyone else is dropped. A worker whose main process is gone still exits (torch's watchdog).
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, PREEMPTION_SIGNALS)
+    parent = os.getppid()
+
+    def take_signals() -> None:
+        while True:
+            info = signal.sigwaitinfo(PREEMPTION_SIGNALS)
+            if info.si_pid == parent:
+                os._exit(0)
+
+    threading.Thread(target=take_signals, name="preemption_signals", daemon=True).start()
 
 
 def _loader_generator(seed: int) -> torch.Generator:
@@ -164,7 +263,9 @@ def build_train_loader(cfg, mapper: Optional[Callable] = None) -> DataLoader:
     if total % world:
         raise ValueError(f"SOLVER.IMS_PER_BATCH ({total}) must be divisible by the number of processes ({world})")
     names = cfg.DATASETS.TRAIN
-    dicts = get_dataset_dicts(names)
+    by_name = _dicts_by_name(names)
+    _warn_about_labels(cfg, by_name)
+    dicts = [d for items in by_name.values() for d in items]
     mapper = mapper or build_mapper(cfg, names, is_train=True)
     sampler = TrainingSampler(len(dicts), shuffle=True, seed=cfg.SEED)
     logger.info(f"Training on {len(dicts)} images from {list(names)}; batch {total} in all, {total // world} per process")
@@ -197,7 +298,9 @@ def _speed_options(cfg) -> dict:
 def build_test_loader(cfg, dataset_name: str, mapper: Optional[Callable] = None) -> DataLoader:
     """Every image of ``dataset_name`` exactly once over all processes, TEST.IMS_PER_BATCH per process."""
     register_folder_from_cfg(cfg)
-    dicts = get_dataset_dicts([dataset_name])
+    by_name = _dicts_by_name([dataset_name])
+    _warn_about_labels(cfg, by_name)
+    dicts = by_name[dataset_name]
     mapper = mapper or build_mapper(cfg, [dataset_name], is_train=False)
     return SkipCountingDataLoader(
         MapDataset(dicts, mapper, skip_bad_samples=cfg.DATALOADER.SKIP_BAD_SAMPLES),

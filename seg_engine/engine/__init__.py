@@ -10,6 +10,7 @@ from .defaults import (
 from .hooks import (
     BestCheckpointer,
     EvalHook,
+    FinalCheckpointer,
     IterationTimer,
     LRScheduler,
     PeriodicCheckpointer,
@@ -18,6 +19,7 @@ from .hooks import (
     TrainingPreempted,
 )
 from .launch import launch
+from .output_lock import OutputDirLocked, lock_output_dir, release_output_dir_locks
 from .train_loop import AMPTrainer, HookBase, SimpleTrainer, TrainerBase
 
 __all__ = [
@@ -26,9 +28,11 @@ __all__ = [
     "DefaultPredictor",
     "DefaultTrainer",
     "EvalHook",
+    "FinalCheckpointer",
     "HookBase",
     "IterationTimer",
     "LRScheduler",
+    "OutputDirLocked",
     "PeriodicCheckpointer",
     "PeriodicWriter",
     "PreemptionCheckpointer",
@@ -40,5 +44,7 @@ __all__ = [
     "default_setup",
     "default_writers",
     "launch",
+    "lock_output_dir",
+    "release_output_dir_locks",
     "validate_config",
 ]

@@ -15,8 +15,8 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from ..checkpoint import Checkpointer
-from ..config import CfgNode, ConfigError, without_unused_plugin_keys
+from ..checkpoint import CheckpointError, Checkpointer
+from ..config import CfgNode, ConfigError, validate_values, without_unused_plugin_keys
 from ..data import MetadataCatalog, build_test_loader, build_train_loader
 from ..data.datasets import register_folder_from_cfg
 from ..data.transforms import build_augmentation
@@ -29,6 +29,7 @@ from ..utils.env import collect_env_info, seed_all_rng
 from ..utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardWriter
 from ..utils.logger import setup_logger
 from . import hooks
+from .output_lock import lock_output_dir
 from .train_loop import AMPTrainer, SimpleTrainer, TrainerBase
 
 logger = logging.getLogger(__name__)
@@ -63,13 +64,29 @@ def default_argument_parser() -> argparse.ArgumentParser:
 
 
 def default_setup(cfg: CfgNode, args: argparse.Namespace) -> None:
-    """Create OUTPUT_DIR, set up logging, log the environment, save config.yaml, seed everything."""
+    """Check every config value, create and lock OUTPUT_DIR, set up logging, log the environment,
+    save config.yaml, seed everything.
+
+    The lock (``OUTPUT_DIR/run.lock``, see :mod:`.output_lock`) is taken by the main process and held
+    until :func:`release_output_dir_locks` or the process ends; a second run on the same OUTPUT_DIR
+    stops here with one line naming the first. Every process raises the main process's error.
+    """
+    validate_values(cfg)
     output_dir = cfg.OUTPUT_DIR
     rank = comm.get_rank()
+    problem, lock = "", None
     if comm.is_main_process():
-        _check_writable(output_dir)
-    comm.synchronize()
+        try:
+            _check_writable(output_dir)
+            lock = lock_output_dir(output_dir)
+        except ConfigError as e:
+            problem = str(e)
+    problem = comm.all_gather(problem)[0] if comm.get_world_size() > 1 else problem
+    if problem:
+        raise ConfigError(problem)
     setup_logger(output_dir, distributed_rank=rank, name="seg_engine")
+    if lock is not None and lock.stale_message:
+        logger.warning(lock.stale_message)
     logger.info(f"Rank {rank} of {comm.get_world_size()}; environment:\n{collect_env_info()}")
     logger.info(f"Command line arguments: {args}")
     if cfg.SEED < 0:
@@ -105,7 +122,9 @@ def _check_writable(output_dir: str) -> None:
 
 
 def validate_config(cfg: CfgNode, is_train: bool = True) -> None:
-    """Start-up checks that would otherwise fail later, or silently: batch split, class counts."""
+    """Start-up checks that would otherwise fail later, or silently: each value's range, batch split,
+    class counts."""
+    validate_values(cfg)
     world = comm.get_world_size()
     if is_train and cfg.SOLVER.IMS_PER_BATCH % world:
         raise ConfigError(f"SOLVER.IMS_PER_BATCH ({cfg.SOLVER.IMS_PER_BATCH}) must be divisible by the number of processes ({world})")
@@ -193,12 +212,15 @@ class DefaultTrainer(TrainerBase):
         return [
             hooks.IterationTimer(),
             hooks.LRScheduler(self.optimizer, self.scheduler),
+            # model_final.pth is written before the final evaluation, so that an error there cannot
+            # lose the trained model (it holds the best metric of the evaluations before).
+            hooks.FinalCheckpointer(self.checkpointer),
             hooks.EvalHook(cfg.TEST.EVAL_PERIOD, lambda: self.test(self.cfg, self.model)),
             # Checkpointing hooks run in every process (saving gathers each one's random state);
             # only rank 0's Checkpointer writes. The periodic one comes after evaluation, so that a
             # checkpoint written at an evaluated iteration holds the best metric of that evaluation.
             hooks.BestCheckpointer(self.checkpointer, best_metric_name(cfg)),
-            hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP),
+            hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP, save_final=False),
             hooks.PeriodicWriter(default_writers(cfg.OUTPUT_DIR, self.max_iter), cfg.LOG_PERIOD) if main else None,
             hooks.PreemptionCheckpointer(self.checkpointer),
         ]
@@ -215,14 +237,50 @@ class DefaultTrainer(TrainerBase):
         try:
             super().train(self.start_iter, self.max_iter)
         finally:
-            skipped = getattr(self._trainer.data_loader, "skipped", ())
+            loader = self._trainer.data_loader
+            skipped = getattr(loader, "skipped", ())
             if skipped:
-                logger.warning(f"{len(skipped)} bad training sample(s) were skipped (DATALOADER.SKIP_BAD_SAMPLES)")
+                distinct = len(getattr(loader, "reported", ())) or len(set(skipped))
+                logger.warning(
+                    f"{len(skipped)} bad training sample(s) were skipped, {distinct} distinct file(s), each "
+                    "named once above (DATALOADER.SKIP_BAD_SAMPLES)"
+                )
         return next((h.last_results for h in self._hooks if isinstance(h, hooks.EvalHook)), None)
 
     def run_step(self) -> None:
         self._trainer.iter = self.iter
         self._trainer.run_step()
+
+    def after_step(self) -> None:
+        """The hooks after a step; if one fails, the model of this (completed) step is saved first
+        and the error says where (a note, shown on its line by train_net)."""
+        try:
+            super().after_step()
+        except hooks.TrainingPreempted:
+            raise
+        except Exception as e:
+            note = self._checkpoint_after_failure(e)
+            if note:
+                e.add_note(note)
+            raise
+
+    def _checkpoint_after_failure(self, error: Exception) -> str:
+        """Save the state after iteration ``self.iter`` unless it is saved already; the sentence that
+        says where it is. Collectives are avoided: the other processes may not be here."""
+        saved = self.checkpointer.last_saved
+        if saved is not None and saved[0] == self.iter:
+            return f"the model after iteration {self.iter} is saved in {saved[1]} (--resume continues from it)"
+        if isinstance(error, CheckpointError) or not comm.is_main_process():
+            return ""
+        name = f"model_{self.iter:07d}"
+        self.gather_rng_states = self._trainer.gather_rng_states = False
+        try:
+            self.checkpointer.save(name, iteration=self.iter)
+        except Exception as e:  # the original error matters more; say why nothing was saved
+            return f"the model after iteration {self.iter} could not be saved: {e}"
+        finally:
+            self.gather_rng_states = self._trainer.gather_rng_states = True
+        return f"the model after iteration {self.iter} is saved in {self.checkpointer.last_saved[1]} (--resume continues from it)"
 
     def state_dict(self) -> dict:
         """The step's state (optimizer, grad scaler) with this trainer's iteration, hooks and RNG."""

@@ -57,20 +57,34 @@ class LRScheduler(HookBase):
         self.scheduler.load_state_dict(state)
 
 
-class PeriodicCheckpointer(HookBase):
-    """Saves ``model_{iter:07d}.pth`` every ``period`` iterations and ``model_final.pth`` at the end,
-    keeping the newest ``max_to_keep`` periodic files (0: all). The file ``last_checkpoint`` names is
-    never deleted."""
+class FinalCheckpointer(HookBase):
+    """Saves ``model_final.pth`` after the last step. Register it before the EvalHook: an error in the
+    final evaluation then cannot lose the trained model."""
 
-    def __init__(self, checkpointer: Checkpointer, period: int, max_to_keep: int = 0) -> None:
+    def __init__(self, checkpointer: Checkpointer) -> None:
+        self.checkpointer = checkpointer
+
+    def after_step(self) -> None:
+        if self.trainer.iter + 1 == self.trainer.max_iter:
+            self.checkpointer.save("model_final", iteration=self.trainer.iter)
+
+
+class PeriodicCheckpointer(HookBase):
+    """Saves ``model_{iter:07d}.pth`` every ``period`` iterations and, with ``save_final``,
+    ``model_final.pth`` at the end, keeping the newest ``max_to_keep`` periodic files (0: all). The file
+    ``last_checkpoint`` names is never deleted."""
+
+    def __init__(self, checkpointer: Checkpointer, period: int, max_to_keep: int = 0, save_final: bool = True) -> None:
         self.checkpointer = checkpointer
         self.period = period
         self.max_to_keep = max_to_keep
+        self.save_final = save_final
 
     def after_step(self) -> None:
         next_iter = self.trainer.iter + 1
         if next_iter == self.trainer.max_iter:
-            self.checkpointer.save("model_final", iteration=self.trainer.iter)
+            if self.save_final:
+                self.checkpointer.save("model_final", iteration=self.trainer.iter)
         elif self.period > 0 and next_iter % self.period == 0:
             self.checkpointer.save(f"model_{self.trainer.iter:07d}", iteration=self.trainer.iter)
             self._prune()

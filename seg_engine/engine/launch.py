@@ -98,10 +98,16 @@ def _join_forwarding_signals(context) -> None:
                 os.kill(process.pid, signum)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # When one process fails (or stops on a signal) torch terminates the others and warns of each;
+    # train_net's one line already says what happened.
+    spawn_logger = logging.getLogger("torch.multiprocessing.spawn")
+    level = spawn_logger.level
+    spawn_logger.setLevel(logging.ERROR)
     try:
         while not context.join():
             pass
     finally:
+        spawn_logger.setLevel(level)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

@@ -49,6 +49,8 @@ class TrainerBase:
         self.start_iter = 0
         self.max_iter = 0
         self.storage: EventStorage
+        # False while saving after a failure: the other processes may not join a collective then.
+        self.gather_rng_states = True
 
     def register_hooks(self, hooks: List[Optional[HookBase]]) -> None:
         for h in hooks:
@@ -96,7 +98,8 @@ class TrainerBase:
     def state_dict(self) -> dict:
         hooks = {type(h).__qualname__: h.state_dict() for h in self._hooks if h.state_dict()}
         # Each process's random state, gathered: a collective, so every process calls state_dict().
-        return {"iteration": self.iter, "hooks": hooks, "rng": comm.all_gather(get_rng_state())}
+        rng = comm.all_gather(get_rng_state()) if self.gather_rng_states else [get_rng_state()]
+        return {"iteration": self.iter, "hooks": hooks, "rng": rng}
 
     def load_state_dict(self, state: dict) -> None:
         self.iter = state["iteration"]

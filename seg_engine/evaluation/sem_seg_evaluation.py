@@ -176,7 +176,8 @@ class SemSegEvaluator(DatasetEvaluator):
                         self.dataset_name, self._without_masks)
         if self.confusion_matrix.sum() == 0:
             logger.warning(
-                "SemSegEvaluator on %s: no valid ground truth pixel was evaluated; metrics are NaN",
+                "SemSegEvaluator on %s: no valid ground truth pixel was evaluated; the metrics are undefined "
+                "(NaN, null in eval_results.json)",
                 self.dataset_name,
             )
         results = compute_metrics(self.confusion_matrix, self.class_names)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 from PIL import Image
 
 from ..catalog import DatasetCatalog, MetadataCatalog
+from ..errors import DatasetError
 
 __all__ = ["load_folder", "register_folder_dataset", "register_folder_from_cfg"]
 
@@ -30,6 +32,19 @@ def _scan(folder: str, ext: str) -> Dict[str, str]:
     return found
 
 
+def _found_instead(folder: str) -> str:
+    """What the folder holds instead, e.g. " (it holds 4 .png files; set DATASETS.FOLDER.IMAGE_EXT)"."""
+    counts: Dict[str, int] = {}
+    for _, _, filenames in os.walk(folder, followlinks=True):
+        for name in filenames:
+            ext = os.path.splitext(name)[1].lower() or name
+            counts[ext] = counts.get(ext, 0) + 1
+    if not counts:
+        return " (the folder is empty)"
+    found = ", ".join(f"{n} {ext}" for ext, n in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
+    return f" (it holds {found} files; set DATASETS.FOLDER.IMAGE_EXT / MASK_EXT to their extension)"
+
+
 def _unmatched(stems: List[str], what: str) -> str:
     shown = ", ".join(stems[:_MAX_LISTED]) + (", ..." if len(stems) > _MAX_LISTED else "")
     return f"{len(stems)} {what}: {shown}"
@@ -48,7 +63,7 @@ def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext
     if masks_optional and os.path.isdir(image_dir) and not os.path.isdir(mask_dir):
         images = _scan(image_dir, image_ext)
         if not images:
-            raise ValueError(f"no {image_ext} images in {image_dir}; {layout}")
+            raise DatasetError(f"no {image_ext} images in {image_dir}{_found_instead(image_dir)}; {layout}")
         return [{"file_name": images[stem]} for stem in sorted(images)]
     for kind, folder in (("image", image_dir), ("mask", mask_dir)):
         if not os.path.isdir(folder):
@@ -56,7 +71,7 @@ def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext
     images = _scan(image_dir, image_ext)
     masks = _scan(mask_dir, mask_ext)
     if not images:
-        raise ValueError(f"no {image_ext} images in {image_dir}; {layout}")
+        raise DatasetError(f"no {image_ext} images in {image_dir}{_found_instead(image_dir)}; {layout}")
     problems = []
     no_mask = sorted(images.keys() - masks.keys())
     if no_mask:
@@ -65,7 +80,7 @@ def load_folder(image_dir: str, mask_dir: str, image_ext: str = ".jpg", mask_ext
     if no_image:
         problems.append(_unmatched(no_image, f"mask(s) without a {image_ext} image in {image_dir}"))
     if problems:
-        raise ValueError("; ".join(problems) + f"; {layout}")
+        raise DatasetError("; ".join(problems) + f"; {layout}")
     dicts = []
     for stem in sorted(images):
         d = {"file_name": images[stem], "sem_seg_file_name": masks[stem]}
@@ -100,8 +115,12 @@ def register_folder_dataset(
     ignore_label: int = 255,
     palette: Optional[Sequence[Tuple[int, int, int]]] = None,
     masks_optional: bool = False,
+    label_map: Optional[Dict[int, int]] = None,
 ) -> None:
-    """Register ``name`` as the pairs of :func:`load_folder`; the folders are scanned on first ``get``."""
+    """Register ``name`` as the pairs of :func:`load_folder`; the folders are scanned on first ``get``.
+
+    ``label_map`` maps raw mask values to train ids (``{255: 1}`` for binary masks stored as 0/255);
+    values it does not list stay as they are."""
     if not classes:
         raise ValueError(f"register_folder_dataset({name!r}): classes must list the class names")
     palette = list(palette) if palette is not None else default_palette(len(classes))
@@ -110,7 +129,21 @@ def register_folder_dataset(
             f"register_folder_dataset({name!r}): {len(palette)} palette colours for {len(classes)} classes"
         )
     DatasetCatalog.register(name, lambda: load_folder(image_dir, mask_dir, image_ext, mask_ext, masks_optional))
-    MetadataCatalog.get(name).set(classes=list(classes), palette=palette, ignore_label=ignore_label)
+    meta = dict(classes=list(classes), palette=palette, ignore_label=ignore_label)
+    if label_map:
+        meta["label_map"] = lookup_table(label_map)
+    MetadataCatalog.get(name).set(**meta)
+
+
+def lookup_table(label_map: Dict[int, int]) -> np.ndarray:
+    """The identity table over raw values 0..max (at least 0..255), with ``label_map``'s entries changed;
+    uint8 when every value fits, so the mapper can use OpenCV's LUT."""
+    size = max(256, max(label_map) + 1)
+    dtype = np.uint8 if size == 256 and max(label_map.values()) <= 255 else np.int64
+    table = np.arange(size).astype(dtype)
+    for raw, train_id in label_map.items():
+        table[raw] = train_id
+    return table
 
 
 def register_folder_from_cfg(cfg) -> List[str]:
@@ -123,10 +156,6 @@ def register_folder_from_cfg(cfg) -> List[str]:
     f = cfg.DATASETS.FOLDER
     if not f.NAME:
         return []
-    if not f.ROOT:
-        raise ValueError(f"DATASETS.FOLDER.ROOT must be set when DATASETS.FOLDER.NAME is ({f.NAME!r})")
-    if not f.CLASSES:
-        raise ValueError(f"DATASETS.FOLDER.CLASSES must list the class names of {f.NAME!r}")
     names = []
     for split in ("train", "val", "test"):
         name = f"{f.NAME}_{split}"
@@ -142,5 +171,6 @@ def register_folder_from_cfg(cfg) -> List[str]:
             mask_ext=f.MASK_EXT,
             ignore_label=f.IGNORE_LABEL,
             masks_optional=split == "test",
+            label_map={int(raw): int(train_id) for raw, train_id in f.LABEL_MAP},
         )
     return names

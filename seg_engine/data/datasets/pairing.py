@@ -4,12 +4,14 @@ from __future__ import annotations
 import os
 from typing import Dict, List
 
+from ..errors import DatasetError
+
 __all__ = ["UnpairedFilesError", "pair_files", "scan_files"]
 
 _MAX_LISTED = 5
 
 
-class UnpairedFilesError(ValueError):
+class UnpairedFilesError(DatasetError):
     """Images without a mask or masks without an image.
 
     ``pairs`` holds the dataset dicts of the files that did pair and ``unpaired`` the paths that did not,
