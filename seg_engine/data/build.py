@@ -145,7 +145,11 @@ class SkipCountingDataLoader(DataLoader):
 
     def __iter__(self):
         # Workers start here, with SIGTERM/SIGINT blocked (see worker_init_fn), so a signal to the
-        # process group while they start cannot kill them either.
+        # process group while they start cannot kill them either. OpenCV is set to one thread before
+        # they fork, not inside them: resizing OpenCV's thread pool in a forked child whose parent had
+        # used it hangs in pthread_cond_destroy.
+        if self.num_workers > 0:
+            cv2.setNumThreads(1)
         with _preemption_signals_blocked():
             batches = super().__iter__()
         return self._without_skipped(batches)
@@ -205,14 +209,13 @@ def trivial_batch_collator(batch: list) -> list:
 
 
 def worker_init_fn(worker_id: int) -> None:
-    """Seed NumPy and Python in each worker from torch's per-worker seed (itself from the run's seed),
-    keep OpenCV to one thread there (the workers already use the cores in parallel), and leave
-    SIGTERM/SIGINT to the main process (:func:`_leave_signals_to_the_main_process`)."""
+    """Seed NumPy and Python in each worker from torch's per-worker seed (itself from the run's seed) and
+    leave SIGTERM/SIGINT to the main process (:func:`_leave_signals_to_the_main_process`). OpenCV runs
+    one thread there (the workers already use the cores in parallel), set before the fork."""
     _leave_signals_to_the_main_process()
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)
     random.seed(seed)
-    cv2.setNumThreads(1)
 
 
 def _leave_signals_to_the_main_process() -> None:
