@@ -1,7 +1,7 @@
 """AnySizeEncoderDecoder: any H x W in, logits of H x W out, for networks that need a multiple of 2^depth."""
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +22,17 @@ class AnySizeEncoderDecoder(EncoderDecoder):
 
     input_multiple: int = 1
     output_strides: Dict[str, int]
+
+    def decoder_inputs(self, key: str, features: Sequence[str]) -> List:
+        """Set ``self.in_features`` to ``features`` (config key ``key``) and return their ShapeSpecs,
+        refusing fewer than two or a name the backbone does not give."""
+        shapes = self.backbone.output_shape()
+        if len(features) < 2 or any(f not in shapes for f in features):
+            raise ValueError(
+                f"{key} must name two or more backbone features among {sorted(shapes)}, got {list(features)!r}"
+            )
+        self.in_features = list(features)
+        return [shapes[f] for f in self.in_features]
 
     def network(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:  # pragma: no cover - abstract
         raise NotImplementedError

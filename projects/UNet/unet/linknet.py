@@ -103,15 +103,7 @@ class LinkNet(AnySizeEncoderDecoder):
 
     def build_heads(self, cfg) -> None:
         link = cfg.MODEL.LINKNET
-        shapes = self.backbone.output_shape()
-        missing = [f for f in link.IN_FEATURES if f not in shapes]
-        if missing or len(link.IN_FEATURES) < 2:
-            raise ValueError(
-                f"MODEL.LINKNET.IN_FEATURES must name two or more backbone features among {sorted(shapes)}, "
-                f"got {list(link.IN_FEATURES)!r}"
-            )
-        self.in_features = list(link.IN_FEATURES)
-        in_shapes = [shapes[f] for f in self.in_features]
+        in_shapes = self.decoder_inputs("MODEL.LINKNET.IN_FEATURES", link.IN_FEATURES)
         self.decoder = LinkNetDecoder(
             in_shapes, link.FINAL_CHANNELS, link.UPCONV_KERNEL, link.NORM, link.NORM_EPS, link.CONV_BIAS, link.RELU_AFTER_ADD
         )

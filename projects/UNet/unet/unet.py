@@ -43,15 +43,7 @@ class UNet(AnySizeEncoderDecoder):
 
     def build_heads(self, cfg) -> None:
         u = cfg.MODEL.UNET
-        shapes = self.backbone.output_shape()
-        missing = [f for f in u.IN_FEATURES if f not in shapes]
-        if missing or len(u.IN_FEATURES) < 2:
-            raise ValueError(
-                f"MODEL.UNET.IN_FEATURES must name two or more backbone features among {sorted(shapes)}, "
-                f"got {list(u.IN_FEATURES)!r}"
-            )
-        self.in_features = list(u.IN_FEATURES)
-        in_shapes = [shapes[f] for f in self.in_features]
+        in_shapes = self.decoder_inputs("MODEL.UNET.IN_FEATURES", u.IN_FEATURES)
         self.decoder = UNetDecoder(
             in_shapes, u.DECODER_CHANNELS, u.UPSAMPLE, u.FUSE, u.NUM_CONVS, u.NORM, u.PADDING, cfg.MODEL.ALIGN_CORNERS,
             u.MID_CHANNELS,

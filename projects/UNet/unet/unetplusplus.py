@@ -26,21 +26,13 @@ class UNetPlusPlus(AnySizeEncoderDecoder):
 
     def build_heads(self, cfg) -> None:
         u, p = cfg.MODEL.UNET, cfg.MODEL.UNETPP
-        shapes = self.backbone.output_shape()
-        missing = [f for f in u.IN_FEATURES if f not in shapes]
-        if missing or len(u.IN_FEATURES) < 2:
-            raise ValueError(
-                f"MODEL.UNET.IN_FEATURES must name two or more backbone features among {sorted(shapes)}, "
-                f"got {list(u.IN_FEATURES)!r}"
-            )
         if u.UPSAMPLE != "nearest":
             raise ValueError(f"UNetPlusPlus up-samples with MODEL.UNET.UPSAMPLE 'nearest', got {u.UPSAMPLE!r}")
         if p.DEEP_SUPERVISION not in DEEP_SUPERVISION_MODES:
             raise ValueError(
                 f"MODEL.UNETPP.DEEP_SUPERVISION must be one of {DEEP_SUPERVISION_MODES}, got {p.DEEP_SUPERVISION!r}"
             )
-        self.in_features = list(u.IN_FEATURES)
-        in_shapes = [shapes[f] for f in self.in_features]
+        in_shapes = self.decoder_inputs("MODEL.UNET.IN_FEATURES", u.IN_FEATURES)
         channels = list(u.DECODER_CHANNELS)
         if p.DEEP_SUPERVISION != "none":
             channels = channels[: len(in_shapes) - 1]  # the heads read X(0, j): no skip-less blocks after them
