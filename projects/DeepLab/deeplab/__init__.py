@@ -2,7 +2,7 @@
 
 Importing registers the ``DeepLabV3`` and ``DeepLabV3Plus`` meta-architectures, the ``ASPPHead`` and
 ``DeepLabV3PlusHead`` heads, the ``MODEL.ASPP`` and ``MODEL.DEEPLAB`` config keys and the weight
-converters ``torchvision_deeplabv3``, ``mmseg_deeplabv3`` and ``mmseg_deeplabv3plus``.
+converters ``torchvision_deeplabv3``, ``mmseg_deeplabv3``, ``mmseg_deeplabv3plus`` and ``mmseg_fastfcn_aspp``.
 """
 from . import converters
 from .aspp import ASPP

@@ -3,6 +3,7 @@
 The width, norm and classifier dropout of the heads are MODEL.HEAD.CHANNELS/NORM/DROPOUT.
 """
 from seg_engine.config import CfgNode, register_config
+from seg_engine.modeling.necks import add_jpu_config
 
 
 @register_config
@@ -35,3 +36,6 @@ def add_deeplab_config(cfg: CfgNode) -> None:
     cfg.MODEL.DEEPLAB.LOW_LEVEL_FEATURE = "res2"
     cfg.MODEL.DEEPLAB.LOW_LEVEL_CHANNELS = 48
     cfg.MODEL.DEEPLAB.DECODER_SEPARABLE = False
+    # FastFCN's JPU neck (USE_JPU, JPU_WIDTH, JPU_DILATIONS; mmsegmentation's fastfcn_r50-d32_jpu_aspp): the
+    # ASPP reads its output (res5 replaced, at res3's stride), the auxiliary head res4 as the backbone gives it.
+    add_jpu_config(cfg.MODEL.DEEPLAB)

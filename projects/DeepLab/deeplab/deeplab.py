@@ -1,7 +1,12 @@
 """DeepLabv3 and DeepLabv3+: EncoderDecoders that can evaluate at another output stride than they train at."""
 from __future__ import annotations
 
+from typing import Dict
+
+import torch
+
 from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder
+from seg_engine.modeling.necks import build_jpu
 
 OUTPUT_STRIDES = (8, 16, 32)
 
@@ -13,6 +18,8 @@ class DeepLabV3(EncoderDecoder):
     MODEL.DEEPLAB.TEST_OUTPUT_STRIDE: ``eval()`` calls the backbone's ``set_output_stride`` and scales
     the ASPP rates by training stride / test stride (train at 16 with 6, 12, 18, evaluate at 8 with 12,
     24, 36, as the paper); ``train()`` restores both. The weights are the same at either stride.
+    With MODEL.DEEPLAB.USE_JPU a JPU neck (FastFCN) on an output-stride-32 backbone's res3..res5 sits
+    between the backbone and both heads; the ASPP then reads its output at res3's stride.
     """
 
     head_name = "ASPPHead"
@@ -23,8 +30,10 @@ class DeepLabV3(EncoderDecoder):
                 f"{type(self).__name__} decodes with its own head: set MODEL.HEAD.NAME to {self.head_name} "
                 f"(got {cfg.MODEL.HEAD.NAME!r})"
             )
-        super().build_heads(cfg)
-        self.train_output_stride = self.backbone.output_shape()[cfg.MODEL.HEAD.IN_FEATURE].stride
+        self.neck = build_jpu(cfg.MODEL.DEEPLAB, self.backbone.output_shape(), cfg.MODEL.HEAD.NORM, self.align_corners)
+        shape = self.neck.output_shape() if self.neck is not None else self.backbone.output_shape()
+        super().build_heads(cfg, shape)
+        self.train_output_stride = shape[cfg.MODEL.HEAD.IN_FEATURE].stride
         self.test_output_stride = cfg.MODEL.DEEPLAB.TEST_OUTPUT_STRIDE or self.train_output_stride
         self._train_rates = list(self.decode_head.aspp.rates)
         self._check_test_output_stride()
@@ -35,6 +44,9 @@ class DeepLabV3(EncoderDecoder):
         if test == train:
             return
         key = f"MODEL.DEEPLAB.TEST_OUTPUT_STRIDE {test}"
+        if self.neck is not None:
+            raise ValueError(f"{key}: with MODEL.DEEPLAB.USE_JPU the output stride is the JPU's (res3's, "
+                             f"{train}); set it to 0")
         if test not in OUTPUT_STRIDES:
             raise ValueError(f"{key} must be 0 or one of {OUTPUT_STRIDES}")
         if not hasattr(self.backbone, "set_output_stride"):
@@ -43,6 +55,9 @@ class DeepLabV3(EncoderDecoder):
             raise ValueError(
                 f"{key}: the ASPP rates {tuple(self._train_rates)} at output stride {train} do not scale to integers"
             )
+
+    def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        return super().decode(self.neck(features) if self.neck is not None else features)
 
     def _set_output_stride(self, output_stride: int) -> None:
         if output_stride == self._output_stride:

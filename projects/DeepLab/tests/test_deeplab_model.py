@@ -133,3 +133,32 @@ def test_eval_at_output_stride_8_equals_a_model_built_at_8_with_doubled_rates(re
 def test_bad_settings_name_the_key(opts, message):
     with pytest.raises(ValueError, match=message):
         build_on_meta(config("Base-DeepLabV3Plus.yaml", *NARROW, *opts))
+
+
+JPU = ("MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.RESNETS.DILATIONS", "[1, 1, 2, 4]", "MODEL.RESNETS.MULTI_GRID", "()",
+       "MODEL.RESNETS.OUT_FEATURES", '["res3", "res4", "res5"]', "MODEL.DEEPLAB.USE_JPU", "True",
+       "MODEL.DEEPLAB.JPU_WIDTH", "4")
+
+
+def test_jpu_neck_feeds_the_aspp_at_stride_8_and_trains_and_evaluates_at_odd_sizes():
+    model = narrow_model("Base-DeepLabV3-mmseg.yaml", *JPU).train()
+    assert model.decode_head.aspp.convs[0][0].in_channels == 4 * 4 and model.aux_head.convs[0][0].in_channels == 32  # res4
+    seen = {}
+    model.decode_head.aspp.register_forward_hook(lambda m, i, o: seen.update(aspp=i[0].shape))
+    losses = model(batch((65, 97), (47, 71), with_masks=True))
+    assert set(losses) == {"loss_sem_seg", "loss_aux"} and all(torch.isfinite(v) for v in losses.values())
+    assert seen["aspp"] == (2, 16, 9, 13)  # the JPU's output: res3's stride 8 of the padded 65x97 batch
+    sum(losses.values()).backward()
+    assert model.neck.branches[3].conv_dw.weight.grad.abs().sum() > 0
+    model.eval()
+    with torch.no_grad():
+        outputs = model(batch((65, 97), (47, 71)))
+    assert [tuple(o["sem_seg"].shape) for o in outputs] == [(5, 65, 97), (5, 47, 71)]
+    without = narrow_model("Base-DeepLabV3-mmseg.yaml")
+    assert without.neck is None and without.decode_head.aspp.convs[0][0].in_channels == 64  # res5
+
+
+def test_jpu_refuses_a_test_output_stride():
+    with pytest.raises(ValueError, match=r"MODEL.DEEPLAB.TEST_OUTPUT_STRIDE 16: with MODEL.DEEPLAB.USE_JPU the output "
+                                         r"stride is the JPU's \(res3's, 8\); set it to 0"):
+        build_on_meta(config("Base-DeepLabV3-mmseg.yaml", *NARROW, *JPU, "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "16"))

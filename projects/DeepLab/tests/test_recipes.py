@@ -17,6 +17,7 @@ PARAMS = {  # recipe prefix: parameters (the references' counts, see test_conver
     "ade20k/deeplabv3_R50-D8": 68_213_900,
     "ade20k/deeplabv3plus_R50-D8": 43_690_748,
     "cityscapes/deeplabv3plus_R50-D8": 43_690_748 - (150 - 19) * (512 + 1 + 256 + 1),
+    "cityscapes/deeplabv3_jpu_R50-d32": 87_848_582,
 }
 
 
@@ -26,6 +27,7 @@ def test_the_issues_recipe_names_exist():
         "ade20k/deeplabv3_R50-D8_512x512_80k_ade20k_mmseg.yaml", "ade20k/deeplabv3plus_R50-D8_512x512_80k_ade20k_mmseg.yaml",
         "ade20k/deeplabv3_R50-D8_512x512_160k_ade20k_mmseg.yaml", "ade20k/deeplabv3plus_R50-D8_512x512_160k_ade20k_mmseg.yaml",
         "cityscapes/deeplabv3plus_R50-D8_512x1024_80k_cityscapes_mmseg.yaml", "shapes/deeplabv3plus_R18_shapes.yaml",
+        "cityscapes/deeplabv3_jpu_R50-d32_512x1024_80k_cityscapes_mmseg.yaml",
     }
     assert expected <= set(RECIPES)
 

@@ -1,5 +1,6 @@
 """MODEL.ENCNET: the keys EncNet adds to the config tree."""
 from seg_engine.config import CfgNode, register_config
+from seg_engine.modeling.necks import add_jpu_config
 
 
 @register_config
@@ -15,11 +16,8 @@ def add_encnet_config(cfg: CfgNode) -> None:
     # Fuse 1x1 projections of res3 and res4 with the head's first conv (the authors' lateral=True,
     # used for PASCAL Context and VOC). Needs res3 and res4 at the head's resolution (OS 8, no JPU).
     cfg.MODEL.ENCNET.LATERAL = False
-    # FastFCN: Joint Pyramid Upsampling on res3..res5 of an output-stride-32 backbone; the head's
-    # first conv becomes 1x1.
-    cfg.MODEL.ENCNET.USE_JPU = False
-    cfg.MODEL.ENCNET.JPU_WIDTH = 512
-    cfg.MODEL.ENCNET.JPU_DILATIONS = (1, 2, 4, 8)
+    # FastFCN's JPU neck (USE_JPU, JPU_WIDTH, JPU_DILATIONS); with it the head's first conv becomes 1x1.
+    add_jpu_config(cfg.MODEL.ENCNET)
     # Dropout before the classifiers (main and auxiliary): False is nn.Dropout (PyTorch-Encoding),
     # True is nn.Dropout2d, whole channels (FastFCN, mmsegmentation).
     cfg.MODEL.ENCNET.DROPOUT_2D = False

@@ -113,15 +113,15 @@ def mmseg_fastfcn(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     """mmsegmentation's FastFCN with the EncHead (``fastfcn_r50-d32_jpu_enc``): as mmseg_encnet plus the
     JPU, for ENCNET.USE_JPU True and ENCNET.BOTTLENECK_KERNEL 3 (mmseg keeps the 3x3 head conv).
 
-    Its PSPHead variant loads into PSPNet with ``mmseg_fastfcn_psp`` (projects/PSPNet); the ASPPHead
-    variant needs DeepLab with a JPU neck.
+    Its PSPHead variant loads into PSPNet with ``mmseg_fastfcn_psp`` (projects/PSPNet), its ASPPHead
+    variant into DeepLabV3 with ``mmseg_fastfcn_aspp`` (projects/DeepLab).
     """
     if any(k.startswith("decode_head.psp_modules.") for k in state_dict):
         raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has a PSP head on the JPU; "
                        "use mmseg_fastfcn_psp (projects/PSPNet)")
     if any(k.startswith("decode_head.aspp_modules.") for k in state_dict):
-        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has an ASPP head on the JPU, "
-                       "which no project here loads yet")
+        raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has an ASPP head on the JPU; "
+                       "use mmseg_fastfcn_aspp (projects/DeepLab)")
     if not any(k.startswith("neck.") for k in state_dict):
         raise KeyError("MODEL.WEIGHTS_FORMAT mmseg_fastfcn: this checkpoint has no JPU neck; use mmseg_encnet")
     return _mmseg_encnet(state_dict)

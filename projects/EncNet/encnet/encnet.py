@@ -6,12 +6,10 @@ from typing import Dict, List
 import torch
 
 from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder, FCNHead, build_head
-from seg_engine.modeling.necks import JPU
+from seg_engine.modeling.necks import build_jpu
 
 from .enc_head import EncHead, dropout_layer
 from .se_loss import se_loss
-
-JPU_FEATURES = ("res3", "res4", "res5")
 
 
 @META_ARCH_REGISTRY.register()
@@ -25,14 +23,11 @@ class EncNet(EncoderDecoder):
     def build_heads(self, cfg) -> None:
         enc = cfg.MODEL.ENCNET
         shape = self.backbone.output_shape()
-        self.neck = None
-        if enc.USE_JPU:
-            if enc.LATERAL:
-                raise ValueError("MODEL.ENCNET.LATERAL and USE_JPU together are not supported (res3 and res4 "
-                                 "are at other strides than the JPU output; FastFCN has the same limit)")
-            self.neck = JPU(
-                shape, JPU_FEATURES, enc.JPU_WIDTH, enc.JPU_DILATIONS, cfg.MODEL.HEAD.NORM, self.align_corners
-            )
+        if enc.USE_JPU and enc.LATERAL:
+            raise ValueError("MODEL.ENCNET.LATERAL and USE_JPU together are not supported (res3 and res4 "
+                             "are at other strides than the JPU output; FastFCN has the same limit)")
+        self.neck = build_jpu(enc, shape, cfg.MODEL.HEAD.NORM, self.align_corners)
+        if self.neck is not None:
             shape = self.neck.output_shape()
         self.decode_head = EncHead(cfg, cfg.MODEL.HEAD, shape)
         self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT, "se": enc.SE_LOSS_WEIGHT}

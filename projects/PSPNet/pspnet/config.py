@@ -1,5 +1,6 @@
 """The config keys of PSPNet: the bins of the pyramid pooling module and its branch width."""
 from seg_engine.config import CfgNode, register_config
+from seg_engine.modeling.necks import add_jpu_config
 
 
 @register_config
@@ -11,8 +12,5 @@ def add_pspnet_config(cfg: CfgNode) -> None:
     # Channels of each pooling branch; 0: the input's channels / len(BINS) as the authors
     # (2048 / 4 = 512 for ResNet-50/101), so narrow backbones get narrow branches.
     cfg.MODEL.PSP.REDUCTION_CHANNELS = 0
-    # FastFCN: Joint Pyramid Upsampling on res3..res5 of an output-stride-32 backbone; the PPM head and
-    # the auxiliary head then read its outputs (res5 becomes the JPU's, at res3's stride).
-    cfg.MODEL.PSP.USE_JPU = False
-    cfg.MODEL.PSP.JPU_WIDTH = 512
-    cfg.MODEL.PSP.JPU_DILATIONS = (1, 2, 4, 8)
+    # FastFCN's JPU neck (USE_JPU, JPU_WIDTH, JPU_DILATIONS): the PPM head and the auxiliary head read its outputs.
+    add_jpu_config(cfg.MODEL.PSP)

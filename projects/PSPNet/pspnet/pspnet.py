@@ -5,10 +5,8 @@ from typing import Dict
 
 import torch
 
-from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder, build_head
-from seg_engine.modeling.necks import JPU
-
-JPU_FEATURES = ("res3", "res4", "res5")
+from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder
+from seg_engine.modeling.necks import build_jpu
 
 
 @META_ARCH_REGISTRY.register()
@@ -26,20 +24,8 @@ class PSPNet(EncoderDecoder):
                 f"PSPNet decodes with the pyramid pooling head: set MODEL.HEAD.NAME to PPMHead "
                 f"(got {cfg.MODEL.HEAD.NAME!r})"
             )
-        psp = cfg.MODEL.PSP
-        self.neck = None
-        if not psp.USE_JPU:
-            super().build_heads(cfg)
-            return
-        self.neck = JPU(self.backbone.output_shape(), JPU_FEATURES, psp.JPU_WIDTH, psp.JPU_DILATIONS,
-                        cfg.MODEL.HEAD.NORM, self.align_corners)
-        shape = self.neck.output_shape()
-        self.decode_head = build_head(cfg, cfg.MODEL.HEAD, shape)
-        self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
-        self.aux_head = None
-        if cfg.MODEL.AUX_HEAD.ENABLED:
-            self.aux_head = build_head(cfg, cfg.MODEL.AUX_HEAD, shape)
-            self.loss_weights["aux"] = cfg.MODEL.AUX_HEAD.LOSS_WEIGHT
+        self.neck = build_jpu(cfg.MODEL.PSP, self.backbone.output_shape(), cfg.MODEL.HEAD.NORM, self.align_corners)
+        super().build_heads(cfg, self.neck.output_shape() if self.neck is not None else None)
 
     def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         return super().decode(self.neck(features) if self.neck is not None else features)

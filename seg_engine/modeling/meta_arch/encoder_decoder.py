@@ -1,12 +1,13 @@
 """EncoderDecoder: backbone -> decode head (+ auxiliary head), the base of every segmentation model."""
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..backbone.backbone import ShapeSpec
 from ..build import build_backbone
 from ..heads import build_head
 from ..losses import LOSS_AVERAGES, sem_seg_cross_entropy, upsample_logits
@@ -47,9 +48,10 @@ class EncoderDecoder(nn.Module):
         self.backbone = build_backbone(cfg)
         self.build_heads(cfg)
 
-    def build_heads(self, cfg) -> None:
-        """Create ``self.decode_head`` and ``self.aux_head`` (None when disabled) with their loss weights."""
-        shape = self.backbone.output_shape()
+    def build_heads(self, cfg, input_shape: Optional[Dict[str, ShapeSpec]] = None) -> None:
+        """Create ``self.decode_head`` and ``self.aux_head`` (None when disabled) with their loss weights,
+        on ``input_shape`` (a neck's output shapes) or else the backbone's."""
+        shape = input_shape if input_shape is not None else self.backbone.output_shape()
         self.decode_head = build_head(cfg, cfg.MODEL.HEAD, shape)
         self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
         self.aux_head = None

@@ -4,10 +4,13 @@ res3, res4 and res5 each go through a 3x3 conv-norm-ReLU to ``width`` channels, 
 res3's size and concatenated (deepest first, as FastFCN); four separable-conv branches with
 dilations 1, 2, 4, 8 (depthwise 3x3, norm, pointwise 1x1, then norm and ReLU) read that and are
 concatenated into ``len(dilations) * width`` channels at res3's stride.
+
+Projects that put a head on it (PSPNet, EncNet, DeepLab) declare the same three keys in their own
+config node with :func:`add_jpu_config` and build the neck from it with :func:`build_jpu`.
 """
 from __future__ import annotations
 
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +18,8 @@ from torch import nn
 
 from ..backbone.backbone import ShapeSpec
 from ..layers import ConvNormAct, SeparableConv2d
+
+JPU_FEATURES = ("res3", "res4", "res5")
 
 
 class JPU(nn.Module):
@@ -64,3 +69,21 @@ class JPU(nn.Module):
         out = dict(features)
         out[self.in_features[-1]] = torch.cat([branch(x) for branch in self.branches], dim=1)
         return out
+
+
+def add_jpu_config(node) -> None:
+    """Add ``USE_JPU``, ``JPU_WIDTH`` and ``JPU_DILATIONS`` to a project's config node (e.g. MODEL.PSP)."""
+    # FastFCN: Joint Pyramid Upsampling on res3..res5 of an output-stride-32 backbone; the heads then read
+    # its outputs (res5 becomes the JPU's, at res3's stride; res3 and res4 pass through).
+    node.USE_JPU = False
+    # Channels of each input conv and each dilated branch (the output has len(JPU_DILATIONS) times as many).
+    node.JPU_WIDTH = 512
+    node.JPU_DILATIONS = (1, 2, 4, 8)
+
+
+def build_jpu(node, input_shape: Dict[str, ShapeSpec], norm: str, align_corners: bool) -> Optional[JPU]:
+    """The JPU on res3..res5 that ``node`` (a config node with the keys of :func:`add_jpu_config`) asks
+    for, or None without USE_JPU. Its norm is the heads' (MODEL.HEAD.NORM), its resizes MODEL.ALIGN_CORNERS."""
+    if not node.USE_JPU:
+        return None
+    return JPU(input_shape, JPU_FEATURES, node.JPU_WIDTH, tuple(node.JPU_DILATIONS), norm, align_corners)

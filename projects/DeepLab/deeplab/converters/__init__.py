@@ -2,6 +2,6 @@
 
 Each module registers one function in WEIGHT_CONVERTERS under the module's (and function's) name.
 """
-from . import mmseg_deeplabv3, mmseg_deeplabv3plus, torchvision_deeplabv3
+from . import mmseg_deeplabv3, mmseg_deeplabv3plus, mmseg_fastfcn_aspp, torchvision_deeplabv3
 
-__all__ = ["mmseg_deeplabv3", "mmseg_deeplabv3plus", "torchvision_deeplabv3"]
+__all__ = ["mmseg_deeplabv3", "mmseg_deeplabv3plus", "mmseg_fastfcn_aspp", "torchvision_deeplabv3"]
