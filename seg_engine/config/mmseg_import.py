@@ -3,7 +3,7 @@
 No mmengine needed: a config file is executed with a few harmless builtins and no imports, its
 ``_base_`` files first, and merged as mmengine does (dicts key by key, ``_delete_=True`` replaces,
 everything else overrides). :func:`translate` maps what this toolbox has (EncoderDecoder with
-ResNetV1c; PSPHead, FCNHead, EncHead and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
+ResNetV1c; PSPHead, FCNHead, EncHead, ASPPHead and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
 crop, flip and photometric augmentations; SGD/AdamW with poly; whole/slide test) and raises ONE
 ValueError listing everything else it met. Settings that do not change training or evaluation
 (logging, visualisation, runtime environment, TTA pipeline) are listed as ignored in the output.
@@ -153,7 +153,7 @@ class _Translator:
         return features
 
     def jpu(self, neck: Dict[str, Any], features: List[str]) -> List[str]:
-        """FastFCN's JPU on res3..res5: MODEL.PSP or MODEL.ENCNET USE_JPU, by the decode head."""
+        """FastFCN's JPU on res3..res5: MODEL.PSP, MODEL.ENCNET or MODEL.DEEPLAB USE_JPU, by the decode head."""
         if neck.get("type") != "JPU":
             self.bad("model.neck.type", neck.get("type"))
             return features
@@ -165,7 +165,8 @@ class _Translator:
             self.bad("model.neck.align_corners", neck.get("align_corners"))
         if self.norm("model.neck", neck.get("norm_cfg")) != self.keys.get("MODEL.HEAD.NORM"):
             self.bad("model.neck.norm_cfg", neck.get("norm_cfg"))
-        node = {"PSPNet": "MODEL.PSP", "EncNet": "MODEL.ENCNET"}.get(self.keys.get("MODEL.META_ARCHITECTURE"))
+        node = {"PSPNet": "MODEL.PSP", "EncNet": "MODEL.ENCNET", "DeepLabV3": "MODEL.DEEPLAB"}.get(
+            self.keys.get("MODEL.META_ARCHITECTURE"))
         if node is None:
             self.bad("model.neck.type", f"JPU before a {self.cfg['model']['decode_head'].get('type')}")
             return features
@@ -284,6 +285,8 @@ class _Translator:
             self.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 0)
             if head.get("add_lateral"):
                 used |= {1, 2}
+        elif kind == "ASPPHead":
+            self.aspp_head(head)
         else:
             self.bad("model.decode_head.type", kind)
         aux = model.get("auxiliary_head")
@@ -298,6 +301,25 @@ class _Translator:
             self.set("MODEL.AUX_HEAD.NUM_CONVS", aux.get("num_convs", 2))
             used.add(self.head_common("model.auxiliary_head", aux, "MODEL.AUX_HEAD", main=False))
         return [f"res{i + 2}" for i in sorted(used)]
+
+    def aspp_head(self, head: Dict[str, Any]) -> None:
+        """mmseg's DeepLabv3 head: a 1x1 branch (dilation 1) and 3x3 atrous branches, the pooled branch first,
+        a 3x3 projection ("bottleneck") without dropout; the DeepLab project's MODEL.ASPP keys."""
+        self.check_unknown("model.decode_head", head, self.HEAD_COMMON + ("dilations",))
+        dilations = tuple(head.get("dilations", (1, 6, 12, 18)))
+        if len(dilations) < 2 or dilations[0] != 1 or 1 in dilations[1:]:  # the 1x1 branch first, atrous after
+            self.bad("model.decode_head.dilations", dilations)
+        self.set("MODEL.META_ARCHITECTURE", "DeepLabV3")
+        self.set("MODEL.HEAD.NAME", "ASPPHead")
+        self.set("MODEL.ASPP.RATES", tuple(dilations[1:]))
+        self.set("MODEL.ASPP.POOL_POSITION", "first")
+        self.set("MODEL.ASPP.POOL_NORM", True)
+        self.set("MODEL.ASPP.PROJECT_KERNEL", 3)
+        self.set("MODEL.ASPP.DROPOUT", 0.0)
+        self.set("MODEL.ASPP.SEPARABLE", False)
+        self.set("MODEL.DEEPLAB.POST_ASPP_CONV", False)
+        self.set("MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", 0)
+        self.set("MODEL.DEEPLAB.USE_JPU", False)
 
     def test_mode(self, test_cfg: Dict[str, Any]) -> None:
         mode = test_cfg.get("mode", "whole")

@@ -12,6 +12,7 @@ from seg_engine.plugins import load_plugin
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 load_plugin(os.path.join(ROOT, "projects", "PSPNet"))
 load_plugin(os.path.join(ROOT, "projects", "EncNet"))
+load_plugin(os.path.join(ROOT, "projects", "DeepLab"))
 
 # mmsegmentation 1.2.2's files (configs/pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py and its _base_),
 # their content as released, comments and the TTA/visualisation details shortened.
@@ -202,6 +203,98 @@ MMSEG_FILES = {
             train_cfg=dict(),
             test_cfg=dict(mode='whole'))
     """,
+    "_base_/models/deeplabv3_r50-d8.py": """
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        data_preprocessor = dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True, pad_val=0, seg_pad_val=255)
+        model = dict(
+            type='EncoderDecoder',
+            data_preprocessor=data_preprocessor,
+            pretrained='open-mmlab://resnet50_v1c',
+            backbone=dict(
+                type='ResNetV1c', depth=50, num_stages=4, out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4),
+                strides=(1, 2, 1, 1), norm_cfg=norm_cfg, norm_eval=False, style='pytorch', contract_dilation=True),
+            decode_head=dict(
+                type='ASPPHead', in_channels=2048, in_index=3, channels=512, dilations=(1, 12, 24, 36),
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            auxiliary_head=dict(
+                type='FCNHead', in_channels=1024, in_index=2, channels=256, num_convs=1, concat_input=False,
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
+    "deeplabv3/deeplabv3_r50-d8_4xb4-80k_ade20k-512x512.py": """
+        _base_ = [
+            '../_base_/models/deeplabv3_r50-d8.py', '../_base_/datasets/ade20k.py',
+            '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
+        ]
+        crop_size = (512, 512)
+        data_preprocessor = dict(size=crop_size)
+        model = dict(
+            data_preprocessor=data_preprocessor,
+            decode_head=dict(num_classes=150),
+            auxiliary_head=dict(num_classes=150))
+    """,
+    "_base_/datasets/cityscapes.py": """
+        dataset_type = 'CityscapesDataset'
+        data_root = 'data/cityscapes/'
+        crop_size = (512, 1024)
+        train_pipeline = [
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
+            dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='PhotoMetricDistortion'),
+            dict(type='PackSegInputs')
+        ]
+        test_pipeline = [
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=(2048, 1024), keep_ratio=True),
+            dict(type='LoadAnnotations'),
+            dict(type='PackSegInputs')
+        ]
+        train_dataloader = dict(
+            batch_size=2, num_workers=2, persistent_workers=True,
+            sampler=dict(type='InfiniteSampler', shuffle=True),
+            dataset=dict(type=dataset_type, data_root=data_root,
+                         data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+                         pipeline=train_pipeline))
+        val_dataloader = dict(
+            batch_size=1, num_workers=4, persistent_workers=True,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type=dataset_type, data_root=data_root,
+                         data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+                         pipeline=test_pipeline))
+        test_dataloader = val_dataloader
+        val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+        test_evaluator = val_evaluator
+    """,
+    "fastfcn/fastfcn_r50-d32_jpu_psp_4xb2-80k_cityscapes-512x1024.py": """
+        _base_ = [
+            '../_base_/models/fastfcn_r50-d32_jpu_psp.py',
+            '../_base_/datasets/cityscapes.py', '../_base_/default_runtime.py',
+            '../_base_/schedules/schedule_80k.py'
+        ]
+        crop_size = (512, 1024)
+        data_preprocessor = dict(size=crop_size)
+        model = dict(data_preprocessor=data_preprocessor)
+    """,
+    "fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py": """
+        _base_ = './fastfcn_r50-d32_jpu_psp_4xb2-80k_cityscapes-512x1024.py'
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        model = dict(
+            decode_head=dict(
+                _delete_=True,
+                type='ASPPHead', in_channels=2048, in_index=2, channels=512, dilations=(1, 12, 24, 36),
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
     "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py": """
         _base_ = [
             '../_base_/models/pspnet_r50-d8.py', '../_base_/datasets/ade20k.py',
@@ -219,16 +312,22 @@ PSPNET = "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py"
 # (mmseg config, the project's recipe for it, where they knowingly differ). The recipes' output folders
 # are named after the recipes; the PSPNet recipe checkpoints and evaluates every 16,000 iterations where
 # mmsegmentation 1.2.2's schedule_80k does both every 8,000; the EncNet recipe builds res2..res5 where
-# mmseg's heads read res4 and res5 only (res2 and res3 are computed either way).
+# mmseg's heads read res4 and res5 only (res2 and res3 are computed either way); the DeepLabv3 recipe checkpoints
+# and evaluates every 16,000 iterations as the PSPNet one.
 PAIRS = [
-    (PSPNET, ("PSPNet", "pspnet_R50_512x512_80k_ade20k_mmseg.yaml"),
+    (PSPNET, ("PSPNet", "ade20k/pspnet_R50_512x512_80k_ade20k_mmseg.yaml"),
      {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
-    ("encnet/encnet_r50-d8_4xb4-80k_ade20k-512x512.py", ("EncNet", "encnet_R50-d8_512x512_80k_ade20k_mmseg.yaml"),
+    ("encnet/encnet_r50-d8_4xb4-80k_ade20k-512x512.py", ("EncNet", "ade20k/encnet_R50-d8_512x512_80k_ade20k_mmseg.yaml"),
      {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
     ("fastfcn/fastfcn_r50-d32_jpu_psp_4xb4-80k_ade20k-512x512.py",
-     ("PSPNet", "pspnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR"}),
+     ("PSPNet", "ade20k/pspnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR"}),
     ("fastfcn/fastfcn_r50-d32_jpu_enc_4xb4-80k_ade20k-512x512.py",
-     ("EncNet", "encnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
+     ("EncNet", "ade20k/encnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
+    ("deeplabv3/deeplabv3_r50-d8_4xb4-80k_ade20k-512x512.py",
+     ("DeepLab", "ade20k/deeplabv3_R50-D8_512x512_80k_ade20k_mmseg.yaml"),
+     {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
+    ("fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py",
+     ("DeepLab", "cityscapes/deeplabv3_jpu_R50-d32_512x1024_80k_cityscapes_mmseg.yaml"), {"OUTPUT_DIR"}),
 ]
 
 
@@ -276,12 +375,13 @@ def test_tool_writes_a_recipe_that_loads(mmseg_dir, tmp_path):
     assert (translated.SOLVER.CHECKPOINT_PERIOD, translated.TEST.EVAL_PERIOD) == (8000, 8000)
 
 
-@pytest.mark.parametrize("config, recipe, known", PAIRS, ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc"])
+@pytest.mark.parametrize("config, recipe, known", PAIRS,
+                         ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc", "deeplabv3", "fastfcn_aspp"])
 def test_translated_config_equals_the_recipe_key_by_key(mmseg_dir, config, recipe, known):
     keys, ignored = translate(load_mmseg_config(str(mmseg_dir / config)), os.path.basename(config)[:-3])
     translated, expected = get_cfg(), get_cfg()
     translated.merge_from_other_cfg(translated.load_cfg(to_yaml(keys, config, ignored)))
-    expected.merge_from_file(os.path.join(ROOT, "projects", recipe[0], "configs", "ade20k", recipe[1]))
+    expected.merge_from_file(os.path.join(ROOT, "projects", recipe[0], "configs", recipe[1]))
     a, b = flat(translated), flat(expected)
     assert set(a) == set(b)
     differing = {k for k in a if a[k] != b[k]}
