@@ -3,7 +3,8 @@
 No mmengine needed: a config file is executed with a few harmless builtins and no imports, its
 ``_base_`` files first, and merged as mmengine does (dicts key by key, ``_delete_=True`` replaces,
 everything else overrides). :func:`translate` maps what this toolbox has (EncoderDecoder with
-ResNetV1c; PSPHead, FCNHead, EncHead, ASPPHead and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
+ResNetV1c; PSPHead, FCNHead, EncHead, ASPPHead, DepthwiseSeparableASPPHead and an FCN auxiliary head;
+the JPU neck; ADE20K and Cityscapes; the resize,
 crop, flip and photometric augmentations; SGD/AdamW with poly; whole/slide test) and raises ONE
 ValueError listing everything else it met. Settings that do not change training or evaluation
 (logging, visualisation, runtime environment, TTA pipeline) are listed as ignored in the output.
@@ -165,7 +166,8 @@ class _Translator:
             self.bad("model.neck.align_corners", neck.get("align_corners"))
         if self.norm("model.neck", neck.get("norm_cfg")) != self.keys.get("MODEL.HEAD.NORM"):
             self.bad("model.neck.norm_cfg", neck.get("norm_cfg"))
-        node = {"PSPNet": "MODEL.PSP", "EncNet": "MODEL.ENCNET", "DeepLabV3": "MODEL.DEEPLAB"}.get(
+        node = {"PSPNet": "MODEL.PSP", "EncNet": "MODEL.ENCNET", "DeepLabV3": "MODEL.DEEPLAB",
+                "DeepLabV3Plus": "MODEL.DEEPLAB"}.get(
             self.keys.get("MODEL.META_ARCHITECTURE"))
         if node is None:
             self.bad("model.neck.type", f"JPU before a {self.cfg['model']['decode_head'].get('type')}")
@@ -286,7 +288,10 @@ class _Translator:
             if head.get("add_lateral"):
                 used |= {1, 2}
         elif kind == "ASPPHead":
-            self.aspp_head(head)
+            self.aspp_head(head, separable=False)
+        elif kind == "DepthwiseSeparableASPPHead":
+            self.aspp_head(head, separable=True)
+            used.add(self.stage("model.decode_head", 0))  # its low-level feature is the first backbone output
         else:
             self.bad("model.decode_head.type", kind)
         aux = model.get("auxiliary_head")
@@ -302,21 +307,29 @@ class _Translator:
             used.add(self.head_common("model.auxiliary_head", aux, "MODEL.AUX_HEAD", main=False))
         return [f"res{i + 2}" for i in sorted(used)]
 
-    def aspp_head(self, head: Dict[str, Any]) -> None:
+    def aspp_head(self, head: Dict[str, Any], separable: bool) -> None:
         """mmseg's DeepLabv3 head: a 1x1 branch (dilation 1) and 3x3 atrous branches, the pooled branch first,
-        a 3x3 projection ("bottleneck") without dropout; the DeepLab project's MODEL.ASPP keys."""
-        self.check_unknown("model.decode_head", head, self.HEAD_COMMON + ("dilations",))
+        a 3x3 projection ("bottleneck") without dropout; the DeepLab project's MODEL.ASPP keys. ``separable``:
+        DeepLabv3+'s (depthwise-separable atrous branches, the decoder on the first backbone output)."""
+        self.check_unknown("model.decode_head", head,
+                           self.HEAD_COMMON + ("dilations",) + (("c1_in_channels", "c1_channels") if separable else ()))
         dilations = tuple(head.get("dilations", (1, 6, 12, 18)))
         if len(dilations) < 2 or dilations[0] != 1 or 1 in dilations[1:]:  # the 1x1 branch first, atrous after
             self.bad("model.decode_head.dilations", dilations)
-        self.set("MODEL.META_ARCHITECTURE", "DeepLabV3")
-        self.set("MODEL.HEAD.NAME", "ASPPHead")
+        self.set("MODEL.META_ARCHITECTURE", "DeepLabV3Plus" if separable else "DeepLabV3")
+        self.set("MODEL.HEAD.NAME", "DeepLabV3PlusHead" if separable else "ASPPHead")
         self.set("MODEL.ASPP.RATES", tuple(dilations[1:]))
         self.set("MODEL.ASPP.POOL_POSITION", "first")
         self.set("MODEL.ASPP.POOL_NORM", True)
         self.set("MODEL.ASPP.PROJECT_KERNEL", 3)
         self.set("MODEL.ASPP.DROPOUT", 0.0)
-        self.set("MODEL.ASPP.SEPARABLE", False)
+        self.set("MODEL.ASPP.SEPARABLE", separable)
+        if separable:
+            if not head.get("c1_in_channels"):  # 0: mmseg's decoder without the low-level branch
+                self.bad("model.decode_head.c1_in_channels", head.get("c1_in_channels"))
+            self.set("MODEL.DEEPLAB.LOW_LEVEL_FEATURE", f"res{self.stage('model.decode_head', 0) + 2}")
+            self.set("MODEL.DEEPLAB.LOW_LEVEL_CHANNELS", int(head.get("c1_channels", 48)))
+            self.set("MODEL.DEEPLAB.DECODER_SEPARABLE", True)
         self.set("MODEL.DEEPLAB.POST_ASPP_CONV", False)
         self.set("MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", 0)
         self.set("MODEL.DEEPLAB.USE_JPU", False)

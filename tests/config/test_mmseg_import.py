@@ -238,6 +238,42 @@ MMSEG_FILES = {
             decode_head=dict(num_classes=150),
             auxiliary_head=dict(num_classes=150))
     """,
+    "_base_/models/deeplabv3plus_r50-d8.py": """
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        data_preprocessor = dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True, pad_val=0, seg_pad_val=255)
+        model = dict(
+            type='EncoderDecoder',
+            data_preprocessor=data_preprocessor,
+            pretrained='open-mmlab://resnet50_v1c',
+            backbone=dict(
+                type='ResNetV1c', depth=50, num_stages=4, out_indices=(0, 1, 2, 3), dilations=(1, 1, 2, 4),
+                strides=(1, 2, 1, 1), norm_cfg=norm_cfg, norm_eval=False, style='pytorch', contract_dilation=True),
+            decode_head=dict(
+                type='DepthwiseSeparableASPPHead', in_channels=2048, in_index=3, channels=512, dilations=(1, 12, 24, 36),
+                c1_in_channels=256, c1_channels=48, dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg,
+                align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            auxiliary_head=dict(
+                type='FCNHead', in_channels=1024, in_index=2, channels=256, num_convs=1, concat_input=False,
+                dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
+    "deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ade20k-512x512.py": """
+        _base_ = [
+            '../_base_/models/deeplabv3plus_r50-d8.py', '../_base_/datasets/ade20k.py',
+            '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
+        ]
+        crop_size = (512, 512)
+        data_preprocessor = dict(size=crop_size)
+        model = dict(
+            data_preprocessor=data_preprocessor,
+            decode_head=dict(num_classes=150),
+            auxiliary_head=dict(num_classes=150))
+    """,
     "_base_/datasets/cityscapes.py": """
         dataset_type = 'CityscapesDataset'
         data_root = 'data/cityscapes/'
@@ -312,8 +348,8 @@ PSPNET = "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py"
 # (mmseg config, the project's recipe for it, where they knowingly differ). The recipes' output folders
 # are named after the recipes; the PSPNet recipe checkpoints and evaluates every 16,000 iterations where
 # mmsegmentation 1.2.2's schedule_80k does both every 8,000; the EncNet recipe builds res2..res5 where
-# mmseg's heads read res4 and res5 only (res2 and res3 are computed either way); the DeepLabv3 recipe checkpoints
-# and evaluates every 16,000 iterations as the PSPNet one.
+# mmseg's heads read res4 and res5 only (res2 and res3 are computed either way); the DeepLabv3 and v3+ recipes
+# checkpoint and evaluate every 16,000 iterations as the PSPNet one.
 PAIRS = [
     (PSPNET, ("PSPNet", "ade20k/pspnet_R50_512x512_80k_ade20k_mmseg.yaml"),
      {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
@@ -325,6 +361,9 @@ PAIRS = [
      ("EncNet", "ade20k/encnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml"), {"OUTPUT_DIR", "MODEL.RESNETS.OUT_FEATURES"}),
     ("deeplabv3/deeplabv3_r50-d8_4xb4-80k_ade20k-512x512.py",
      ("DeepLab", "ade20k/deeplabv3_R50-D8_512x512_80k_ade20k_mmseg.yaml"),
+     {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
+    ("deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ade20k-512x512.py",
+     ("DeepLab", "ade20k/deeplabv3plus_R50-D8_512x512_80k_ade20k_mmseg.yaml"),
      {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
     ("fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py",
      ("DeepLab", "cityscapes/deeplabv3_jpu_R50-d32_512x1024_80k_cityscapes_mmseg.yaml"), {"OUTPUT_DIR"}),
@@ -376,7 +415,7 @@ def test_tool_writes_a_recipe_that_loads(mmseg_dir, tmp_path):
 
 
 @pytest.mark.parametrize("config, recipe, known", PAIRS,
-                         ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc", "deeplabv3", "fastfcn_aspp"])
+                         ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc", "deeplabv3", "deeplabv3plus", "fastfcn_aspp"])
 def test_translated_config_equals_the_recipe_key_by_key(mmseg_dir, config, recipe, known):
     keys, ignored = translate(load_mmseg_config(str(mmseg_dir / config)), os.path.basename(config)[:-3])
     translated, expected = get_cfg(), get_cfg()
@@ -446,3 +485,11 @@ def test_imports_and_delete_are_handled(tmp_path):
     (tmp_path / "new.py").write_text("from mmengine.config import read_base\n")
     with pytest.raises(MmsegImportError, match="imports are not supported"):
         load_mmseg_config(str(tmp_path / "new.py"))
+
+
+def test_aspp_heads_this_deeplab_cannot_build_are_listed(mmseg_dir):
+    cfg = load_mmseg_config(str(mmseg_dir / "deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ade20k-512x512.py"))
+    cfg["model"]["decode_head"].update(dilations=(6, 12, 18), c1_in_channels=0)  # no 1x1 branch, no low-level input
+    with pytest.raises(MmsegImportError, match=r"2 settings have no equivalent") as e:
+        translate(cfg, "x_4xb4")
+    assert "model.decode_head.dilations=(6, 12, 18)" in str(e.value) and "model.decode_head.c1_in_channels=0" in str(e.value)
