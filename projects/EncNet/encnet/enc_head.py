@@ -41,7 +41,14 @@ class EncHead(nn.Module):
         if enc.LATERAL:
             missing = [name for name in LATERAL_FEATURES if name not in input_shape]
             if missing:
-                raise ValueError(f"MODEL.ENCNET.LATERAL reads {missing}; add them to MODEL.RESNETS.OUT_FEATURES")
+                raise ValueError(f"MODEL.ENCNET.LATERAL reads {missing}; add them to the backbone's OUT_FEATURES "
+                                 "(MODEL.RESNETS, MODEL.TORCHVISION, MODEL.TIMM, ...)")
+            strides = {name: input_shape[name].stride for name in (self.in_feature, *LATERAL_FEATURES)}
+            if len(set(strides.values())) > 1:  # the laterals are concatenated unresized, as the authors'
+                raise ValueError(
+                    f"MODEL.ENCNET.LATERAL concatenates {list(strides)} at one resolution, but their strides are "
+                    f"{list(strides.values())}; use a backbone at output stride 8 (the authors')"
+                )
             self.lateral_convs = nn.ModuleList(
                 ConvNormAct(input_shape[name].channels, width, 1, norm=norm) for name in LATERAL_FEATURES
             )

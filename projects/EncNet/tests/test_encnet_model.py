@@ -152,6 +152,12 @@ def test_lateral_with_jpu_is_refused():
                                "MODEL.ENCNET.LATERAL", "True"))
 
 
+def test_lateral_needs_its_features_at_one_stride():
+    """The laterals are concatenated with the head's input unresized: at output stride 16, res3 is at 8."""
+    with pytest.raises(ValueError, match=r"LATERAL concatenates \['res5', 'res3', 'res4'\].*strides are \[16, 8, 16\]"):
+        build_model(encnet_cfg(*NARROW, "MODEL.RESNETS.OUTPUT_STRIDE", "16", "MODEL.ENCNET.LATERAL", "True"))
+
+
 def test_code_norm_choices():
     assert isinstance(code_norm("SyncBN", 4), nn.SyncBatchNorm)
     assert isinstance(code_norm("GN", 4), nn.GroupNorm)

@@ -29,7 +29,8 @@ class RefineNetHead(nn.Module):
         if not self.in_features or missing:
             raise ValueError(
                 f"MODEL.REFINENET.IN_FEATURES {self.in_features!r} must name backbone features; the backbone "
-                f"gives {sorted(input_shape)} (add them to MODEL.RESNETS.OUT_FEATURES)"
+                f"gives {sorted(input_shape)} (add them to the backbone's OUT_FEATURES: MODEL.RESNETS, "
+                "MODEL.TORCHVISION, MODEL.TIMM, ...)"
             )
         if head_cfg.NORM:
             raise ValueError(f"RefineNetHead has no normalization: MODEL.HEAD.NORM must be '', got {head_cfg.NORM!r}")

@@ -14,6 +14,7 @@ def build_head(cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> nn.Module:
     if head_cfg.IN_FEATURE not in input_shape:
         raise ValueError(
             f"head {head_cfg.NAME} reads feature {head_cfg.IN_FEATURE!r}, but the backbone gives "
-            f"{sorted(input_shape)}; add it to the backbone's OUT_FEATURES (MODEL.RESNETS or MODEL.VGG)"
+            f"{sorted(input_shape)}; add it to the backbone's OUT_FEATURES "
+            "(MODEL.RESNETS, MODEL.VGG, MODEL.TORCHVISION, MODEL.TIMM, ...)"
         )
     return HEAD_REGISTRY.get(head_cfg.NAME)(cfg, head_cfg, input_shape)
