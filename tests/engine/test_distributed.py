@@ -12,7 +12,10 @@ TRAIN_NET = os.path.join(ROOT, "tools", "train_net.py")
 CONFIG = os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml")
 # No batch statistics (frozen BN in the backbone, GN in the heads) and no dropout, so that the
 # only difference between 1 process x 4 images and 2 processes x 2 images is float summation order.
+# SGD, not the demo's AdamW: Adam divides by the gradient's running magnitude, so a summation-order
+# difference in a near-zero gradient becomes a full step of either sign.
 EXACT = [
+    "SOLVER.OPTIMIZER", "SGD", "SOLVER.BASE_LR", "0.02",
     "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_ITER", "4", "SOLVER.WARMUP_ITERS", "0", "SOLVER.CHECKPOINT_PERIOD", "100",
     "INPUT.TRAIN.CROP_SIZE", "(65, 65)", "INPUT.TRAIN.RATIO_RANGE", "(1.0, 1.0)", "MODEL.RESNETS.BASE_WIDTH", "8",
     "MODEL.RESNETS.NORM", "FrozenBN", "MODEL.HEAD.NORM", "GN", "MODEL.AUX_HEAD.NORM", "GN", "MODEL.HEAD.CHANNELS", "16",
