@@ -131,9 +131,10 @@ def import_mmseg() -> types.ModuleType:
             warnings.simplefilter("ignore", UserWarning)
             mmseg = importlib.import_module("mmseg")
             from mmseg.utils import register_all_modules
+
+            register_all_modules(init_default_scope=True)  # imports mmseg.models
     except ImportError as e:
         raise ImportError(f"{INSTALL_HINT} ({e})") from e
-    register_all_modules(init_default_scope=True)
     return mmseg
 
 
