@@ -42,7 +42,7 @@ def parser():
     p.add_argument("--mmseg-config", default="", metavar="PATH",
                    help="with --compare-mmseg: the mmsegmentation config of the model (default: from the recipe)")
     p.add_argument("--weights-format", default="", metavar="CONVERTER",
-                   help="with --compare-mmseg: the converter from mmseg's state dict to ours (default: from the recipe)")
+                   help="with --compare-mmseg: the converter of mmseg's state dict to ours (default: from the recipe)")
     return p
 
 

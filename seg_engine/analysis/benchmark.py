@@ -157,8 +157,8 @@ def interleaved_timings(steps: Mapping[str, Callable[[], object]], images_per_st
     """Seconds per call of each of ``steps`` (name -> a call doing one step), measured in one process:
     every round runs each step once, in the given order on even rounds and reversed on odd ones, so that
     a shared machine's changing load and the cost of running second hit all alike. After ``warmup``
-    untimed rounds, ``rounds`` timed ones; per step the median and min seconds and the images/s of the
-    median."""
+    untimed rounds, ``rounds`` timed ones; per step the seconds of each round, their median and min, and
+    the images/s of the median."""
     names = list(steps)
     times: Dict[str, List[float]] = {name: [] for name in names}
     for i in range(warmup + rounds):
@@ -170,7 +170,8 @@ def interleaved_timings(steps: Mapping[str, Callable[[], object]], images_per_st
             if i >= warmup:
                 times[name].append(time.perf_counter() - start)
     return {name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
-                   "images_per_s": images_per_step / float(np.median(t)), "rounds": len(t)}
+                   "images_per_s": images_per_step / float(np.median(t)), "rounds": len(t),
+                   "seconds": [round(v, 4) for v in t]}
             for name, t in times.items()}
 
 

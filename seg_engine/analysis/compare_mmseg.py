@@ -172,7 +172,8 @@ def build_mmseg_model(cfg, config: str) -> nn.Module:
     from mmengine import Config, ConfigDict
     from mmseg.registry import MODELS
 
-    path = config if os.path.isfile(config) else os.path.join(os.path.dirname(mmseg.__file__), ".mim", "configs", config)
+    wheel_configs = os.path.join(os.path.dirname(mmseg.__file__), ".mim", "configs")
+    path = config if os.path.isfile(config) else os.path.join(wheel_configs, config)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"mmsegmentation config {config!r} is neither a file nor in {os.path.dirname(path)}")
     model_cfg = Config.fromfile(path).model.to_dict()
@@ -207,11 +208,12 @@ def load_same_weights(ours: nn.Module, theirs: nn.Module, converter: str, seed: 
         raise ValueError(f"mmseg's model converted by {converter} does not fit this config's model: "
                          f"{len(missing)} keys missing (e.g. {missing[:3]}), {len(unexpected)} unexpected "
                          f"(e.g. {unexpected[:3]})")
-    mismatched = [k for k, v in ours.state_dict().items() if tuple(v.shape) != tuple(state[k].shape)]
+    shapes = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
+    mismatched = [k for k, shape in shapes.items() if shape != tuple(state[k].shape)]
     if mismatched:
         k = mismatched[0]
         raise ValueError(f"mmseg's model converted by {converter} does not fit this config's model: "
-                         f"{len(mismatched)} shapes differ, e.g. {k} {tuple(state[k].shape)} vs {tuple(ours.state_dict()[k].shape)}")
+                         f"{len(mismatched)} shapes differ, e.g. {k} {tuple(state[k].shape)} vs {shapes[k]}")
     ours.load_state_dict(state)
 
 
@@ -316,7 +318,8 @@ def compare_with_mmseg(cfg, ours: nn.Module, theirs: nn.Module, size: Tuple[int,
     amp = cfg.SOLVER.AMP
 
     def train_step(name: str, loss_fn) -> None:
-        with (torch.autocast(device.type, dtype=getattr(torch, amp.DTYPE)) if amp.ENABLED else contextlib.nullcontext()):
+        autocast = torch.autocast(device.type, dtype=getattr(torch, amp.DTYPE)) if amp.ENABLED else None
+        with autocast or contextlib.nullcontext():
             loss = loss_fn()
         loss.backward()
         optimizers[name].step()

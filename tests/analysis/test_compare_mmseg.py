@@ -32,7 +32,7 @@ def test_interleaved_timings_alternate_the_order_and_skip_the_warmup():
     timings = interleaved_timings({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
                                   images_per_step=2, rounds=3, warmup=1)
     assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]  # neither always runs second
-    assert [timings[n]["rounds"] for n in "ab"] == [3, 3]
+    assert [timings[n]["rounds"] for n in "ab"] == [3, 3] and [len(timings[n]["seconds"]) for n in "ab"] == [3, 3]
     assert all(0 < timings[n]["min_s"] <= timings[n]["median_s"] for n in "ab")
     assert timings["a"]["images_per_s"] == pytest.approx(2 / timings["a"]["median_s"])
 
@@ -75,7 +75,7 @@ def test_the_table_pairs_recipes_with_mmseg_configs(tmp_path):
 @pytest.mark.parametrize("arch, weights_format, mmseg_config, error, message", [
     ("SegNet", "", "", ValueError, "no mmsegmentation model is known for MODEL.META_ARCHITECTURE 'SegNet'"),
     ("PSPNet", "no_such_converter", "", KeyError, "--weights-format 'no_such_converter' is not a registered"),
-    ("PSPNet", "mmseg_resnet_v1c", "", ValueError, "no mmsegmentation config is known for converter 'mmseg_resnet_v1c'"),
+    ("PSPNet", "mmseg_resnet_v1c", "", ValueError, "no mmsegmentation config is known for converter 'mmseg_resnet"),
     ("PSPNet", "", "nowhere/pspnet.py", FileNotFoundError, "--mmseg-config 'nowhere/pspnet.py' is not a file"),
 ])
 def test_unknown_pairings_are_refused_in_one_line(arch, weights_format, mmseg_config, error, message):
