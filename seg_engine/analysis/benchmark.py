@@ -178,3 +178,13 @@ def interleaved_timings(steps: Mapping[str, Callable[[], object]], images_per_st
 def speed_ratio(timings: Dict[str, Dict[str, float]], ours: str, theirs: str) -> float:
     """Images/s of ``ours`` over ``theirs`` (above 1: ours is faster), from the medians."""
     return timings[ours]["images_per_s"] / timings[theirs]["images_per_s"]
+
+
+def speed_ratios(timings: Dict[str, Dict[str, float]], ours: str, theirs: str) -> Dict[str, float]:
+    """The ratio of ``speed_ratio`` three ways, which agree on a quiet machine: of the medians, of the
+    minimums (the least disturbed calls), and the median over rounds of each round's own ratio (the two
+    calls of a round ran back to back, under the same load)."""
+    per_round = [t / o for o, t in zip(timings[ours]["seconds"], timings[theirs]["seconds"])]
+    return {"ratio_images_per_s": speed_ratio(timings, ours, theirs),
+            "ratio_of_min": timings[theirs]["min_s"] / timings[ours]["min_s"],
+            "ratio_per_round_median": float(np.median(per_round))}

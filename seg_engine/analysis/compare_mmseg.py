@@ -25,7 +25,7 @@ from ..checkpoint import WEIGHT_CONVERTERS, convert_weights
 from ..modeling.meta_arch.inference import InferenceProtocol, protocol_scores
 from ..solver import build_optimizer
 from ..utils.testing import randomize_batchnorm
-from .benchmark import interleaved_timings, speed_ratio, synthetic_batch
+from .benchmark import interleaved_timings, speed_ratios, synthetic_batch
 
 INSTALL_HINT = (
     "--compare-mmseg needs mmsegmentation, installed separately next to this torch and torchvision: "
@@ -339,10 +339,10 @@ def compare_with_mmseg(cfg, ours: nn.Module, theirs: nn.Module, size: Tuple[int,
         "inference": {"input_size": list(size), "batch": batch, "protocol": protocol.mode,
                       "ours_calls": "protocol_scores(model.predict_logits, images, model.test_protocol)",
                       "mmseg_calls": "model.inference(images, metas)", **inference,
-                      "ratio_images_per_s": speed_ratio(inference, "ours", "mmseg")},
+                      **speed_ratios(inference, "ours", "mmseg")},
         "train": {"crop_size": list(crop), "batch": per_step, "amp": amp.DTYPE if amp.ENABLED else "off",
                   "optimizer": f"{type(optimizers['ours']).__name__} ({cfg.SOLVER.OPTIMIZER_IMPL})",
                   "ours_calls": "model.losses(model.segment(images), targets), backward, step",
                   "mmseg_calls": "model.parse_losses(model.loss(images, data_samples)), backward, step",
-                  **training, "ratio_images_per_s": speed_ratio(training, "ours", "mmseg")},
+                  **training, **speed_ratios(training, "ours", "mmseg")},
     }

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from seg_engine.analysis.benchmark import interleaved_timings, speed_ratio
+from seg_engine.analysis.benchmark import interleaved_timings, speed_ratio, speed_ratios
 from seg_engine.analysis.compare_mmseg import (INSTALL_HINT, MMSEG_MODELS, check_single_view, import_mmseg,
                                                logits_difference, require_same_logits, select_mmseg_model)
 from seg_engine.config import CfgNode, get_cfg
@@ -53,6 +53,9 @@ def test_a_toy_model_with_100x_the_work_is_slower_in_the_ratio():
     timings = interleaved_timings({"small": lambda: step(small), "large": lambda: step(large)}, 1, rounds=3, warmup=1)
     assert speed_ratio(timings, "small", "large") > 2
     assert speed_ratio(timings, "large", "small") == pytest.approx(1 / speed_ratio(timings, "small", "large"))
+    ratios = speed_ratios(timings, "small", "large")
+    assert ratios["ratio_images_per_s"] == speed_ratio(timings, "small", "large")
+    assert ratios["ratio_of_min"] > 2 and ratios["ratio_per_round_median"] > 2
     for model in (small, large):  # both really trained, 4 steps each
         assert all(not torch.equal(a, b) for a, b in zip(before[model], model.parameters()))
 
