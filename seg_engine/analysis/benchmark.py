@@ -6,7 +6,7 @@ import dataclasses
 import platform
 import resource
 import time
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Mapping, Tuple
 
 import numpy as np
 import torch
@@ -18,10 +18,22 @@ def environment() -> Dict[str, str]:
     """The device and versions a benchmark ran with."""
     env = {"python": platform.python_version(), "torch": torch.__version__, "cpu": platform.processor() or platform.machine(),
            "threads": str(torch.get_num_threads())}
+    model = _cpu_model_name()
+    if model:
+        env["cpu_model"] = model
     if torch.cuda.is_available():
         env["gpu"] = torch.cuda.get_device_name()
         env["cuda"] = str(torch.version.cuda)
     return env
+
+
+def _cpu_model_name() -> str:
+    """The CPU's name as /proc/cpuinfo gives it (Linux), else ""."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        return ""
 
 
 def _sync(device: torch.device) -> None:
@@ -138,3 +150,41 @@ def compare_window_batches(model: torch.nn.Module, size: Tuple[int, int], window
                                   "max_abs_diff_from_first": float((scores[b] - first).abs().max()),
                                   "argmax_equal_to_first": bool(torch.equal(scores[b].argmax(0), first.argmax(0)))}
             for b in window_batches}
+
+
+def interleaved_timings(steps: Mapping[str, Callable[[], object]], images_per_step: int, rounds: int = 5,
+                        warmup: int = 1, device: torch.device = torch.device("cpu")) -> Dict[str, Dict[str, float]]:
+    """Seconds per call of each of ``steps`` (name -> a call doing one step), measured in one process:
+    every round runs each step once, in the given order on even rounds and reversed on odd ones, so that
+    a shared machine's changing load and the cost of running second hit all alike. After ``warmup``
+    untimed rounds, ``rounds`` timed ones; per step the seconds of each round, their median and min, and
+    the images/s of the median."""
+    names = list(steps)
+    times: Dict[str, List[float]] = {name: [] for name in names}
+    for i in range(warmup + rounds):
+        for name in (names if i % 2 == 0 else names[::-1]):
+            _sync(device)
+            start = time.perf_counter()
+            steps[name]()
+            _sync(device)
+            if i >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
+                   "images_per_s": images_per_step / float(np.median(t)), "rounds": len(t),
+                   "seconds": [round(v, 4) for v in t]}
+            for name, t in times.items()}
+
+
+def speed_ratio(timings: Dict[str, Dict[str, float]], ours: str, theirs: str) -> float:
+    """Images/s of ``ours`` over ``theirs`` (above 1: ours is faster), from the medians."""
+    return timings[ours]["images_per_s"] / timings[theirs]["images_per_s"]
+
+
+def speed_ratios(timings: Dict[str, Dict[str, float]], ours: str, theirs: str) -> Dict[str, float]:
+    """The ratio of ``speed_ratio`` three ways, which agree on a quiet machine: of the medians, of the
+    minimums (the least disturbed calls), and the median over rounds of each round's own ratio (the two
+    calls of a round ran back to back, under the same load)."""
+    per_round = [t / o for o, t in zip(timings[ours]["seconds"], timings[theirs]["seconds"])]
+    return {"ratio_images_per_s": speed_ratio(timings, ours, theirs),
+            "ratio_of_min": timings[theirs]["min_s"] / timings[ours]["min_s"],
+            "ratio_per_round_median": float(np.median(per_round))}
