@@ -176,7 +176,10 @@ def build_mmseg_model(cfg, config: str) -> nn.Module:
     path = config if os.path.isfile(config) else os.path.join(wheel_configs, config)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"mmsegmentation config {config!r} is neither a file nor in {os.path.dirname(path)}")
-    model_cfg = Config.fromfile(path).model.to_dict()
+    loaded = Config.fromfile(path)
+    if "model" not in loaded:
+        raise ValueError(f"mmsegmentation config {path!r} defines no `model` (nor does its _base_ chain)")
+    model_cfg = loaded.model.to_dict()
     _sync_bn_to_bn(model_cfg)
     model_cfg.pop("data_preprocessor", None)  # inputs arrive normalized, as ours do after preprocess_images
     model_cfg["pretrained"] = None
