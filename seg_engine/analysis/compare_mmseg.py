@@ -40,7 +40,7 @@ class MmsegModel:
 
     converter: str  # the WEIGHT_CONVERTERS name that loads its state dict into ours (MODEL.WEIGHTS_FORMAT)
     meta_architecture: str  # our MODEL.META_ARCHITECTURE
-    jpu: bool  # ours has a JPU neck (MODEL.PSP.USE_JPU / MODEL.ENCNET.USE_JPU)
+    jpu: bool  # ours has a JPU neck (MODEL.PSP / ENCNET / DEEPLAB .USE_JPU)
     config: str  # relative to mmseg/.mim/configs in the mmsegmentation wheel
 
 
@@ -50,6 +50,7 @@ MMSEG_MODELS: Tuple[MmsegModel, ...] = (
     MmsegModel("mmseg_encnet", "EncNet", False, "_base_/models/encnet_r50-d8.py"),
     MmsegModel("mmseg_fastfcn", "EncNet", True, "fastfcn/fastfcn_r50-d32_jpu_enc_4xb4-80k_ade20k-512x512.py"),
     MmsegModel("mmseg_deeplabv3", "DeepLabV3", False, "_base_/models/deeplabv3_r50-d8.py"),
+    MmsegModel("mmseg_fastfcn_aspp", "DeepLabV3", True, "fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py"),
     MmsegModel("mmseg_deeplabv3plus", "DeepLabV3Plus", False, "_base_/models/deeplabv3plus_r50-d8.py"),
     MmsegModel("mmseg_fcn", "EncoderDecoder", False, "_base_/models/fcn_r50-d8.py"),
     MmsegModel("mmseg_fpn", "SemanticFPN", False, "_base_/models/fpn_r50.py"),
@@ -58,7 +59,7 @@ MMSEG_MODELS: Tuple[MmsegModel, ...] = (
 
 
 def _uses_jpu(cfg) -> bool:
-    return any(bool(cfg.MODEL.get(node, {}).get("USE_JPU", False)) for node in ("PSP", "ENCNET"))
+    return any(bool(cfg.MODEL.get(node, {}).get("USE_JPU", False)) for node in ("PSP", "ENCNET", "DEEPLAB"))
 
 
 def select_mmseg_model(cfg, weights_format: str = "", mmseg_config: str = "") -> Tuple[str, str]:
