@@ -1,10 +1,6 @@
 """DeepLabv3 and DeepLabv3+: EncoderDecoders that can evaluate at another output stride than they train at."""
 from __future__ import annotations
 
-from typing import Dict
-
-import torch
-
 from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder
 from seg_engine.modeling.necks import build_jpu
 
@@ -31,9 +27,8 @@ class DeepLabV3(EncoderDecoder):
                 f"(got {cfg.MODEL.HEAD.NAME!r})"
             )
         self.neck = build_jpu(cfg.MODEL.DEEPLAB, self.backbone.output_shape(), cfg.MODEL.HEAD.NORM, self.align_corners)
-        shape = self.neck.output_shape() if self.neck is not None else self.backbone.output_shape()
-        super().build_heads(cfg, shape)
-        self.train_output_stride = shape[cfg.MODEL.HEAD.IN_FEATURE].stride
+        super().build_heads(cfg)
+        self.train_output_stride = self.head_input_shape()[cfg.MODEL.HEAD.IN_FEATURE].stride
         self.test_output_stride = cfg.MODEL.DEEPLAB.TEST_OUTPUT_STRIDE or self.train_output_stride
         self._train_rates = list(self.decode_head.aspp.rates)
         self._check_test_output_stride()
@@ -55,9 +50,6 @@ class DeepLabV3(EncoderDecoder):
             raise ValueError(
                 f"{key}: the ASPP rates {tuple(self._train_rates)} at output stride {train} do not scale to integers"
             )
-
-    def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        return super().decode(self.neck(features) if self.neck is not None else features)
 
     def _set_output_stride(self, output_stride: int) -> None:
         if output_stride == self._output_stride:

@@ -27,8 +27,7 @@ class EncNet(EncoderDecoder):
             raise ValueError("MODEL.ENCNET.LATERAL and USE_JPU together are not supported (res3 and res4 "
                              "are at other strides than the JPU output; FastFCN has the same limit)")
         self.neck = build_jpu(enc, shape, cfg.MODEL.HEAD.NORM, self.align_corners)
-        if self.neck is not None:
-            shape = self.neck.output_shape()
+        shape = self.head_input_shape()
         self.decode_head = EncHead(cfg, cfg.MODEL.HEAD, shape)
         self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT, "se": enc.SE_LOSS_WEIGHT}
         self.aux_head = None

@@ -1,10 +1,6 @@
 """Semantic FPN: a ResNet, the FPN neck and the semantic branch of Panoptic FPN."""
 from __future__ import annotations
 
-from typing import Dict
-
-import torch
-
 from seg_engine.modeling import HEAD_REGISTRY, META_ARCH_REGISTRY, EncoderDecoder, build_head
 from seg_engine.modeling.necks import build_fpn
 
@@ -26,13 +22,10 @@ class SemanticFPN(EncoderDecoder):
                 f"(got {cfg.MODEL.HEAD.NAME!r})"
             )
         self.neck = build_fpn(cfg, self.backbone.output_shape())
-        shape = self.neck.output_shape()
+        shape = self.head_input_shape()
         self.decode_head = HEAD_REGISTRY.get(cfg.MODEL.HEAD.NAME)(cfg, cfg.MODEL.HEAD, shape)
         self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
         self.aux_head = None
         if cfg.MODEL.AUX_HEAD.ENABLED:
             self.aux_head = build_head(cfg, cfg.MODEL.AUX_HEAD, shape)
             self.loss_weights["aux"] = cfg.MODEL.AUX_HEAD.LOSS_WEIGHT
-
-    def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        return super().decode(self.neck(features))

@@ -1,10 +1,6 @@
 """PSPNet (Zhao et al., CVPR 2017): a dilated ResNet, the pyramid pooling head and an FCN aux head."""
 from __future__ import annotations
 
-from typing import Dict
-
-import torch
-
 from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder
 from seg_engine.modeling.necks import build_jpu
 
@@ -25,7 +21,4 @@ class PSPNet(EncoderDecoder):
                 f"(got {cfg.MODEL.HEAD.NAME!r})"
             )
         self.neck = build_jpu(cfg.MODEL.PSP, self.backbone.output_shape(), cfg.MODEL.HEAD.NORM, self.align_corners)
-        super().build_heads(cfg, self.neck.output_shape() if self.neck is not None else None)
-
-    def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        return super().decode(self.neck(features) if self.neck is not None else features)
+        super().build_heads(cfg)

@@ -22,7 +22,8 @@ class EncoderDecoder(nn.Module):
     Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted); inference returns
     ``[{"sem_seg": C x H x W scores}]`` at each image's original ``height`` x ``width``: the logits of
     a single whole-image pass, or the aggregate of the TEST.* protocol (sliding window, scales, flip;
-    see :mod:`.inference`). Projects override ``build_heads``, ``decode`` or ``losses``.
+    see :mod:`.inference`). Projects override ``build_heads``, ``decode`` or ``losses``; a project with a
+    neck (JPU, FPN) sets ``self.neck`` in ``build_heads``, and the heads then read its outputs.
     """
 
     def __init__(self, cfg) -> None:
@@ -46,12 +47,16 @@ class EncoderDecoder(nn.Module):
         self.register_buffer("class_weights", torch.tensor(weights, dtype=torch.float32) if weights else None, False)
         self.test_protocol = InferenceProtocol.from_config(cfg)
         self.backbone = build_backbone(cfg)
+        self.neck: Optional[nn.Module] = None
         self.build_heads(cfg)
 
-    def build_heads(self, cfg, input_shape: Optional[Dict[str, ShapeSpec]] = None) -> None:
-        """Create ``self.decode_head`` and ``self.aux_head`` (None when disabled) with their loss weights,
-        on ``input_shape`` (a neck's output shapes) or else the backbone's."""
-        shape = input_shape if input_shape is not None else self.backbone.output_shape()
+    def head_input_shape(self) -> Dict[str, ShapeSpec]:
+        """The shapes of the features the heads read: the neck's outputs, else the backbone's."""
+        return self.neck.output_shape() if self.neck is not None else self.backbone.output_shape()
+
+    def build_heads(self, cfg) -> None:
+        """Create ``self.decode_head`` and ``self.aux_head`` (None when disabled) with their loss weights."""
+        shape = self.head_input_shape()
         self.decode_head = build_head(cfg, cfg.MODEL.HEAD, shape)
         self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
         self.aux_head = None
@@ -64,7 +69,10 @@ class EncoderDecoder(nn.Module):
         return self.pixel_mean.device
 
     def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Logits by name at feature resolution: "sem_seg" always, "aux" in training when enabled."""
+        """Logits by name at feature resolution from the backbone's features (through the neck, if any):
+        "sem_seg" always, "aux" in training when enabled."""
+        if self.neck is not None:
+            features = self.neck(features)
         out = {"sem_seg": self.decode_head(features)}
         if self.training and self.aux_head is not None:
             out["aux"] = self.aux_head(features)
