@@ -24,6 +24,7 @@ from torch import nn
 from ..checkpoint import WEIGHT_CONVERTERS, convert_weights
 from ..modeling.meta_arch.inference import InferenceProtocol, protocol_scores
 from ..solver import build_optimizer
+from ..utils.parity import logits_difference
 from ..utils.testing import randomize_batchnorm
 from .benchmark import interleaved_timings, speed_ratios, synthetic_batch
 
@@ -238,15 +239,6 @@ def seg_data_samples(targets: torch.Tensor) -> list:
         sample.gt_sem_seg = PixelData(data=target[None])
         samples.append(sample)
     return samples
-
-
-def logits_difference(ours: torch.Tensor, theirs: torch.Tensor) -> Dict[str, float]:
-    """max |ours - theirs| relative to the largest |logit| (theirs), and the argmax agreement."""
-    diff = float((ours - theirs).abs().max())
-    largest = float(theirs.abs().max())
-    return {"max_abs_diff": diff, "max_abs_logit": largest, "relative": diff / max(largest, 1e-12),
-            "argmax_agreement": float((ours.argmax(1) == theirs.argmax(1)).float().mean()),
-            "shape": list(ours.shape)}
 
 
 def require_same_logits(difference: Dict[str, float], tolerance: float = LOGIT_TOLERANCE) -> None:

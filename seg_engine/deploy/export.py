@@ -13,6 +13,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
+from ..utils.parity import logits_difference
+
 FORMATS = ("onnx", "torchscript")
 # An export is refused when its logits differ by more than this fraction of the largest |logit|, or
 # when fewer than this share of the pixels keep their argmax.
@@ -63,16 +65,12 @@ def _runner(path: str, fmt: str) -> Callable[[torch.Tensor], torch.Tensor]:
     return lambda x: torch.from_numpy(session.run(None, {name: x.numpy()})[0])
 
 
-def compare(reference: torch.Tensor, exported: torch.Tensor) -> Dict[str, float]:
-    """Max |difference|, the largest |logit| and the share of pixels with the same argmax."""
+def compare(reference: torch.Tensor, exported: torch.Tensor) -> Dict[str, object]:
+    """logits_difference of the exported file's logits from PyTorch's, or an error when their shapes differ."""
     if exported.shape != reference.shape:
         return {"max_abs_diff": float("inf"), "max_abs_logit": reference.abs().max().item(), "argmax_agreement": 0.0,
                 "error": f"its output has shape {tuple(exported.shape)}, PyTorch's {tuple(reference.shape)}"}
-    return {
-        "max_abs_diff": (exported - reference).abs().max().item(),
-        "max_abs_logit": reference.abs().max().item(),
-        "argmax_agreement": (exported.argmax(1) == reference.argmax(1)).double().mean().item(),
-    }
+    return logits_difference(exported, reference)
 
 
 def export_model(
