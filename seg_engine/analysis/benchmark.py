@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import platform
 import resource
 import time
-from typing import Callable, Dict, List, Mapping, Tuple
+from typing import Callable, Dict, Hashable, List, Mapping, Tuple
 
 import numpy as np
 import torch
@@ -122,45 +123,40 @@ def benchmark_training(cfg, model: torch.nn.Module, iterations: int = 10, warmup
 def compare_window_batches(model: torch.nn.Module, size: Tuple[int, int], window_batches: List[int],
                            repeats: int = 5, warmup: int = 1) -> Dict[str, Dict[str, float]]:
     """Seconds per image of ``model``'s test protocol at each TEST.WINDOW_BATCH, the settings interleaved
-    (one image per setting per round, ``repeats`` rounds) so that a shared machine's load hits them alike;
-    medians and the max |difference| of the scores from the first setting's."""
-    device = model.pixel_mean.device
+    (``interleaved_timings``: one image per setting per round, ``repeats`` rounds) so that a shared
+    machine's load hits them alike; medians and the max |difference| of the scores from the first setting's."""
     inputs = synthetic_batch(size, 1, model.num_classes)
     base = model.test_protocol
-    times: Dict[int, List[float]] = {b: [] for b in window_batches}
     scores: Dict[int, torch.Tensor] = {}
+
+    def predict(window_batch: int) -> None:
+        model.test_protocol = dataclasses.replace(base, window_batch=window_batch)
+        scores[window_batch] = model(inputs)[0]["sem_seg"]
+
     model.eval()
     try:
         with torch.no_grad():
-            for i in range(warmup + repeats):
-                for b in window_batches:
-                    model.test_protocol = dataclasses.replace(base, window_batch=b)
-                    _sync(device)
-                    start = time.perf_counter()
-                    out = model(inputs)[0]["sem_seg"]
-                    _sync(device)
-                    if i >= warmup:
-                        times[b].append(time.perf_counter() - start)
-                    scores.setdefault(b, out)
+            timings = interleaved_timings({b: functools.partial(predict, b) for b in window_batches}, 1, repeats,
+                                          warmup, model.pixel_mean.device)
     finally:
         model.test_protocol = base
     first = scores[window_batches[0]]
-    return {f"window_batch={b}": {"median_s_per_image": float(np.median(times[b])),
-                                  "min_s_per_image": float(np.min(times[b])),
+    return {f"window_batch={b}": {"median_s_per_image": timings[b]["median_s"],
+                                  "min_s_per_image": timings[b]["min_s"],
                                   "max_abs_diff_from_first": float((scores[b] - first).abs().max()),
                                   "argmax_equal_to_first": bool(torch.equal(scores[b].argmax(0), first.argmax(0)))}
             for b in window_batches}
 
 
-def interleaved_timings(steps: Mapping[str, Callable[[], object]], images_per_step: int, rounds: int = 5,
-                        warmup: int = 1, device: torch.device = torch.device("cpu")) -> Dict[str, Dict[str, float]]:
+def interleaved_timings(steps: Mapping[Hashable, Callable[[], object]], images_per_step: int, rounds: int = 5,
+                        warmup: int = 1, device: torch.device = torch.device("cpu")) -> Dict[Hashable, Dict[str, float]]:
     """Seconds per call of each of ``steps`` (name -> a call doing one step), measured in one process:
     every round runs each step once, in the given order on even rounds and reversed on odd ones, so that
     a shared machine's changing load and the cost of running second hit all alike. After ``warmup``
     untimed rounds, ``rounds`` timed ones; per step the seconds of each round, their median and min, and
     the images/s of the median."""
     names = list(steps)
-    times: Dict[str, List[float]] = {name: [] for name in names}
+    times: Dict[Hashable, List[float]] = {name: [] for name in names}
     for i in range(warmup + rounds):
         for name in (names if i % 2 == 0 else names[::-1]):
             _sync(device)
