@@ -1,8 +1,11 @@
 """Install seg_engine and every project under projects/: ``pip install -e ".[dev]"``.
 
-A project is ``projects/<Name>/<package>/__init__.py``; its package is installed under its own
-name and announced in the entry-point group ``seg_engine.projects``, which
-``seg_engine.plugins.load_plugins`` imports. Adding a project edits nothing here.
+A project is ``projects/<Name>/<package>/__init__.py``. It installs as ``seg_engine_projects.<package>`` (one
+namespace, so no project shadows a package of another distribution) and is announced as ``<Name>`` in the
+entry-point group ``seg_engine.projects``, which ``seg_engine.plugins`` imports. Its recipes
+(``projects/<Name>/configs``) and the core's shared configs (``configs/``) ship as package data, reached through
+links this script makes (``<package>/configs`` and ``seg_engine/model_zoo/configs``, as detectron2 ships its
+configs), so a wheel finds its recipes too. Adding a project edits nothing here.
 """
 import glob
 import os
@@ -10,25 +13,38 @@ import os
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+NAMESPACE = "seg_engine_projects"
+CONFIG_FILES = ["configs/*.yaml", "configs/**/*.yaml"]
+
+
+def link(target: str, name: str) -> None:
+    """A relative symlink ``name`` -> ``target`` (kept when it exists; both are gitignored)."""
+    if not os.path.lexists(name):
+        os.symlink(os.path.relpath(target, os.path.dirname(name)), name)
 
 
 def project_packages():
-    """(packages, package_dir, entry points) of every projects/<Name>/<package>."""
-    packages, package_dir, entry_points = [], {}, []
+    """(packages, package_dir, package_data, entry points) of every projects/<Name>/<package>."""
+    packages, package_dir, package_data, entry_points = [], {}, {}, []
     for init in sorted(glob.glob(os.path.join(HERE, "projects", "*", "*", "__init__.py"))):
         pkg_path = os.path.dirname(init)
         name = os.path.basename(pkg_path)
         if name == "tests":
             continue
         project = os.path.dirname(pkg_path)
-        found = find_packages(where=project, include=[name, f"{name}.*"])
-        packages += found
-        package_dir[name] = os.path.relpath(pkg_path, HERE)
-        entry_points.append(f"{name} = {name}")
-    return packages, package_dir, entry_points
+        if os.path.isdir(os.path.join(project, "configs")):
+            link(os.path.join(project, "configs"), os.path.join(pkg_path, "configs"))
+        installed = f"{NAMESPACE}.{name}"
+        for found in find_packages(where=project, include=[name, f"{name}.*"]):
+            packages.append(f"{NAMESPACE}.{found}")
+            package_dir[f"{NAMESPACE}.{found}"] = os.path.relpath(os.path.join(project, *found.split(".")), HERE)
+        package_data[installed] = CONFIG_FILES
+        entry_points.append(f"{os.path.basename(project)} = {installed}")
+    return packages, package_dir, package_data, entry_points
 
 
-PROJECT_PACKAGES, PROJECT_DIRS, PROJECT_ENTRY_POINTS = project_packages()
+link(os.path.join(HERE, "configs"), os.path.join(HERE, "seg_engine", "model_zoo", "configs"))
+PROJECT_PACKAGES, PROJECT_DIRS, PROJECT_DATA, PROJECT_ENTRY_POINTS = project_packages()
 
 setup(
     name="seg_engine",
@@ -37,6 +53,7 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["seg_engine", "seg_engine.*"]) + PROJECT_PACKAGES,
     package_dir=PROJECT_DIRS,
+    package_data={"seg_engine.model_zoo": CONFIG_FILES, **PROJECT_DATA},
     entry_points={"seg_engine.projects": PROJECT_ENTRY_POINTS},
     install_requires=[
         "torch>=2.1",

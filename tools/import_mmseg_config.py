@@ -15,7 +15,7 @@ import sys
 
 from seg_engine.checkpoint import atomic_write
 from seg_engine.config import get_cfg
-from seg_engine.config.mmseg_import import MmsegImportError, load_mmseg_config, to_yaml, translate
+from seg_engine.interop.mmseg_config import MmsegImportError, load_mmseg_config, to_yaml, translate
 from seg_engine.plugins import load_plugins
 
 

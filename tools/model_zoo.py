@@ -36,7 +36,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cache = os.path.join(os.path.dirname(os.path.abspath(args.markdown)), os.path.basename(model_zoo.FLOPS_CACHE_PATH))
     if args.recompute_flops and os.path.isfile(cache):
         os.remove(cache)
-    progress = (lambda path: print(f"{time.strftime('%H:%M:%S')} {os.path.relpath(path, model_zoo.ROOT)}", file=sys.stderr, flush=True)) if compute else None
+    progress = (lambda path: print(f"{time.strftime('%H:%M:%S')} {path}", file=sys.stderr, flush=True)) if compute else None
     rows = model_zoo.list(flops=compute, flops_cache=cache, progress=progress)
     if args.markdown:
         with open(args.markdown, "w") as f:

@@ -1,6 +1,6 @@
 """The same model through mmsegmentation's own code, for ``tools/benchmark.py --compare-mmseg``.
 
-Which mmsegmentation config builds the model a recipe describes (``MMSEG_MODELS``, or a config file
+Which mmsegmentation config builds the model a recipe describes (``seg_engine.interop.MMSEG_MODELS``, or a config file
 given by the user), building it on CPU without mmcv's compiled ops (stubbed: none of these models calls
 one) and with SyncBN as BN, loading its random weights into ours through the registered converter, and
 the check that both give the same logits, which must pass before any speed is compared. mmsegmentation
@@ -15,13 +15,13 @@ import os
 import sys
 import types
 import warnings
-from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
 import torch
 from torch import nn
 
 from ..checkpoint import WEIGHT_CONVERTERS, convert_weights
+from ..interop import MMSEG_MODELS
 from ..modeling.meta_arch.inference import InferenceProtocol, protocol_scores
 from ..solver import build_optimizer
 from ..utils.parity import logits_difference
@@ -35,60 +35,32 @@ INSTALL_HINT = (
 LOGIT_TOLERANCE = 1e-4  # of the largest |logit|: the parity standard of the converters
 
 
-@dataclass(frozen=True)
-class MmsegModel:
-    """An mmsegmentation config and the recipes of ours that build the same network."""
-
-    converter: str  # the WEIGHT_CONVERTERS name that loads its state dict into ours (MODEL.WEIGHTS_FORMAT)
-    meta_architecture: str  # our MODEL.META_ARCHITECTURE
-    jpu: bool  # ours has a JPU neck (MODEL.PSP / ENCNET / DEEPLAB .USE_JPU)
-    config: str  # relative to mmseg/.mim/configs in the mmsegmentation wheel
-
-
-MMSEG_MODELS: Tuple[MmsegModel, ...] = (
-    MmsegModel("mmseg_pspnet", "PSPNet", False, "_base_/models/pspnet_r50-d8.py"),
-    MmsegModel("mmseg_fastfcn_psp", "PSPNet", True, "_base_/models/fastfcn_r50-d32_jpu_psp.py"),
-    MmsegModel("mmseg_encnet", "EncNet", False, "_base_/models/encnet_r50-d8.py"),
-    MmsegModel("mmseg_fastfcn", "EncNet", True, "fastfcn/fastfcn_r50-d32_jpu_enc_4xb4-80k_ade20k-512x512.py"),
-    MmsegModel("mmseg_deeplabv3", "DeepLabV3", False, "_base_/models/deeplabv3_r50-d8.py"),
-    MmsegModel("mmseg_fastfcn_aspp", "DeepLabV3", True, "fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py"),
-    MmsegModel("mmseg_deeplabv3plus", "DeepLabV3Plus", False, "_base_/models/deeplabv3plus_r50-d8.py"),
-    MmsegModel("mmseg_fcn", "EncoderDecoder", False, "_base_/models/fcn_r50-d8.py"),
-    MmsegModel("mmseg_fpn", "SemanticFPN", False, "_base_/models/fpn_r50.py"),
-    MmsegModel("mmseg_unet", "UNet", False, "_base_/models/fcn_unet_s5-d16.py"),
-)
-
-
-def _uses_jpu(cfg) -> bool:
-    return any(bool(cfg.MODEL.get(node, {}).get("USE_JPU", False)) for node in ("PSP", "ENCNET", "DEEPLAB"))
-
-
 def select_mmseg_model(cfg, weights_format: str = "", mmseg_config: str = "") -> Tuple[str, str]:
     """(converter, mmseg config) for the recipe ``cfg``: the converter named by ``weights_format``, else
-    MODEL.WEIGHTS_FORMAT when it is one of MMSEG_MODELS', else the MMSEG_MODELS row of the recipe's
-    meta-architecture; the config ``mmseg_config`` (a file) when given, else that row's. Raises a one-line
-    ValueError/KeyError/FileNotFoundError when no pairing is known."""
+    MODEL.WEIGHTS_FORMAT when it is paired in MMSEG_MODELS, else the pairing of the recipe's decode head and neck
+    (the pairings are registered by the projects' interop modules); the config ``mmseg_config`` (a file) when
+    given, else the pairing's. Raises a one-line ValueError/KeyError/FileNotFoundError when no pairing is known."""
     if weights_format and weights_format not in WEIGHT_CONVERTERS:
         known = ", ".join(sorted(k for k, _ in WEIGHT_CONVERTERS))
         raise KeyError(f"--weights-format {weights_format!r} is not a registered converter (known: {known})")
     if mmseg_config and not os.path.isfile(mmseg_config):
         raise FileNotFoundError(f"--mmseg-config {mmseg_config!r} is not a file")
-    rows = {row.converter: row for row in MMSEG_MODELS}
+    rows = dict(MMSEG_MODELS)
     converter = weights_format or (cfg.MODEL.WEIGHTS_FORMAT if cfg.MODEL.WEIGHTS_FORMAT in rows else "")
     if not converter:
-        arch, jpu = cfg.MODEL.META_ARCHITECTURE, _uses_jpu(cfg)
-        matches = [row.converter for row in MMSEG_MODELS if row.meta_architecture == arch and row.jpu == jpu]
+        head, neck = cfg.MODEL.HEAD.NAME, cfg.MODEL.NECK.NAME
+        matches = sorted(name for name, row in rows.items() if (row.head, row.neck) == (head, neck))
         if not matches:
-            known = ", ".join(f"{r.meta_architecture} ({r.converter})" for r in MMSEG_MODELS)
-            raise ValueError(f"--compare-mmseg: no mmsegmentation model is known for MODEL.META_ARCHITECTURE "
-                             f"{arch!r}{' with a JPU' if jpu else ''} (known: {known}); "
+            known = ", ".join(f"{r.head}{' on ' + r.neck if r.neck else ''} ({name})" for name, r in sorted(rows.items()))
+            raise ValueError(f"--compare-mmseg: no mmsegmentation model is known for MODEL.HEAD.NAME {head!r}"
+                             f"{' on MODEL.NECK.NAME ' + repr(neck) if neck else ''} (known: {known}); "
                              "name one with --mmseg-config PATH --weights-format CONVERTER")
         converter = matches[0]
     if mmseg_config:
         return converter, mmseg_config
     if converter not in rows:
         raise ValueError(f"--compare-mmseg: no mmsegmentation config is known for converter {converter!r} "
-                         f"(known: {', '.join(rows)}); name one with --mmseg-config PATH")
+                         f"(known: {', '.join(sorted(rows))}); name one with --mmseg-config PATH")
     return converter, rows[converter].config
 
 

@@ -10,6 +10,9 @@ from fvcore.common.config import CfgNode as _FvCfgNode
 from iopath.common.file_io import g_pathmgr
 from yacs.config import _check_and_coerce_cfg_value_type
 
+from .paths import resolve_config_path
+from .renames import upgrade_flat
+
 BASE_KEY = "_BASE_"
 _CONFIG_EXTENSIONS: List[Callable[["CfgNode"], None]] = []
 # package of a plugin -> the full keys its config extension added (filled by get_cfg()).
@@ -24,20 +27,22 @@ class CfgNode(_FvCfgNode):
     """fvcore's CfgNode (``_BASE_`` inheritance) that names the file, key and closest keys on error."""
 
     def merge_from_file(self, cfg_filename: str, allow_unsafe: bool = False) -> None:
+        """Merge a YAML file and its ``_BASE_`` chain; ``seg_engine://NAME`` names an installed recipe."""
+        cfg_filename = resolve_config_path(cfg_filename)
         self._check_file(cfg_filename)
-        loaded = self.load_yaml_with_base(cfg_filename, allow_unsafe=allow_unsafe)
-        self.merge_from_other_cfg(type(self)(self._mappings_as_pairs(loaded)))
+        loaded = self._load_with_base(cfg_filename, [])
+        self.merge_from_other_cfg(type(self)(loaded))
 
     def merge_from_list(self, cfg_list: List[str]):
         if len(cfg_list) % 2:
             raise ConfigError(f"command line: overrides must be KEY VALUE pairs, got {list(cfg_list)}")
+        decoded = {key: _FvCfgNode._decode_cfg_value(value) for key, value in zip(cfg_list[0::2], cfg_list[1::2])}
         pairs = []
-        for key, value in zip(cfg_list[0::2], cfg_list[1::2]):
-            decoded = _FvCfgNode._decode_cfg_value(value)
-            self._check_value(key, decoded, "command line")
-            if isinstance(decoded, dict) and isinstance(self._default(key), (list, tuple)):
-                value = repr([list(item) for item in decoded.items()])
-            pairs += [key, value]
+        for key, value in upgrade_flat(decoded, "command line").items():
+            self._check_value(key, value, "command line")
+            if isinstance(value, dict) and isinstance(self._default(key), (list, tuple)):
+                value = [list(item) for item in value.items()]
+            pairs += [key, repr(value)]
         return super().merge_from_list(pairs)
 
     def _default(self, full_key: str) -> Any:
@@ -62,14 +67,13 @@ class CfgNode(_FvCfgNode):
             out[k] = v
         return out
 
-    def _check_file(self, filename: str, chain: Optional[List[str]] = None) -> None:
-        """Check every key of ``filename`` and of its ``_BASE_`` files against this tree."""
-        chain = (chain or []) + [filename]
+    def _read(self, filename: str, chain: List[str]) -> Dict[str, Any]:
+        """One file's mapping (``_BASE_`` kept), mappings of list keys as pairs, old keys upgraded."""
         try:
             with g_pathmgr.open(filename, "r") as f:
                 raw = yaml.safe_load(f) or {}
         except FileNotFoundError:
-            via = f" (the _BASE_ of {chain[-2]})" if len(chain) > 1 else ""
+            via = f" (the _BASE_ of {chain[-1]})" if chain else ""
             raise ConfigError(f"config file {filename}{via} does not exist") from None
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
@@ -79,16 +83,39 @@ class CfgNode(_FvCfgNode):
         if not isinstance(raw, dict):
             raise ConfigError(f"{filename}: a config file must hold a mapping of keys")
         bases = raw.pop(BASE_KEY, [])
-        for base in [bases] if isinstance(bases, str) else bases:
-            if not base.startswith(("/", "http://", "https://")):
-                base = os.path.join(os.path.dirname(filename), os.path.expanduser(base))
-            seen = [os.path.realpath(c) for c in chain]
-            if os.path.realpath(base) in seen:
-                cycle = " -> ".join(chain + [base])
-                raise ConfigError(f"circular _BASE_: {cycle}")
-            self._check_file(base, chain)
-        for key, value in _flatten(self._mappings_as_pairs(raw)).items():
+        tree = _unflatten(upgrade_flat(_flatten(self._mappings_as_pairs(raw)), filename))
+        tree[BASE_KEY] = [bases] if isinstance(bases, str) else list(bases)
+        return tree
+
+    def _bases(self, filename: str, tree: Dict[str, Any], chain: List[str]) -> List[str]:
+        """The ``_BASE_`` files of ``filename`` as paths; a cycle is an error."""
+        out = []
+        seen = [os.path.realpath(c) for c in chain + [filename]]
+        for base in tree.pop(BASE_KEY):
+            path = resolve_config_path(base, relative_to=filename)
+            if os.path.realpath(path) in seen:
+                raise ConfigError(f"circular _BASE_: {' -> '.join(chain + [filename, base])}")
+            out.append(path)
+        return out
+
+    def _check_file(self, filename: str, chain: Optional[List[str]] = None) -> None:
+        """Check every key of ``filename`` and of its ``_BASE_`` files against this tree."""
+        chain = chain or []
+        tree = self._read(filename, chain)
+        for base in self._bases(filename, tree, chain):
+            self._check_file(base, chain + [filename])
+        for key, value in _flatten(tree).items():
             self._check_value(key, value, filename)
+
+    def _load_with_base(self, filename: str, chain: List[str]) -> Dict[str, Any]:
+        """fvcore's load_yaml_with_base, reading each file through :meth:`_read` (so old keys of a base are
+        upgraded before a child overrides them) and resolving ``seg_engine://`` bases."""
+        tree = self._read(filename, chain)
+        merged: Dict[str, Any] = {}
+        for base in self._bases(filename, tree, chain):
+            _merge_into(self._load_with_base(base, chain + [filename]), merged)
+        _merge_into(tree, merged)
+        return merged
 
     def _check_value(self, full_key: str, value: Any, source: str) -> None:
         node: Any = self
@@ -124,6 +151,26 @@ def _flatten(tree: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
     return out
 
 
+def _unflatten(flat: Dict[str, Any]) -> Dict[str, Any]:
+    tree: Dict[str, Any] = {}
+    for key, value in flat.items():
+        *path, leaf = key.split(".")
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
+
+
+def _merge_into(a: Dict[str, Any], b: Dict[str, Any]) -> None:
+    """Merge mapping ``a`` into ``b``, ``a``'s values winning."""
+    for k, v in a.items():
+        if isinstance(v, dict) and isinstance(b.get(k), dict):
+            _merge_into(v, b[k])
+        else:
+            b[k] = v
+
+
 def _all_keys(node: _FvCfgNode, prefix: str = "") -> List[str]:
     keys = []
     for k, v in node.items():
@@ -144,7 +191,7 @@ def get_cfg() -> CfgNode:
     The installed projects (entry points) are imported first, so a run's own ``config.yaml`` loads in
     a fresh interpreter; a project that is not installed must be loaded before (``--plugin``).
     """
-    from ..plugins import load_installed_plugins
+    from ..plugins import load_installed_plugins, package_of
     from .defaults import _C
 
     load_installed_plugins()
@@ -152,7 +199,7 @@ def get_cfg() -> CfgNode:
     for extend in _CONFIG_EXTENSIONS:
         before = set(_all_keys(cfg))
         extend(cfg)
-        _PLUGIN_KEYS[extend.__module__.split(".")[0]] = sorted(set(_all_keys(cfg)) - before)
+        _PLUGIN_KEYS[package_of(extend.__module__)] = sorted(set(_all_keys(cfg)) - before)
     return cfg
 
 

@@ -101,7 +101,7 @@ _C.MODEL.XCEPTION.NORM = "BN"
 _C.MODEL.XCEPTION.FEATURE_TAP = "pre_relu"
 # Divides every width (1, 2, 4, 8); >1 only makes narrow nets for tests.
 _C.MODEL.XCEPTION.WIDTH_DIVISOR = 1
-# The FPN neck (seg_engine.modeling.necks.FPN): lateral 1x1 convs, nearest top-down addition, 3x3
+# The FPN neck (MODEL.NECK.NAME "FPN"): lateral 1x1 convs, nearest top-down addition, 3x3
 # output convs; adds p2..p5 (named by stride) to the backbone's maps. Needs OUTPUT_STRIDE 32.
 _C.MODEL.FPN = _FvCfgNode()
 # Backbone maps, shallowest to deepest, each at twice the stride of the one before.
@@ -136,27 +136,55 @@ _C.MODEL.VGG.FC_DROPOUT = 0.5
 # Among "conv1".."conv5" (block K's last ReLU, the map pool K reads), "pool1".."pool5" and "fc7".
 _C.MODEL.VGG.OUT_FEATURES = ["pool5"]
 
-_C.MODEL.HEAD = _FvCfgNode()
-_C.MODEL.HEAD.NAME = "FCNHead"
-_C.MODEL.HEAD.IN_FEATURE = "res5"
-_C.MODEL.HEAD.CHANNELS = 512
-_C.MODEL.HEAD.NUM_CONVS = 1
-_C.MODEL.HEAD.NORM = "BN"
-_C.MODEL.HEAD.DROPOUT = 0.1
-# FCNHead: a 3x3 conv over [input, convs' output] before the classifier (mmsegmentation's concat_input).
-_C.MODEL.HEAD.CONCAT_INPUT = False
-_C.MODEL.HEAD.LOSS_WEIGHT = 1.0
 
-_C.MODEL.AUX_HEAD = _FvCfgNode()
-_C.MODEL.AUX_HEAD.ENABLED = False
-_C.MODEL.AUX_HEAD.NAME = "FCNHead"
-_C.MODEL.AUX_HEAD.IN_FEATURE = "res4"
-_C.MODEL.AUX_HEAD.CHANNELS = 256
-_C.MODEL.AUX_HEAD.NUM_CONVS = 1
-_C.MODEL.AUX_HEAD.NORM = "BN"
-_C.MODEL.AUX_HEAD.DROPOUT = 0.1
-_C.MODEL.AUX_HEAD.CONCAT_INPUT = False
-_C.MODEL.AUX_HEAD.LOSS_WEIGHT = 0.4
+
+def head_node(**overrides) -> _FvCfgNode:
+    """A head's config node: the keys every head reads (a head's own switches live in its type's node, e.g.
+    MODEL.PSP for the PPMHead). Projects add auxiliary heads as ``cfg.MODEL.AUX_HEAD2 = head_node(...)`` and list
+    them in MODEL.AUX_HEADS."""
+    node = _FvCfgNode()
+    # A name of HEAD_REGISTRY.
+    node.NAME = "FCNHead"
+    # The maps it reads: the backbone's, or the neck's when there is one.
+    node.IN_FEATURES = ["res5"]
+    node.CHANNELS = 512
+    node.NUM_CONVS = 1
+    node.NORM = "BN"
+    node.DROPOUT = 0.1
+    # FCNHead: a 3x3 conv over [input, convs' output] before the classifier (mmsegmentation's concat_input).
+    node.CONCAT_INPUT = False
+    # Its loss is multiplied by this (the decode head's output is "sem_seg", an auxiliary head's its node's name).
+    node.LOSS_WEIGHT = 1.0
+    for key, value in overrides.items():
+        setattr(node, key, value)
+    return node
+
+
+# The decode head: its logits are the model's prediction.
+_C.MODEL.HEAD = head_node()
+# Auxiliary heads, trained with the decode head and dropped at inference: the names of head nodes under MODEL,
+# e.g. ["AUX_HEAD"]. A node AUX_HEAD becomes the module ``aux_head`` and the output and loss ``aux``
+# (``loss_aux``); AUX_HEAD2 becomes ``aux_head2`` and ``aux2``.
+_C.MODEL.AUX_HEADS = []
+_C.MODEL.AUX_HEAD = head_node(IN_FEATURES=["res4"], CHANNELS=256, LOSS_WEIGHT=0.4)
+
+# A neck between the backbone and the heads (a name of NECK_REGISTRY: "JPU", "FPN", ...; "": none). The heads
+# read its outputs, which pass the backbone's maps through where the neck does not replace them.
+_C.MODEL.NECK = _FvCfgNode()
+_C.MODEL.NECK.NAME = ""
+# Joint Pyramid Upsampling (FastFCN; MODEL.NECK.NAME "JPU"): output-stride-8 features from an output-stride-32
+# backbone. The deepest of IN_FEATURES is replaced by the JPU's output, at the shallowest one's stride.
+_C.MODEL.JPU = _FvCfgNode()
+_C.MODEL.JPU.IN_FEATURES = ["res3", "res4", "res5"]
+# Channels of each input conv and each dilated branch (the output has len(DILATIONS) times as many).
+_C.MODEL.JPU.WIDTH = 512
+_C.MODEL.JPU.DILATIONS = (1, 2, 4, 8)
+_C.MODEL.JPU.NORM = "BN"
+
+# Any-size input: pad each batch (bottom/right) inside the model to a multiple of the backbone's deepest stride,
+# bring every output to that size and crop it back, so any H x W gives logits of H x W (the U-shaped nets, whose
+# decoders need sides divisible by their depth). False: logits at their own stride, resized by the engine.
+_C.MODEL.PAD_INPUT = False
 
 # The pixel-wise cross-entropy of every output.
 _C.MODEL.LOSS = _FvCfgNode()
@@ -295,3 +323,17 @@ _C.SEED = 0
 _C.CUDNN_BENCHMARK = False
 # Iterations between console/JSON/TensorBoard writes.
 _C.LOG_PERIOD = 20
+
+
+# ---------------------------------------------------------------------------- renamed keys
+def _register_renames() -> None:
+    from .renames import register_renamed_key
+
+    why = "heads read a list of maps"
+    register_renamed_key("MODEL.HEAD.IN_FEATURE", lambda v, _: {"MODEL.HEAD.IN_FEATURES": [v]}, why)
+    register_renamed_key("MODEL.AUX_HEAD.IN_FEATURE", lambda v, _: {"MODEL.AUX_HEAD.IN_FEATURES": [v]}, why)
+    register_renamed_key("MODEL.AUX_HEAD.ENABLED", lambda on, _: {"MODEL.AUX_HEADS": ["AUX_HEAD"] if on else []},
+                         "auxiliary heads are the nodes MODEL.AUX_HEADS lists")
+
+
+_register_renames()

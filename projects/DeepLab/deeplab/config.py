@@ -2,8 +2,8 @@
 
 The width, norm and classifier dropout of the heads are MODEL.HEAD.CHANNELS/NORM/DROPOUT.
 """
-from seg_engine.config import CfgNode, register_config
-from seg_engine.modeling.necks import add_jpu_config
+from seg_engine.config import CfgNode, register_config, register_renamed_value
+from seg_engine.modeling.necks import register_jpu_renames
 
 
 @register_config
@@ -36,6 +36,9 @@ def add_deeplab_config(cfg: CfgNode) -> None:
     cfg.MODEL.DEEPLAB.LOW_LEVEL_FEATURE = "res2"
     cfg.MODEL.DEEPLAB.LOW_LEVEL_CHANNELS = 48
     cfg.MODEL.DEEPLAB.DECODER_SEPARABLE = False
-    # FastFCN's JPU neck (USE_JPU, JPU_WIDTH, JPU_DILATIONS; mmsegmentation's fastfcn_r50-d32_jpu_aspp): the
-    # ASPP reads its output (res5 replaced, at res3's stride), the auxiliary head res4 as the backbone gives it.
-    add_jpu_config(cfg.MODEL.DEEPLAB)
+
+
+# DeepLabV3Plus was DeepLabV3 requiring the DeepLabV3PlusHead; the recipes name the head themselves.
+register_renamed_value("MODEL.META_ARCHITECTURE", "DeepLabV3Plus", {"MODEL.META_ARCHITECTURE": "DeepLabV3"},
+                       "DeepLabV3 takes either head: MODEL.HEAD.NAME DeepLabV3PlusHead makes DeepLabv3+")
+register_jpu_renames("MODEL.DEEPLAB")

@@ -127,7 +127,6 @@ def test_eval_at_output_stride_8_equals_a_model_built_at_8_with_doubled_rates(re
     (("MODEL.ASPP.POOL_POSITION", "middle"), "MODEL.ASPP.POOL_POSITION must be one of"),
     (("MODEL.ASPP.PROJECT_KERNEL", "5"), r"MODEL.ASPP.PROJECT_KERNEL must be one of \(1, 3\), got 5"),
     (("MODEL.ASPP.RATES", "(6, 0)"), r"MODEL.ASPP.RATES must be positive ints, got \(6, 0\)"),
-    (("MODEL.HEAD.NAME", "ASPPHead"), "DeepLabV3Plus decodes with its own head: set MODEL.HEAD.NAME to DeepLabV3PlusHead"),
     (("MODEL.DEEPLAB.LOW_LEVEL_FEATURE", "res3"), "MODEL.DEEPLAB.LOW_LEVEL_FEATURE 'res3' is not among"),
 ])
 def test_bad_settings_name_the_key(opts, message):
@@ -136,8 +135,7 @@ def test_bad_settings_name_the_key(opts, message):
 
 
 JPU = ("MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.RESNETS.DILATIONS", "[1, 1, 2, 4]", "MODEL.RESNETS.MULTI_GRID", "()",
-       "MODEL.RESNETS.OUT_FEATURES", '["res3", "res4", "res5"]', "MODEL.DEEPLAB.USE_JPU", "True",
-       "MODEL.DEEPLAB.JPU_WIDTH", "4")
+       "MODEL.RESNETS.OUT_FEATURES", '["res3", "res4", "res5"]', "MODEL.NECK.NAME", "JPU", "MODEL.JPU.WIDTH", "4")
 
 
 def test_jpu_neck_feeds_the_aspp_at_stride_8_and_trains_and_evaluates_at_odd_sizes():
@@ -159,6 +157,6 @@ def test_jpu_neck_feeds_the_aspp_at_stride_8_and_trains_and_evaluates_at_odd_siz
 
 
 def test_jpu_refuses_a_test_output_stride():
-    with pytest.raises(ValueError, match=r"MODEL.DEEPLAB.TEST_OUTPUT_STRIDE 16: with MODEL.DEEPLAB.USE_JPU the output "
-                                         r"stride is the JPU's \(res3's, 8\); set it to 0"):
+    with pytest.raises(ValueError, match=r"MODEL.DEEPLAB.TEST_OUTPUT_STRIDE 16: with a neck \(MODEL.NECK.NAME JPU\) the "
+                                         r"output stride is the neck's \(8\); set it to 0"):
         build_on_meta(config("Base-DeepLabV3-mmseg.yaml", *NARROW, *JPU, "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "16"))

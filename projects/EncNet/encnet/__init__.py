@@ -1,5 +1,6 @@
-"""EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture, the
-MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``, ``mmseg_encnet`` and ``mmseg_fastfcn``."""
+"""EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture (the SE-loss), the
+``EncHead`` head, the MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``, ``mmseg_encnet`` and ``mmseg_fastfcn``."""
+from . import interop
 from .config import add_encnet_config
 from .converters import fastfcn_encnet, mmseg_encnet, mmseg_fastfcn, pytorch_encoding_encnet
 from .enc_head import EncHead

@@ -6,7 +6,7 @@ from typing import Dict, Optional, Tuple
 import torch
 from torch import nn
 
-from seg_engine.modeling.backbone import ShapeSpec
+from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 from seg_engine.modeling.layers import ConvNormAct
 
 from .enc_module import EncModule
@@ -20,43 +20,59 @@ def dropout_layer(p: float, channel_wise: bool) -> nn.Module:
     return nn.Dropout2d(p) if channel_wise else nn.Dropout(p)
 
 
+@HEAD_REGISTRY.register()
 class EncHead(nn.Module):
-    """Returns ``(logits, se_logits)`` at the input feature's resolution; ``se_logits`` is None without SE-loss.
+    """Returns ``(logits, se_logits)`` at the input feature's resolution; ``se_logits`` is None without SE-loss
+    (the ``EncNet`` meta-architecture turns it into its loss).
 
-    ``head_cfg`` is MODEL.HEAD (IN_FEATURE, CHANNELS, NORM, DROPOUT); MODEL.ENCNET sets the codes,
-    the SE classifier, the lateral connections and the first conv's kernel (BOTTLENECK_KERNEL; by
-    default 1x1 on JPU outputs, as FastFCN, else 3x3).
+    ``bottleneck`` (conv-norm-ReLU, 3x3 or FastFCN's 1x1 on the JPU output), optional ``lateral_convs`` of res3 and
+    res4 with a ``fusion`` conv, the ``enc_module``, dropout and the ``classifier``; ``se_classifier`` predicts the
+    classes present.
     """
 
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+    reads_one_map = True
+
+    def __init__(
+        self, in_feature: str, input_shape: Dict[str, ShapeSpec], num_classes: int, channels: int = 512,
+        norm: str = "BN", dropout: float = 0.1, num_codes: int = 32, se_loss: bool = True, lateral: bool = False,
+        bottleneck_kernel: int = 3, dropout_2d: bool = False,
+    ) -> None:
         super().__init__()
-        enc = cfg.MODEL.ENCNET
-        self.in_feature = head_cfg.IN_FEATURE
-        width, norm = head_cfg.CHANNELS, head_cfg.NORM
-        kernel = enc.BOTTLENECK_KERNEL or (1 if enc.USE_JPU else 3)
-        if kernel not in (1, 3):
-            raise ValueError(f"MODEL.ENCNET.BOTTLENECK_KERNEL must be 0 (automatic), 1 or 3, got {enc.BOTTLENECK_KERNEL!r}")
-        self.bottleneck = ConvNormAct(input_shape[self.in_feature].channels, width, kernel, norm=norm)
+        if bottleneck_kernel not in (1, 3):
+            raise ValueError(f"MODEL.ENCNET.BOTTLENECK_KERNEL must be 1 or 3, got {bottleneck_kernel!r}")
+        self.in_feature = in_feature
+        self.bottleneck = ConvNormAct(input_shape[in_feature].channels, channels, bottleneck_kernel, norm=norm)
         self.lateral_convs: Optional[nn.ModuleList] = None
-        if enc.LATERAL:
+        if lateral:
             missing = [name for name in LATERAL_FEATURES if name not in input_shape]
             if missing:
                 raise ValueError(f"MODEL.ENCNET.LATERAL reads {missing}; add them to the backbone's OUT_FEATURES "
                                  "(MODEL.RESNETS, MODEL.TORCHVISION, MODEL.TIMM, ...)")
-            strides = {name: input_shape[name].stride for name in (self.in_feature, *LATERAL_FEATURES)}
+            strides = {name: input_shape[name].stride for name in (in_feature, *LATERAL_FEATURES)}
             if len(set(strides.values())) > 1:  # the laterals are concatenated unresized, as the authors'
                 raise ValueError(
                     f"MODEL.ENCNET.LATERAL concatenates {list(strides)} at one resolution, but their strides are "
-                    f"{list(strides.values())}; use a backbone at output stride 8 (the authors')"
+                    f"{list(strides.values())}; use a backbone at output stride 8 without a neck (the authors')"
                 )
             self.lateral_convs = nn.ModuleList(
-                ConvNormAct(input_shape[name].channels, width, 1, norm=norm) for name in LATERAL_FEATURES
+                ConvNormAct(input_shape[name].channels, channels, 1, norm=norm) for name in LATERAL_FEATURES
             )
-            self.fusion = ConvNormAct((1 + len(LATERAL_FEATURES)) * width, width, 3, norm=norm)
-        self.enc_module = EncModule(width, enc.NUM_CODES, norm)
-        self.dropout = dropout_layer(head_cfg.DROPOUT, enc.DROPOUT_2D)
-        self.classifier = nn.Conv2d(width, cfg.MODEL.NUM_CLASSES, 1)
-        self.se_classifier = nn.Linear(width, cfg.MODEL.NUM_CLASSES) if enc.SE_LOSS else None
+            self.fusion = ConvNormAct((1 + len(LATERAL_FEATURES)) * channels, channels, 3, norm=norm)
+        self.enc_module = EncModule(channels, num_codes, norm)
+        self.dropout = dropout_layer(dropout, dropout_2d)
+        self.classifier = nn.Conv2d(channels, num_classes, 1)
+        self.se_classifier = nn.Linear(channels, num_classes) if se_loss else None
+
+    @classmethod
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        """The head node (IN_FEATURES, CHANNELS, NORM, DROPOUT) and MODEL.ENCNET."""
+        enc = cfg.MODEL.ENCNET
+        return dict(
+            in_feature=head_cfg.IN_FEATURES[0], input_shape=input_shape, num_classes=cfg.MODEL.NUM_CLASSES,
+            channels=head_cfg.CHANNELS, norm=head_cfg.NORM, dropout=head_cfg.DROPOUT, num_codes=enc.NUM_CODES,
+            se_loss=enc.SE_LOSS, lateral=enc.LATERAL, bottleneck_kernel=enc.BOTTLENECK_KERNEL,
+            dropout_2d=enc.DROPOUT_2D,
+        )
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         x = self.bottleneck(features[self.in_feature])

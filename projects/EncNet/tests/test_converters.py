@@ -12,7 +12,7 @@ from seg_engine.plugins import load_plugin
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 load_plugin(PROJECT)
 
-from encnet.converters import rename_keys  # noqa: E402
+from seg_engine_projects.encnet.converters import rename_keys  # noqa: E402
 
 DATA = os.path.join(PROJECT, "tests", "data")
 

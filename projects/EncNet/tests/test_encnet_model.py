@@ -12,8 +12,8 @@ from seg_engine.plugins import load_plugin
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 load_plugin(PROJECT)
 
-from encnet import EncNet  # noqa: E402
-from encnet.enc_module import code_norm  # noqa: E402
+from seg_engine_projects.encnet import EncNet  # noqa: E402
+from seg_engine_projects.encnet.enc_module import code_norm  # noqa: E402
 
 BASE = os.path.join(PROJECT, "configs", "Base-EncNet.yaml")
 NARROW = [

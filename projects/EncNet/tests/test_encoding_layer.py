@@ -9,7 +9,7 @@ from seg_engine.plugins import load_plugin
 
 load_plugin(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from encnet.encoding_layer import Encoding, aggregate, scaled_l2  # noqa: E402
+from seg_engine_projects.encnet.encoding_layer import Encoding, aggregate, scaled_l2  # noqa: E402
 
 
 def naive_scaled_l2(x, codewords, scale):

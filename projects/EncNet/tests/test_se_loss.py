@@ -7,7 +7,7 @@ from seg_engine.plugins import load_plugin
 
 load_plugin(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from encnet.se_loss import class_presence, se_loss  # noqa: E402
+from seg_engine_projects.encnet.se_loss import class_presence, se_loss  # noqa: E402
 
 
 def histc_presence(targets, num_classes):

@@ -27,7 +27,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from encnet.encoding_layer import Encoding  # noqa: E402
+from seg_engine_projects.encnet.encoding_layer import Encoding  # noqa: E402
 
 VARIANTS = ("matmul", "naive")
 

@@ -1,5 +1,5 @@
 """The config keys of the FCN-32s/16s/8s nets (MODEL.FCN); their VGG-16 is MODEL.VGG."""
-from seg_engine.config import CfgNode, register_config
+from seg_engine.config import CfgNode, register_config, register_renamed_value
 
 
 @register_config
@@ -16,3 +16,7 @@ def add_fcn_config(cfg: CfgNode) -> None:
     # reference code (lr_mult 0); True learns them as in the CVPR 2015 paper. The final 8x/16x/32x
     # upsampling is fixed bilinear either way.
     cfg.MODEL.FCN.LEARN_2X_UPSAMPLING = False
+
+
+register_renamed_value("MODEL.META_ARCHITECTURE", "FCN", {"MODEL.META_ARCHITECTURE": "EncoderDecoder"},
+                       "FCN-32s/16s/8s are EncoderDecoder with the VGG backbone and MODEL.HEAD.NAME FCNSkipHead")

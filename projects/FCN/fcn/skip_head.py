@@ -31,39 +31,41 @@ class FCNSkipHead(nn.Module):
     Score layers start at zero (Caffe's default filler), deconvolutions bilinear. The logits come out at
     exactly the input's size. The head reads "fc7", "pool4", "pool3" and "conv1" of the VGG backbone;
     "conv1" (conv1_2's output, of the input's size plus 2 * (FIRST_PADDING - 1)) gives the input size,
-    so odd sizes and padded batches crop right. ``head_cfg.IN_FEATURE`` must be "fc7".
+    so odd sizes and padded batches crop right. Its IN_FEATURES must be ["fc7"]; it requires the VGG backbone.
     """
 
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+    requires_backbone = "build_vgg_backbone"
+    reads_one_map = True
+
+    def __init__(
+        self, input_shape: Dict[str, ShapeSpec], num_classes: int, stride: int = 8, first_padding: int = 100,
+        pool4_scale: float = 1.0, pool3_scale: float = 1.0, learn_2x_upsampling: bool = False,
+    ) -> None:
         super().__init__()
-        f = cfg.MODEL.FCN
-        if f.STRIDE not in STRIDES:
-            raise ValueError(f"MODEL.FCN.STRIDE must be one of {STRIDES}, got {f.STRIDE!r}")
-        if head_cfg.IN_FEATURE != "fc7":
-            raise ValueError(f"FCNSkipHead scores fc7: set MODEL.HEAD.IN_FEATURE to 'fc7' (got {head_cfg.IN_FEATURE!r})")
-        self.skips = {32: (), 16: ("pool4",), 8: ("pool4", "pool3")}[f.STRIDE]
+        if stride not in STRIDES:
+            raise ValueError(f"MODEL.FCN.STRIDE must be one of {STRIDES}, got {stride!r}")
+        self.skips = {32: (), 16: ("pool4",), 8: ("pool4", "pool3")}[stride]
         needed = ("fc7", "conv1") + self.skips
         missing = [name for name in needed if name not in input_shape]
         if missing:
             raise ValueError(
-                f"FCN-{f.STRIDE}s reads {list(needed)} from the backbone; add {missing} to MODEL.VGG.OUT_FEATURES "
+                f"FCN-{stride}s reads {list(needed)} from the backbone; add {missing} to MODEL.VGG.OUT_FEATURES "
                 "(and set MODEL.VGG.FC_AS_CONV True for fc7)"
             )
-        self.first_padding = cfg.MODEL.VGG.FIRST_PADDING
-        self.offsets = crop_offsets(f.STRIDE, self.first_padding)
-        self.scales = {"pool4": f.POOL4_SCALE, "pool3": f.POOL3_SCALE}
-        num_classes = cfg.MODEL.NUM_CLASSES
-        learn_2x = f.LEARN_2X_UPSAMPLING
+        self.first_padding = first_padding
+        self.offsets = crop_offsets(stride, self.first_padding)
+        self.scales = {"pool4": pool4_scale, "pool3": pool3_scale}
+        learn_2x = learn_2x_upsampling
 
         self.score_fr = nn.Conv2d(input_shape["fc7"].channels, num_classes, 1)
-        if f.STRIDE == 32:
+        if stride == 32:
             self.upscore = BilinearUpsample(num_classes, 32)
         else:
             self.upscore2 = BilinearUpsample(num_classes, 2, learn_2x)
             self.score_pool4 = nn.Conv2d(input_shape["pool4"].channels, num_classes, 1)
-        if f.STRIDE == 16:
+        if stride == 16:
             self.upscore16 = BilinearUpsample(num_classes, 16)
-        if f.STRIDE == 8:
+        if stride == 8:
             self.upscore_pool4 = BilinearUpsample(num_classes, 2, learn_2x)
             self.score_pool3 = nn.Conv2d(input_shape["pool3"].channels, num_classes, 1)
             self.upscore8 = BilinearUpsample(num_classes, 8)
@@ -72,7 +74,19 @@ class FCNSkipHead(nn.Module):
                 nn.init.zeros_(score.weight)
                 nn.init.zeros_(score.bias)
         # The 2x deconvolution after each stream, and the final one, in order.
-        self.upsamplers = {32: ["upscore"], 16: ["upscore2", "upscore16"], 8: ["upscore2", "upscore_pool4", "upscore8"]}[f.STRIDE]
+        self.upsamplers = {32: ["upscore"], 16: ["upscore2", "upscore16"], 8: ["upscore2", "upscore_pool4", "upscore8"]}[stride]
+
+    @classmethod
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        """MODEL.FCN, and the padding of the VGG it requires (MODEL.VGG.FIRST_PADDING, the authors' 100)."""
+        if head_cfg.IN_FEATURES[0] != "fc7":
+            raise ValueError(f"FCNSkipHead scores fc7: its IN_FEATURES must be ['fc7'], got {list(head_cfg.IN_FEATURES)}")
+        f = cfg.MODEL.FCN
+        return dict(
+            input_shape=input_shape, num_classes=cfg.MODEL.NUM_CLASSES, stride=f.STRIDE,
+            first_padding=cfg.MODEL.VGG.FIRST_PADDING, pool4_scale=f.POOL4_SCALE, pool3_scale=f.POOL3_SCALE,
+            learn_2x_upsampling=f.LEARN_2X_UPSAMPLING,
+        )
 
     def forward(self, features: Dict[str, torch.Tensor]) -> torch.Tensor:
         conv1 = features["conv1"]

@@ -12,8 +12,8 @@ from seg_engine.utils.testing import build_on_meta, image_batch, load_config, nu
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 load_plugin(PROJECT)
 
-from fcn import BilinearUpsample, bilinear_kernel  # noqa: E402  (registered by load_plugin)
-from fcn.alignment import crop_offsets  # noqa: E402
+from seg_engine_projects.fcn import BilinearUpsample, bilinear_kernel  # noqa: E402  (registered by load_plugin)
+from seg_engine_projects.fcn.alignment import crop_offsets  # noqa: E402
 
 BASE = os.path.join(PROJECT, "configs", "Base-FCN-VGG16.yaml")
 

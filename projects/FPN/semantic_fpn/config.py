@@ -1,11 +1,17 @@
-"""MODEL.SEM_SEG_FPN: the keys the semantic FPN project adds to the config tree."""
-from seg_engine.config import CfgNode, register_config
+"""Semantic FPN adds no config keys: the pyramid is MODEL.FPN (the core's neck), the head is MODEL.HEAD. This
+module maps what older configs wrote."""
+from seg_engine.config import register_renamed_key, register_renamed_value
+
+LEVELS = ["p2", "p3", "p4", "p5"]
 
 
-@register_config
-def add_semantic_fpn_config(cfg: CfgNode) -> None:
-    """The pyramid is MODEL.FPN (core); the head's width, norm and dropout are MODEL.HEAD's."""
-    cfg.MODEL.SEM_SEG_FPN = CfgNode()
-    # The pyramid levels the head reads, finest first; the finest one's stride is the common stride
-    # every level is brought to (4 with p2, as detectron2's COMMON_STRIDE and mmsegmentation's).
-    cfg.MODEL.SEM_SEG_FPN.IN_FEATURES = ["p2", "p3", "p4", "p5"]
+def _semantic_fpn(file):
+    """SemanticFPN was EncoderDecoder with the FPN neck whose head read MODEL.SEM_SEG_FPN.IN_FEATURES."""
+    return {"MODEL.META_ARCHITECTURE": "EncoderDecoder", "MODEL.NECK.NAME": "FPN",
+            "MODEL.HEAD.IN_FEATURES": list(file.get("MODEL.SEM_SEG_FPN.IN_FEATURES", LEVELS))}
+
+
+register_renamed_value("MODEL.META_ARCHITECTURE", "SemanticFPN", _semantic_fpn,
+                       "semantic FPN is EncoderDecoder with MODEL.NECK.NAME FPN and MODEL.HEAD.NAME SemSegFPNHead")
+register_renamed_key("MODEL.SEM_SEG_FPN.IN_FEATURES", lambda levels, _: {"MODEL.HEAD.IN_FEATURES": list(levels)},
+                     "the head reads MODEL.HEAD.IN_FEATURES")

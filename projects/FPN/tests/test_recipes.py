@@ -6,7 +6,7 @@ import os
 import pytest
 
 from seg_engine.plugins import load_plugin
-from seg_engine.utils.testing import build_on_meta, load_config
+from seg_engine.utils.testing import load_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -15,12 +15,6 @@ load_plugin(os.path.dirname(HERE))
 # published.yaml holds the published numbers (seg_engine.model_zoo), not a recipe.
 RECIPES = sorted(p for p in glob.glob(os.path.join(CONFIGS, "*.yaml")) + glob.glob(os.path.join(CONFIGS, "*", "*.yaml"))
                  if os.path.basename(p) != "published.yaml")
-
-
-@pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
-def test_recipe_builds(path):
-    model = build_on_meta(load_config(path))
-    assert type(model).__name__ == "SemanticFPN"
 
 
 @pytest.mark.parametrize("recipe, classes, batch, iters, crop, scale", [

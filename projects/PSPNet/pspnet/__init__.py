@@ -1,18 +1,12 @@
 """PSPNet (Zhao et al., "Pyramid Scene Parsing Network", CVPR 2017) as a seg_engine project.
 
-Importing registers the ``PSPNet`` meta-architecture, the ``PPMHead`` head, the ``MODEL.PSP``
-config keys and the weight converters ``semseg_pspnet``, ``mmseg_pspnet`` and ``mmseg_fastfcn_psp``.
+PSPNet is the composed model with the ``PPMHead`` decode head (and an FCN auxiliary head): importing registers
+the head, the ``MODEL.PSP`` config keys and the weight converters ``semseg_pspnet``, ``mmseg_pspnet`` and
+``mmseg_fastfcn_psp`` (FastFCN's PSPNet is the same model on the ``JPU`` neck).
 """
-from . import converters
+from . import converters, interop
 from .config import add_pspnet_config
 from .ppm_head import PPMHead
-from .pspnet import PSPNet
 from .pyramid_pooling import PyramidPooling
 
-__all__ = [
-    "PPMHead",
-    "PSPNet",
-    "PyramidPooling",
-    "add_pspnet_config",
-    "converters",
-]
+__all__ = ["PPMHead", "PyramidPooling", "add_pspnet_config", "converters"]

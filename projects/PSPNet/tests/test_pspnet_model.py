@@ -1,4 +1,5 @@
 """PSPNet's structure: the authors' parameter count, the PPM widths, train and eval outputs."""
+import logging
 import os
 
 import pytest
@@ -53,9 +54,23 @@ def test_reduction_width_follows_the_input_channels():
     assert fixed.decode_head.bottleneck[0].in_channels == 128 + 4 * 8
 
 
-def test_pspnet_insists_on_the_ppm_head():
-    with pytest.raises(ValueError, match="set MODEL.HEAD.NAME to PPMHead \\(got 'FCNHead'\\)"):
-        build_on_meta(pspnet_cfg("MODEL.HEAD.NAME", "FCNHead"))
+def test_configs_of_earlier_versions_load_as_the_composed_model(tmp_path, caplog):
+    """A run's config.yaml written before PSPNet was a composition: the PSPNet meta-architecture, USE_JPU in
+    MODEL.PSP, one IN_FEATURE per head and AUX_HEAD.ENABLED."""
+    old = tmp_path / "config.yaml"
+    old.write_text(
+        "MODEL:\n  META_ARCHITECTURE: PSPNet\n  AUX_HEAD:\n    ENABLED: true\n    IN_FEATURE: res3\n"
+        "  HEAD:\n    IN_FEATURE: res5\n    NAME: PPMHead\n  PSP:\n    JPU_WIDTH: 8\n    USE_JPU: true\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        cfg = load_config(str(old))
+    assert cfg.MODEL.META_ARCHITECTURE == "EncoderDecoder" and list(cfg.MODEL.AUX_HEADS) == ["AUX_HEAD"]
+    assert (cfg.MODEL.NECK.NAME, cfg.MODEL.JPU.WIDTH) == ("JPU", 8)
+    assert list(cfg.MODEL.HEAD.IN_FEATURES) == ["res5"] and list(cfg.MODEL.AUX_HEAD.IN_FEATURES) == ["res3"]
+    deprecations = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
+    assert any("MODEL.META_ARCHITECTURE 'PSPNet' is deprecated, read as MODEL.META_ARCHITECTURE 'EncoderDecoder'" in m
+               for m in deprecations)
+    assert len(deprecations) == 6 and all(str(old) in m for m in deprecations)
 
 
 def narrow_model():

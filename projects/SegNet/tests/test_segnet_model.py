@@ -8,12 +8,12 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models.vgg import cfgs, make_layers
 
-import segnet.decoder
+import seg_engine_projects.segnet.decoder as segnet_decoder
 from seg_engine.checkpoint import Checkpointer
 from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
-from segnet import max_unpool
+from seg_engine_projects.segnet import max_unpool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(os.path.dirname(HERE), "configs", "Base-SegNet.yaml")
@@ -158,7 +158,7 @@ def test_unpool_sizes_at_360x480_are_the_prototxts(monkeypatch):
         sizes.append(tuple(size))
         return max_unpool(x, indices, size)
 
-    monkeypatch.setattr(segnet.decoder, "max_unpool", recording)
+    monkeypatch.setattr(segnet_decoder, "max_unpool", recording)
     with torch.no_grad():
         logits = model.decode(model.backbone(torch.randn(1, 3, 360, 480)))["sem_seg"]
     expected = [tuple(int(v) for v in row[1].split("x")) for row in LAYERS if row[0].startswith("upsample")]
@@ -225,5 +225,5 @@ def test_wrong_settings_name_the_key(opts, message):
 def test_decoder_init_is_the_prototxt_fillers():
     head = narrow().decode_head
     bn = head.conv5_3_D[1]
-    assert torch.all(bn.bias == segnet.decoder.BN_SHIFT_INIT) and torch.all(bn.weight == 1)
+    assert torch.all(bn.bias == segnet_decoder.BN_SHIFT_INIT) and torch.all(bn.weight == 1)
     assert torch.all(head.conv1_1_D.bias == 0)

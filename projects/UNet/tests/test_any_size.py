@@ -8,8 +8,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_test_helpers import build  # noqa: E402
 
-from unet.layers import match_skip, mirror_pad  # noqa: E402
-from unet.unet import valid_sizes  # noqa: E402
+from seg_engine_projects.unet.layers import match_skip, mirror_pad  # noqa: E402
+from seg_engine_projects.unet.unet import valid_sizes  # noqa: E402
 
 TINY = {
     "Base-UNet-paper.yaml": ["MODEL.UNET_ENCODER.WIDTHS", "[4, 8, 8, 16, 16]"],

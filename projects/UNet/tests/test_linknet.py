@@ -9,7 +9,7 @@ import torchvision
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_test_helpers import build  # noqa: E402
 
-from unet.class_weights import linknet_class_weights  # noqa: E402
+from seg_engine_projects.unet.class_weights import linknet_class_weights  # noqa: E402
 
 
 def test_encoder_is_torchvisions_resnet18_and_the_decoder_is_model_lua():

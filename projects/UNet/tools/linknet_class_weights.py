@@ -21,7 +21,7 @@ def main(argv=None) -> list:
     from seg_engine.plugins import load_plugin
 
     load_plugin(os.path.join(os.path.dirname(HERE), "unet"))
-    from unet.class_weights import label_histogram, linknet_class_weights
+    from seg_engine_projects.unet.class_weights import label_histogram, linknet_class_weights
 
     cfg = get_cfg()
     cfg.merge_from_file(args.config_file)

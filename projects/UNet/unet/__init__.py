@@ -1,31 +1,31 @@
 """UNet, UNet++ and LinkNet, the U-shaped encoder-decoders, as a seg_engine project.
 
-Importing registers the meta-architectures ``UNet``, the backbone ``build_unet_encoder``, the head
-``UNetClassifierHead``, the MODEL.UNET* config keys and the weight converters.
+Each is the composed model with a decoder neck (``UNetDecoder``, ``NestedDecoder``, ``LinkNetDecoder``; keys
+``decoder.*``) and MODEL.PAD_INPUT; importing registers the necks, the backbone ``build_unet_encoder``, the heads
+``UNetClassifierHead`` and ``LinkNetHead``, the meta-architectures of the two behaviours the composed model lacks
+(``OverlapTileUNet``: valid convolutions; ``UNetPlusPlus``: deep supervision), the MODEL.UNET* config keys and the
+weight converters.
 """
-from . import converters
-from .any_size import AnySizeEncoderDecoder
+from . import converters, interop
 from .config import add_unet_config
 from .decoder import DecoderBlock, UNetDecoder
 from .encoder import UNetEncoder, build_unet_encoder
 from .heads import UNetClassifierHead
-from .unet import UNet
-from .unetplusplus import UNetPlusPlus
-from .linknet import LinkNet, LinkNetDecoder, LinkNetHead
+from .linknet import LinkNetDecoder, LinkNetHead
 from .nested_decoder import NestedDecoder
+from .unet import OverlapTileUNet
+from .unetplusplus import UNetPlusPlus
 
 __all__ = [
-    "AnySizeEncoderDecoder",
     "DecoderBlock",
-    "UNet",
+    "LinkNetDecoder",
+    "LinkNetHead",
+    "NestedDecoder",
+    "OverlapTileUNet",
     "UNetClassifierHead",
     "UNetDecoder",
     "UNetEncoder",
     "UNetPlusPlus",
-    "LinkNet",
-    "LinkNetDecoder",
-    "LinkNetHead",
-    "NestedDecoder",
     "add_unet_config",
     "build_unet_encoder",
     "converters",

@@ -1,6 +1,7 @@
-"""The config keys of the U-shaped models: MODEL.UNET (shared decoder and size handling), MODEL.UNET_ENCODER
-(the paper's own encoder), MODEL.UNETPP (UNet++) and MODEL.LINKNET."""
-from seg_engine.config import CfgNode, register_config
+"""The config keys of the U-shaped models: MODEL.UNET (the U-Net's switches, shared by its encoder and decoder),
+MODEL.UNET_HEAD, MODEL.UNET_ENCODER (the paper's own encoder), MODEL.UNETPP (UNet++) and MODEL.LINKNET, and the
+names that older configs used."""
+from seg_engine.config import CfgNode, register_config, register_renamed_key, register_renamed_value
 
 
 @register_config
@@ -28,15 +29,13 @@ def add_unet_config(cfg: CfgNode) -> None:
     cfg.MODEL.UNET.UPSAMPLE = "transpose"
     # Order of the concatenation: "skip_first" (paper, milesial, mmseg) or "up_first" (smp).
     cfg.MODEL.UNET.FUSE = "skip_first"
-    # Pad the input to the network's multiple (2^depth) inside the model and crop the logits back, so
-    # any H x W gives logits of H x W. False: resize or pad each up-sampled map to its skip instead
-    # (milesial's and smp's behaviour on odd sizes; used for their parity).
-    cfg.MODEL.UNET.PAD_INPUT = True
-    # Kernel of UNetClassifierHead's conv: 1 (paper, milesial), 3 (smp's SegmentationHead).
-    cfg.MODEL.UNET.HEAD_KERNEL_SIZE = 1
     # Overlap-tile inference with PADDING "valid": output tiles of this (h, w) with their context read
     # from the mirror-padded image; (0, 0): one tile covering the image.
     cfg.MODEL.UNET.TILE_SIZE = (0, 0)
+
+    # UNetClassifierHead: the kernel of its conv, 1 (paper, milesial) or 3 (smp's SegmentationHead).
+    cfg.MODEL.UNET_HEAD = CfgNode()
+    cfg.MODEL.UNET_HEAD.KERNEL_SIZE = 1
 
     # The paper's contracting path (backbone "build_unet_encoder"): per level NUM_CONVS 3x3 convs, then a
     # 2x2 max pool; features enc0 (stride 1) .. enc<n-1>.
@@ -47,8 +46,8 @@ def add_unet_config(cfg: CfgNode) -> None:
     # Dropout before the bottom level's pool output (the paper: 0.5 at the end of the contracting path).
     cfg.MODEL.UNET_ENCODER.DROPOUT = 0.0
 
-    # UNet++ (meta-architecture "UNetPlusPlus"); it reads MODEL.UNET's IN_FEATURES, DECODER_CHANNELS,
-    # NUM_CONVS, NORM and PAD_INPUT (its up-sampling is nearest).
+    # UNet++ (the NestedDecoder neck, and the meta-architecture "UNetPlusPlus" for deep supervision); the decoder
+    # reads MODEL.UNET's IN_FEATURES, DECODER_CHANNELS, NUM_CONVS and NORM (its up-sampling is nearest).
     cfg.MODEL.UNETPP = CfgNode()
     # Node widths: "smp" (a level's last node has the decoder width, the others the encoder's) or
     # "paper" (every node of a level has the decoder width, the authors' Keras Xnet).
@@ -59,7 +58,7 @@ def add_unet_config(cfg: CfgNode) -> None:
     cfg.MODEL.UNETPP.DEEP_SUPERVISION = "none"
     cfg.MODEL.UNETPP.PRUNE_COLUMN = 4
 
-    # LinkNet (meta-architecture "LinkNet"): decoder blocks of 1x1 m -> m/4, a transposed conv, 1x1 -> n,
+    # LinkNet (the LinkNetDecoder neck): decoder blocks of 1x1 m -> m/4, a transposed conv, 1x1 -> n,
     # each with norm and ReLU, added to the encoder feature they lead to.
     cfg.MODEL.LINKNET = CfgNode()
     # Backbone features, shallow to deep: block i's output is added to feature i. The authors add to
@@ -77,3 +76,36 @@ def add_unet_config(cfg: CfgNode) -> None:
     cfg.MODEL.LINKNET.NORM = "BN"
     # BatchNorm epsilon of the decoder and the LinkNetHead (model.lua: 1e-3; smp: 1e-5).
     cfg.MODEL.LINKNET.NORM_EPS = 1e-3
+
+
+def _padded(file) -> bool:
+    """MODEL.UNET.PAD_INPUT, which was True unless a file said otherwise."""
+    return file.get("MODEL.UNET.PAD_INPUT", True)
+
+
+def _unet(file):
+    valid = file.get("MODEL.UNET.PADDING") == "valid"
+    return {"MODEL.META_ARCHITECTURE": "OverlapTileUNet" if valid else "EncoderDecoder",
+            "MODEL.NECK.NAME": "UNetDecoder", "MODEL.PAD_INPUT": _padded(file)}
+
+
+def _linknet(file):
+    return {"MODEL.META_ARCHITECTURE": "EncoderDecoder", "MODEL.NECK.NAME": "LinkNetDecoder",
+            "MODEL.PAD_INPUT": _padded(file)}
+
+
+def _unetplusplus(file):
+    """Only a file that configures UNet++ without a neck is of an earlier version."""
+    if "MODEL.NECK.NAME" in file or not any(k.startswith("MODEL.UNET.") for k in file):
+        return None
+    return {"MODEL.META_ARCHITECTURE": "UNetPlusPlus", "MODEL.NECK.NAME": "NestedDecoder",
+            "MODEL.PAD_INPUT": _padded(file)}
+
+
+NECK = "the decoder is a neck (MODEL.NECK.NAME) and any-size input a switch of every model (MODEL.PAD_INPUT)"
+register_renamed_value("MODEL.META_ARCHITECTURE", "UNet", _unet, NECK)
+register_renamed_value("MODEL.META_ARCHITECTURE", "LinkNet", _linknet, NECK)
+register_renamed_value("MODEL.META_ARCHITECTURE", "UNetPlusPlus", _unetplusplus, NECK)
+register_renamed_key("MODEL.UNET.PAD_INPUT", lambda pad, _: {"MODEL.PAD_INPUT": pad}, NECK)
+register_renamed_key("MODEL.UNET.HEAD_KERNEL_SIZE", lambda k, _: {"MODEL.UNET_HEAD.KERNEL_SIZE": k},
+                     "the head's own node")

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from torch import nn
 
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import NECK_REGISTRY, ShapeSpec
 
 from .layers import ConvStack, UpSample, fuse, match_skip
 
@@ -57,11 +57,15 @@ class DecoderBlock(nn.Module):
         return self.convs(fuse(x, skip, self.fusion))
 
 
+@NECK_REGISTRY.register()
 class UNetDecoder(nn.Module):
-    """Blocks ``blocks.0`` (joining the deepest skip) .. up to the shallowest, then skip-less blocks.
+    """The expanding path as a neck (MODEL.NECK.NAME "UNetDecoder", configured by MODEL.UNET): blocks ``blocks.0``
+    (joining the deepest skip) .. up to the shallowest, then skip-less blocks. Its keys are ``decoder.*``, the name
+    the published U-Nets' checkpoints map to.
 
     Args:
-        in_shapes: the encoder features it reads, shallow to deep; the last is the bottom.
+        in_features: the encoder features it reads, shallow to deep; the last is the bottom.
+        in_shapes: their shapes.
         channels: output channels per block, deep to shallow; empty: each block its skip's channels
             (the paper, mmseg); more entries than skips add blocks without a skip (smp's last block).
         upsample, fusion, num_convs, norm, padding, mid_channels: see MODEL.UNET.
@@ -69,8 +73,12 @@ class UNetDecoder(nn.Module):
     ``forward`` returns every block's output named ``up<stride>`` (e.g. "up1" at full resolution).
     """
 
+    module_name = "decoder"
+    needs_input_size = True
+
     def __init__(
         self,
+        in_features: Sequence[str],
         in_shapes: Sequence[ShapeSpec],
         channels: Sequence[int] = (),
         upsample: str = "transpose",
@@ -82,6 +90,8 @@ class UNetDecoder(nn.Module):
         mid_channels: str = "out",
     ) -> None:
         super().__init__()
+        self.in_features = list(in_features)
+        self.resize_last = padding != "valid"
         skips = list(in_shapes[:-1])[::-1]
         channels = list(channels) or [s.channels for s in skips]
         if len(channels) < len(skips):
@@ -104,12 +114,26 @@ class UNetDecoder(nn.Module):
             in_channels = out_channels
         self.num_skips = len(skips)
 
+    @classmethod
+    def from_config(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        u = cfg.MODEL.UNET
+        if u.PADDING == "valid" and cfg.MODEL.META_ARCHITECTURE != "OverlapTileUNet":
+            raise ValueError("MODEL.UNET.PADDING 'valid' shrinks the output: it needs MODEL.META_ARCHITECTURE "
+                             f"OverlapTileUNet, got {cfg.MODEL.META_ARCHITECTURE}")
+        return dict(
+            in_features=u.IN_FEATURES, in_shapes=decoder_input_shapes("MODEL.UNET.IN_FEATURES", u.IN_FEATURES, input_shape),
+            channels=u.DECODER_CHANNELS, upsample=u.UPSAMPLE, fusion=u.FUSE, num_convs=u.NUM_CONVS, norm=u.NORM,
+            padding=u.PADDING, align_corners=cfg.MODEL.ALIGN_CORNERS, mid_channels=u.MID_CHANNELS,
+        )
+
     def output_shape(self) -> Dict[str, ShapeSpec]:
         return dict(self._out_shapes)
 
-    def forward(self, features: List[torch.Tensor], size: Optional[Sequence[int]] = None) -> Dict[str, torch.Tensor]:
-        """``features`` shallow to deep as in_shapes; ``size``: the input's size, where the last
-        skip-less block resizes to (None: it doubles)."""
+    def forward(self, features: Dict[str, torch.Tensor], size: Optional[Sequence[int]] = None) -> Dict[str, torch.Tensor]:
+        """Every block's output, ``up<stride>``, from the maps ``in_features`` names; ``size``: the network input's
+        size, where the last skip-less block resizes to (None, and with valid convs: it doubles)."""
+        features = [features[name] for name in self.in_features]
+        size = size if self.resize_last else None
         skips = features[:-1][::-1]
         x = features[-1]
         out = {}
@@ -119,3 +143,10 @@ class UNetDecoder(nn.Module):
             x = block(x, skips[i] if i < self.num_skips else None, size if last else None)
             out[names[i]] = x
         return out
+
+
+def decoder_input_shapes(key: str, names: Sequence[str], input_shape: Dict[str, ShapeSpec]) -> List[ShapeSpec]:
+    """The shapes of the maps a U-shaped decoder joins (config key ``key``): two or more, all given."""
+    if len(names) < 2 or any(name not in input_shape for name in names):
+        raise ValueError(f"{key} must name two or more backbone features among {sorted(input_shape)}, got {list(names)!r}")
+    return [input_shape[name] for name in names]

@@ -8,18 +8,27 @@ from torch import nn
 
 from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 
+KERNEL_SIZES = (1, 3)
+
 
 @HEAD_REGISTRY.register()
 class UNetClassifierHead(nn.Module):
-    """``classifier``: a k x k conv with bias (k = MODEL.UNET.HEAD_KERNEL_SIZE) on ``head_cfg.IN_FEATURE``."""
+    """``classifier``: a k x k conv with bias (k = MODEL.UNET_HEAD.KERNEL_SIZE) on the head's one map."""
 
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+    reads_one_map = True
+
+    def __init__(self, in_feature: str, in_channels: int, num_classes: int, kernel_size: int = 1) -> None:
         super().__init__()
-        k = cfg.MODEL.UNET.HEAD_KERNEL_SIZE
-        if k not in (1, 3):
-            raise ValueError(f"MODEL.UNET.HEAD_KERNEL_SIZE must be 1 or 3, got {k!r}")
-        self.in_feature = head_cfg.IN_FEATURE
-        self.classifier = nn.Conv2d(input_shape[self.in_feature].channels, cfg.MODEL.NUM_CLASSES, k, padding=k // 2)
+        if kernel_size not in KERNEL_SIZES:
+            raise ValueError(f"MODEL.UNET_HEAD.KERNEL_SIZE must be 1 or 3, got {kernel_size!r}")
+        self.in_feature = in_feature
+        self.classifier = nn.Conv2d(in_channels, num_classes, kernel_size, padding=kernel_size // 2)
+
+    @classmethod
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        (feature,) = head_cfg.IN_FEATURES
+        return dict(in_feature=feature, in_channels=input_shape[feature].channels, num_classes=cfg.MODEL.NUM_CLASSES,
+                    kernel_size=cfg.MODEL.UNET_HEAD.KERNEL_SIZE)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> torch.Tensor:
         return self.classifier(features[self.in_feature])

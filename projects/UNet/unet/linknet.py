@@ -1,5 +1,6 @@
 """LinkNet (Chaurasia and Culurciello, VCIP 2017): a ResNet encoder whose features are added back into
-a light decoder, as the authors' e-lab/LinkNet ``models/model.lua``; smp's ``Linknet`` by config."""
+a light decoder, as the authors' e-lab/LinkNet ``models/model.lua``; smp's ``Linknet`` by config. LinkNet is the
+composed model with the ``LinkNetDecoder`` neck and the ``LinkNetHead`` (or, for smp's, the ``UNetClassifierHead``)."""
 from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence
@@ -7,10 +8,9 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from torch import nn
 
-from seg_engine.modeling import HEAD_REGISTRY, META_ARCH_REGISTRY, ShapeSpec
-from seg_engine.modeling.heads import build_head
+from seg_engine.modeling import HEAD_REGISTRY, NECK_REGISTRY, ShapeSpec
 
-from .any_size import AnySizeEncoderDecoder
+from .decoder import decoder_input_shapes
 from .layers import ConvNormReLU, UpConvNormReLU, fuse, match_skip
 
 
@@ -39,18 +39,24 @@ class LinkNetBlock(nn.Module):
         return torch.relu(x) if self.relu_after_add else x
 
 
+@NECK_REGISTRY.register()
 class LinkNetDecoder(nn.Module):
-    """``blocks.0`` (from the deepest feature) .. one block per skip, then FINAL_CHANNELS blocks without one.
+    """LinkNet's decoder as a neck (MODEL.NECK.NAME "LinkNetDecoder", configured by MODEL.LINKNET; keys
+    ``decoder.*``): ``blocks.0`` (from the deepest feature) .. one block per skip, then FINAL_CHANNELS blocks
+    without one.
 
     A block's stride is the ratio of its input's and its skip's strides (1 for the authors' first
     block, whose encoder block does not down-sample), 2 for skip-less blocks. Outputs ``up<stride>``.
     """
 
+    module_name = "decoder"
+
     def __init__(
-        self, in_shapes: Sequence[ShapeSpec], final_channels: Sequence[int], kernel_size: int, norm: str,
-        norm_eps: float, bias: bool, relu_after_add: bool,
+        self, in_features: Sequence[str], in_shapes: Sequence[ShapeSpec], final_channels: Sequence[int],
+        kernel_size: int, norm: str, norm_eps: float, bias: bool, relu_after_add: bool,
     ) -> None:
         super().__init__()
+        self.in_features = list(in_features)
         skips = list(in_shapes[:-1])[::-1]
         channels, stride = in_shapes[-1].channels, in_shapes[-1].stride
         self.blocks = nn.ModuleList()
@@ -65,10 +71,21 @@ class LinkNetDecoder(nn.Module):
             self._out_shapes[f"up{stride}"] = ShapeSpec(channels, stride)
         self.num_skips = len(skips)
 
+    @classmethod
+    def from_config(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        link = cfg.MODEL.LINKNET
+        return dict(
+            in_features=link.IN_FEATURES,
+            in_shapes=decoder_input_shapes("MODEL.LINKNET.IN_FEATURES", link.IN_FEATURES, input_shape),
+            final_channels=link.FINAL_CHANNELS, kernel_size=link.UPCONV_KERNEL, norm=link.NORM,
+            norm_eps=link.NORM_EPS, bias=link.CONV_BIAS, relu_after_add=link.RELU_AFTER_ADD,
+        )
+
     def output_shape(self) -> Dict[str, ShapeSpec]:
         return dict(self._out_shapes)
 
-    def forward(self, features: List[torch.Tensor]) -> Dict[str, torch.Tensor]:
+    def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        features = [features[name] for name in self.in_features]
         skips = features[:-1][::-1]
         x, out = features[-1], {}
         for i, (block, name) in enumerate(zip(self.blocks, self._out_shapes)):
@@ -81,40 +98,27 @@ class LinkNetDecoder(nn.Module):
 class LinkNetHead(nn.Module):
     """model.lua's classifier: full-conv 3x3/2 m -> 32 + BN + ReLU, conv 3x3 32 -> 32 + BN + ReLU, full-conv
     2x2/2 32 -> classes (convs with bias), from stride s to s/4. Children ``up``, ``conv``, ``classifier``.
-    As in model.lua only the second BN has MODEL.LINKNET.NORM_EPS; the first keeps Torch's 1e-5."""
+    As in model.lua only the second BN has LinkNet's NORM_EPS; the first keeps Torch's 1e-5."""
 
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+    reads_one_map = True
+
+    def __init__(
+        self, in_feature: str, in_channels: int, num_classes: int, channels: int = 32, norm: str = "BN",
+        norm_eps: float = 1e-3,
+    ) -> None:
         super().__init__()
+        self.in_feature = in_feature
+        self.up = UpConvNormReLU(in_channels, channels, 3, 2, norm)
+        self.conv = ConvNormReLU(channels, channels, 3, 1, norm, True, norm_eps)
+        self.classifier = nn.ConvTranspose2d(channels, num_classes, 2, stride=2)
+
+    @classmethod
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        """The head node (IN_FEATURES, CHANNELS) and LinkNet's norm (MODEL.LINKNET.NORM, NORM_EPS)."""
+        (feature,) = head_cfg.IN_FEATURES
         link = cfg.MODEL.LINKNET
-        self.in_feature = head_cfg.IN_FEATURE
-        width = head_cfg.CHANNELS
-        self.up = UpConvNormReLU(input_shape[self.in_feature].channels, width, 3, 2, link.NORM)
-        self.conv = ConvNormReLU(width, width, 3, 1, link.NORM, True, link.NORM_EPS)
-        self.classifier = nn.ConvTranspose2d(width, cfg.MODEL.NUM_CLASSES, 2, stride=2)
+        return dict(in_feature=feature, in_channels=input_shape[feature].channels, num_classes=cfg.MODEL.NUM_CLASSES,
+                    channels=head_cfg.CHANNELS, norm=link.NORM, norm_eps=link.NORM_EPS)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> torch.Tensor:
         return self.classifier(self.conv(self.up(features[self.in_feature])))
-
-
-@META_ARCH_REGISTRY.register()
-class LinkNet(AnySizeEncoderDecoder):
-    """Backbone features MODEL.LINKNET.IN_FEATURES -> LinkNetDecoder -> MODEL.HEAD (LinkNetHead for the
-    authors' model, UNetClassifierHead with kernel 1 for smp's). Pads the input to the bottom's stride."""
-
-    def build_heads(self, cfg) -> None:
-        link = cfg.MODEL.LINKNET
-        in_shapes = self.decoder_inputs("MODEL.LINKNET.IN_FEATURES", link.IN_FEATURES)
-        self.decoder = LinkNetDecoder(
-            in_shapes, link.FINAL_CHANNELS, link.UPCONV_KERNEL, link.NORM, link.NORM_EPS, link.CONV_BIAS, link.RELU_AFTER_ADD
-        )
-        self.input_multiple = in_shapes[-1].stride if cfg.MODEL.UNET.PAD_INPUT else 1
-        decoder_shapes = self.decoder.output_shape()
-        self.decode_head = build_head(cfg, cfg.MODEL.HEAD, decoder_shapes)
-        self.aux_head = None
-        self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
-        stride = decoder_shapes[cfg.MODEL.HEAD.IN_FEATURE].stride
-        self.output_strides = {"sem_seg": max(stride // 4, 1) if cfg.MODEL.HEAD.NAME == "LinkNetHead" else stride}
-
-    def network(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
-        features = self.backbone(images)
-        return self.decode(self.decoder([features[f] for f in self.in_features]))

@@ -11,26 +11,34 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from torch import nn
 
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import NECK_REGISTRY, ShapeSpec
 
-from .decoder import DecoderBlock
+from .decoder import DecoderBlock, decoder_input_shapes
 
 WIDTH_LAYOUTS = ("smp", "paper")
 
 
+@NECK_REGISTRY.register()
 class NestedDecoder(nn.Module):
-    """Nodes ``nodes.x_{i}_{j}``; blocks without a skip after X(0, D) in ``final`` (smp's last block).
+    """UNet++'s decoder as a neck (MODEL.NECK.NAME "NestedDecoder", configured by MODEL.UNET and MODEL.UNETPP;
+    keys ``decoder.*``): nodes ``nodes.x_{i}_{j}``; blocks without a skip after X(0, D) in ``final`` (smp's last
+    block).
 
     Args:
-        in_shapes: encoder features, shallow to deep (D + 1 of them: D levels of nodes).
+        in_features: encoder features, shallow to deep (D + 1 of them: D levels of nodes).
+        in_shapes: their shapes.
         channels: decoder widths, deep to shallow (one per level, then one per skip-less block).
         widths: "paper": every node of level i has ``channels[D-1-i]`` (the authors' Keras Xnet);
             "smp": only the level's last node X(i, D-i) does, the others have the encoder's width.
         upsample, num_convs, norm: as MODEL.UNET.
     """
 
+    module_name = "decoder"
+    needs_input_size = True
+
     def __init__(
         self,
+        in_features: Sequence[str],
         in_shapes: Sequence[ShapeSpec],
         channels: Sequence[int],
         widths: str = "smp",
@@ -40,6 +48,7 @@ class NestedDecoder(nn.Module):
         align_corners: bool = False,
     ) -> None:
         super().__init__()
+        self.in_features = list(in_features)
         if widths not in WIDTH_LAYOUTS:
             raise ValueError(f"MODEL.UNETPP.WIDTHS must be one of {WIDTH_LAYOUTS}, got {widths!r}")
         depth = len(in_shapes) - 1
@@ -71,16 +80,30 @@ class NestedDecoder(nn.Module):
         self._out_shapes[f"up{stride}"] = ShapeSpec(in_channels, stride)
         self.output_name = f"up{stride}" if len(self.final) else f"x_0_{depth}"
 
+    @classmethod
+    def from_config(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        """MODEL.UNET (IN_FEATURES, DECODER_CHANNELS, UPSAMPLE "nearest", NUM_CONVS, NORM) and MODEL.UNETPP.WIDTHS;
+        with deep supervision the skip-less blocks after X(0, D) are left out (the heads read X(0, j))."""
+        u, p = cfg.MODEL.UNET, cfg.MODEL.UNETPP
+        if u.UPSAMPLE != "nearest":
+            raise ValueError(f"NestedDecoder up-samples with MODEL.UNET.UPSAMPLE 'nearest', got {u.UPSAMPLE!r}")
+        in_shapes = decoder_input_shapes("MODEL.UNET.IN_FEATURES", u.IN_FEATURES, input_shape)
+        channels = list(u.DECODER_CHANNELS)
+        if p.DEEP_SUPERVISION != "none":
+            channels = channels[: len(in_shapes) - 1]
+        return dict(in_features=u.IN_FEATURES, in_shapes=in_shapes, channels=channels, widths=p.WIDTHS,
+                    upsample=u.UPSAMPLE, num_convs=u.NUM_CONVS, norm=u.NORM, align_corners=cfg.MODEL.ALIGN_CORNERS)
+
     def output_shape(self) -> Dict[str, ShapeSpec]:
         """``x_0_j``: the top level's nodes (deep supervision); ``up<s>``: after the skip-less blocks."""
         return dict(self._out_shapes)
 
     def forward(
-        self, features: List[torch.Tensor], size: Optional[Sequence[int]] = None, columns: Optional[int] = None
+        self, features: Dict[str, torch.Tensor], size: Optional[Sequence[int]] = None, columns: Optional[int] = None
     ) -> Dict[str, torch.Tensor]:
         """``columns``: compute only columns 1..columns (the "fast" pruned model); the skip-less blocks
         run only when every column is computed. ``size``: where the last skip-less block resizes to."""
-        grid = [[f] for f in features]
+        grid = [[features[name]] for name in self.in_features]
         columns = self.depth if columns is None else columns
         for j in range(1, columns + 1):
             for i in range(self.depth - j + 1):

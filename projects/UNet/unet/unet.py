@@ -1,10 +1,11 @@
 """UNet (Ronneberger, Fischer, Brox, MICCAI 2015): an encoder, the expanding path, a classifier.
 
-One meta-architecture covers the three references, by config:
+The composed model covers the three references by config (EncoderDecoder, MODEL.NECK.NAME "UNetDecoder"):
 - the paper / milesial: backbone ``build_unet_encoder``, transposed-conv up-sampling, 1x1 head;
 - mmsegmentation's S5-D16: the same encoder with bilinear+1x1 up-sampling, FCN head and aux head;
 - segmentation_models_pytorch: any registry backbone (ResNet with "conv1"), nearest up-sampling,
   decoder channels (256, 128, 64, 32, 16), 3x3 head.
+The paper's valid convolutions add a geometry of their own: ``OverlapTileUNet``.
 """
 from __future__ import annotations
 
@@ -12,11 +13,9 @@ from typing import Dict, Tuple
 
 import torch
 
-from seg_engine.modeling import META_ARCH_REGISTRY
-from seg_engine.modeling.heads import build_head
+from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder
+from seg_engine.modeling.losses import upsample_logits
 
-from .any_size import AnySizeEncoderDecoder
-from .decoder import UNetDecoder
 from .layers import mirror_pad
 
 
@@ -37,59 +36,51 @@ def valid_sizes(min_output: int, depth: int, enc_convs: int, dec_convs: int) -> 
 
 
 @META_ARCH_REGISTRY.register()
-class UNet(AnySizeEncoderDecoder):
-    """Backbone features MODEL.UNET.IN_FEATURES -> UNetDecoder -> MODEL.HEAD (+ MODEL.AUX_HEAD) on a
-    decoder output ("up1" is full resolution). See MODEL.UNET for the switches."""
+class OverlapTileUNet(EncoderDecoder):
+    """The paper's U-Net with unpadded ("valid") convolutions (MODEL.UNET.PADDING "valid", the paper's encoder
+    ``build_unet_encoder``): what it adds to EncoderDecoder is the geometry of valid convs. The input is
+    mirror-padded so that the (smaller) output covers the image, its origin at the output's (0, 0); at test time
+    with MODEL.UNET.TILE_SIZE the paper's overlap-tile strategy predicts output tiles from mirror-padded input
+    tiles. U-Nets with padded convs are EncoderDecoder with the ``UNetDecoder`` neck.
+    """
 
     def build_heads(self, cfg) -> None:
         u = cfg.MODEL.UNET
-        in_shapes = self.decoder_inputs("MODEL.UNET.IN_FEATURES", u.IN_FEATURES)
-        self.decoder = UNetDecoder(
-            in_shapes, u.DECODER_CHANNELS, u.UPSAMPLE, u.FUSE, u.NUM_CONVS, u.NORM, u.PADDING, cfg.MODEL.ALIGN_CORNERS,
-            u.MID_CHANNELS,
-        )
-        self.valid = u.PADDING == "valid"
-        self.pad_input = u.PAD_INPUT
-        self.input_multiple = in_shapes[-1].stride if u.PAD_INPUT else 1
-        self.depth = len(self.in_features) - 1
+        if u.PADDING != "valid" or cfg.MODEL.BACKBONE.NAME != "build_unet_encoder":
+            raise ValueError(
+                "OverlapTileUNet is the U-Net of valid convolutions: it needs MODEL.UNET.PADDING 'valid' and "
+                f"MODEL.BACKBONE.NAME 'build_unet_encoder', got {u.PADDING!r} and {cfg.MODEL.BACKBONE.NAME!r}"
+            )
+        super().build_heads(cfg)
+        self.depth = len(u.IN_FEATURES) - 1
         self.enc_convs = cfg.MODEL.UNET_ENCODER.NUM_CONVS
         self.dec_convs = u.NUM_CONVS
         self.tile_size = tuple(u.TILE_SIZE)
-        if self.valid and cfg.MODEL.BACKBONE.NAME != "build_unet_encoder":
-            raise ValueError(
-                f"MODEL.UNET.PADDING 'valid' needs MODEL.BACKBONE.NAME 'build_unet_encoder', got {cfg.MODEL.BACKBONE.NAME!r}"
-            )
-        heads = self.decoder.output_shape()
-        self.decode_head = build_head(cfg, cfg.MODEL.HEAD, heads)
-        self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
-        self.output_strides = {"sem_seg": heads[cfg.MODEL.HEAD.IN_FEATURE].stride}
-        self.aux_head = None
-        if cfg.MODEL.AUX_HEAD.ENABLED:
-            self.aux_head = build_head(cfg, cfg.MODEL.AUX_HEAD, heads)
-            self.loss_weights["aux"] = cfg.MODEL.AUX_HEAD.LOSS_WEIGHT
-            self.output_strides["aux"] = heads[cfg.MODEL.AUX_HEAD.IN_FEATURE].stride
-
-    def network(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
-        features = self.backbone(images)
-        size = None if self.valid else images.shape[-2:]
-        return self.decode(self.decoder([features[f] for f in self.in_features], size))
-
-    def pad_images(self, images: torch.Tensor):
-        """Valid convs: mirror-pad so that the output covers the image, its origin at (0, 0) of the output."""
-        if not self.valid:
-            return super().pad_images(images)
-        (ih, oh), (iw, ow) = (self._valid(s) for s in images.shape[-2:])
-        top, left = (ih - oh) // 2, (iw - ow) // 2
-        h, w = images.shape[-2:]
-        return mirror_pad(images, top, ih - h - top, left, iw - w - left), (0, 0)
+        shapes = self.head_input_shape()
+        self.output_strides = {"sem_seg": shapes[cfg.MODEL.HEAD.IN_FEATURES[0]].stride}
+        for output, module in self.aux_outputs.items():
+            node = cfg.MODEL[module.upper()]
+            self.output_strides[output] = shapes[node.IN_FEATURES[0]].stride
 
     def _valid(self, side: int) -> Tuple[int, int]:
         return valid_sizes(side, self.depth, self.enc_convs, self.dec_convs)
 
     def segment(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
-        if self.valid and not self.training and max(self.tile_size) > 0:
+        """Mirror-pad to the valid input size whose output covers the image, run, crop each output (brought to
+        full resolution by its stride) to the image; with TILE_SIZE at test time, overlap-tile instead."""
+        if not self.training and max(self.tile_size) > 0:
             return {"sem_seg": self.overlap_tile(images)}
-        return super().segment(images)
+        h, w = images.shape[-2:]
+        (ih, oh), (iw, ow) = (self._valid(s) for s in (h, w))
+        top, left = (ih - oh) // 2, (iw - ow) // 2
+        outputs = self.decode(self.extract_features(mirror_pad(images, top, ih - h - top, left, iw - w - left)))
+        cropped = {}
+        for name, logits in outputs.items():
+            s = self.output_strides.get(name, 1)
+            if s > 1:
+                logits = upsample_logits(logits, (logits.shape[-2] * s, logits.shape[-1] * s), self.align_corners)
+            cropped[name] = logits[..., :h, :w]
+        return cropped
 
     def overlap_tile(self, images: torch.Tensor) -> torch.Tensor:
         """The paper's overlap-tile strategy: output tiles of TILE_SIZE (rounded up to a valid output
@@ -103,7 +94,7 @@ class UNet(AnySizeEncoderDecoder):
         for r in range(rows):
             for c in range(cols):
                 tile = padded[..., r * oth : r * oth + ith, c * otw : c * otw + itw]
-                logits = self.network(tile)["sem_seg"]
+                logits = self.decode(self.extract_features(tile))["sem_seg"]
                 if out is None:
                     out = logits.new_zeros(logits.shape[0], logits.shape[1], rows * oth, cols * otw)
                 out[..., r * oth : (r + 1) * oth, c * otw : (c + 1) * otw] = logits[..., :oth, :otw]

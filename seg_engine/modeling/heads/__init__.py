@@ -1,4 +1,4 @@
-from .build import build_head
+from .build import aux_head_names, build_head, head_nodes
 from .fcn_head import FCNHead
 
-__all__ = ["build_head", "FCNHead"]
+__all__ = ["aux_head_names", "build_head", "head_nodes", "FCNHead"]

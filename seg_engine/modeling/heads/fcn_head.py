@@ -13,25 +13,40 @@ from ..registry import HEAD_REGISTRY
 
 @HEAD_REGISTRY.register()
 class FCNHead(nn.Module):
-    """``head_cfg`` is MODEL.HEAD or MODEL.AUX_HEAD: IN_FEATURE, CHANNELS, NUM_CONVS, NORM, DROPOUT and
-    CONCAT_INPUT: mmsegmentation's ``concat_input``, a 3x3 conv-norm-ReLU (``conv_cat``) over the input
-    concatenated with the convs' output, before the dropout and classifier (its fcn_r50-d8)."""
+    """``num_convs`` 3x3 conv-norm-ReLU of ``channels``, then dropout and a 1x1 classifier, on ``in_feature``.
 
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
+    ``concat_input`` is mmsegmentation's: a 3x3 conv-norm-ReLU (``conv_cat``) over the input concatenated with the
+    convs' output, before the dropout and classifier (its fcn_r50-d8).
+    """
+
+    reads_one_map = True
+
+    def __init__(
+        self, in_feature: str, in_channels: int, num_classes: int, channels: int = 512, num_convs: int = 1,
+        norm: str = "BN", dropout: float = 0.1, concat_input: bool = False,
+    ) -> None:
         super().__init__()
-        self.in_feature = head_cfg.IN_FEATURE
-        in_channels = input_shape[self.in_feature].channels
-        layers = []
-        for i in range(head_cfg.NUM_CONVS):
-            layers.append(ConvNormAct(in_channels if i == 0 else head_cfg.CHANNELS, head_cfg.CHANNELS, 3, norm=head_cfg.NORM))
+        self.in_feature = in_feature
+        layers = [ConvNormAct(in_channels if i == 0 else channels, channels, 3, norm=norm) for i in range(num_convs)]
         self.convs = nn.Sequential(*layers)
-        width = head_cfg.CHANNELS if head_cfg.NUM_CONVS else in_channels
+        width = channels if num_convs else in_channels
         self.conv_cat = None
-        if head_cfg.get("CONCAT_INPUT", False):
-            self.conv_cat = ConvNormAct(in_channels + width, head_cfg.CHANNELS, 3, norm=head_cfg.NORM)
-            width = head_cfg.CHANNELS
-        self.dropout = nn.Dropout2d(head_cfg.DROPOUT)
-        self.classifier = nn.Conv2d(width, cfg.MODEL.NUM_CLASSES, kernel_size=1)
+        if concat_input:
+            self.conv_cat = ConvNormAct(in_channels + width, channels, 3, norm=norm)
+            width = channels
+        self.dropout = nn.Dropout2d(dropout)
+        self.classifier = nn.Conv2d(width, num_classes, kernel_size=1)
+
+    @classmethod
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        """``head_cfg`` (MODEL.HEAD or an auxiliary head's node): IN_FEATURES (one), CHANNELS, NUM_CONVS, NORM,
+        DROPOUT, CONCAT_INPUT."""
+        (feature,) = head_cfg.IN_FEATURES
+        return dict(
+            in_feature=feature, in_channels=input_shape[feature].channels, num_classes=cfg.MODEL.NUM_CLASSES,
+            channels=head_cfg.CHANNELS, num_convs=head_cfg.NUM_CONVS, norm=head_cfg.NORM, dropout=head_cfg.DROPOUT,
+            concat_input=head_cfg.CONCAT_INPUT,
+        )
 
     def forward(self, features: Dict[str, torch.Tensor]) -> torch.Tensor:
         x = features[self.in_feature]

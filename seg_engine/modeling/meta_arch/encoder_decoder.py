@@ -1,4 +1,4 @@
-"""EncoderDecoder: backbone -> decode head (+ auxiliary head), the base of every segmentation model."""
+"""EncoderDecoder: backbone -> optional neck -> decode head (+ auxiliary heads), the model every config composes."""
 from __future__ import annotations
 
 from typing import Dict, List, Optional
@@ -9,21 +9,24 @@ from torch import nn
 
 from ..backbone.backbone import ShapeSpec
 from ..build import build_backbone
-from ..heads import build_head
+from ..heads import aux_head_names, build_head
 from ..losses import LOSS_AVERAGES, sem_seg_cross_entropy, upsample_logits
+from ..necks import build_neck
 from ..registry import META_ARCH_REGISTRY
 from .inference import InferenceProtocol, protocol_scores
 
 
 @META_ARCH_REGISTRY.register()
 class EncoderDecoder(nn.Module):
-    """Takes the loader's list of dicts; pads and normalizes on its own device.
+    """MODEL.BACKBONE -> MODEL.NECK (optional) -> MODEL.HEAD, plus the auxiliary heads MODEL.AUX_HEADS lists, each
+    part chosen by name from its registry. Takes the loader's list of dicts; pads and normalizes on its own device.
 
     Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted); inference returns
     ``[{"sem_seg": C x H x W scores}]`` at each image's original ``height`` x ``width``: the logits of
     a single whole-image pass, or the aggregate of the TEST.* protocol (sliding window, scales, flip;
-    see :mod:`.inference`). Projects override ``build_heads``, ``decode`` or ``losses``; a project with a
-    neck (JPU, FPN) sets ``self.neck`` in ``build_heads``, and the heads then read its outputs.
+    see :mod:`.inference`). With MODEL.PAD_INPUT the network takes any size (padded inside, cropped back).
+    Subclasses exist only where behaviour differs: they override ``build_heads``, ``decode``, ``segment`` or
+    ``losses``.
     """
 
     def __init__(self, cfg) -> None:
@@ -47,41 +50,70 @@ class EncoderDecoder(nn.Module):
         self.register_buffer("class_weights", torch.tensor(weights, dtype=torch.float32) if weights else None, False)
         self.test_protocol = InferenceProtocol.from_config(cfg)
         self.backbone = build_backbone(cfg)
-        self.neck: Optional[nn.Module] = None
+        self.neck_name = ""
+        neck = build_neck(cfg, self.backbone.output_shape())
+        if neck is not None:
+            # A neck's keys are "neck.*", or the name it was published under (the U-shaped decoders: "decoder").
+            self.neck_name = getattr(neck, "module_name", "neck")
+            self._modules[self.neck_name] = neck  # add_module refuses "neck", the name of the property below
+        self.input_multiple = 1
+        if cfg.MODEL.PAD_INPUT:
+            self.input_multiple = max(s.stride for s in self.backbone.output_shape().values())
         self.build_heads(cfg)
+
+    @property
+    def neck(self) -> Optional[nn.Module]:
+        return self._modules[self.neck_name] if self.neck_name else None
 
     def head_input_shape(self) -> Dict[str, ShapeSpec]:
         """The shapes of the features the heads read: the neck's outputs, else the backbone's."""
         return self.neck.output_shape() if self.neck is not None else self.backbone.output_shape()
 
     def build_heads(self, cfg) -> None:
-        """Create ``self.decode_head`` and ``self.aux_head`` (None when disabled) with their loss weights."""
+        """The decode head MODEL.HEAD (output "sem_seg") and each auxiliary head MODEL.AUX_HEADS names (node
+        AUX_HEAD: module ``aux_head``, output "aux"), with the loss weight of each output."""
         shape = self.head_input_shape()
         self.decode_head = build_head(cfg, cfg.MODEL.HEAD, shape)
         self.loss_weights = {"sem_seg": cfg.MODEL.HEAD.LOSS_WEIGHT}
-        self.aux_head = None
-        if cfg.MODEL.AUX_HEAD.ENABLED:
-            self.aux_head = build_head(cfg, cfg.MODEL.AUX_HEAD, shape)
-            self.loss_weights["aux"] = cfg.MODEL.AUX_HEAD.LOSS_WEIGHT
+        self.aux_outputs: Dict[str, str] = {}  # output name -> module name
+        for node in aux_head_names(cfg):
+            module, output = node.lower(), node.lower().replace("_head", "")
+            self.add_module(module, build_head(cfg, cfg.MODEL[node], shape, key=f"MODEL.{node}"))
+            self.aux_outputs[output] = module
+            self.loss_weights[output] = cfg.MODEL[node].LOSS_WEIGHT
 
     @property
     def device(self) -> torch.device:
         return self.pixel_mean.device
 
+    def extract_features(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The maps the heads read: the backbone's, through the neck when there is one (a neck that sets
+        ``needs_input_size`` also gets the network input's size)."""
+        features = self.backbone(images)
+        neck = self.neck
+        if neck is None:
+            return features
+        return neck(features, images.shape[-2:]) if getattr(neck, "needs_input_size", False) else neck(features)
+
     def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-        """Logits by name at feature resolution from the backbone's features (through the neck, if any):
-        "sem_seg" always, "aux" in training when enabled."""
-        if self.neck is not None:
-            features = self.neck(features)
+        """Logits by name at their heads' resolution: "sem_seg" always, each auxiliary output in training."""
         out = {"sem_seg": self.decode_head(features)}
-        if self.training and self.aux_head is not None:
-            out["aux"] = self.aux_head(features)
+        if self.training:
+            for output, module in self.aux_outputs.items():
+                out[output] = getattr(self, module)(features)
         return out
 
     def segment(self, images: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """The logits by name of a normalized, padded batch: decode(backbone(images)). Models that pad
-        or crop inside the network (the U-Nets: any size in, the same size out) override it."""
-        return self.decode(self.backbone(images))
+        """The logits by name of a normalized, padded batch. With MODEL.PAD_INPUT the batch is padded to the
+        model's multiple first and every output is brought to the padded size and cropped to the batch's."""
+        if self.input_multiple == 1:
+            return self.decode(self.extract_features(images))
+        h, w = images.shape[-2:]
+        m = self.input_multiple
+        padded = F.pad(images, (0, -w % m, 0, -h % m))
+        outputs = self.decode(self.extract_features(padded))
+        return {name: upsample_logits(logits, padded.shape[-2:], self.align_corners)[..., :h, :w]
+                for name, logits in outputs.items()}
 
     def losses(self, outputs: Dict[str, torch.Tensor], targets: torch.Tensor, batched_inputs: List[dict]) -> Dict[str, torch.Tensor]:
         """Weighted cross-entropy of every output, named ``loss_<output>``."""

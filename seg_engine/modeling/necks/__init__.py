@@ -1,5 +1,6 @@
-"""Necks: modules between a backbone and its heads that take and return named feature maps."""
-from .jpu import JPU, JPU_FEATURES, add_jpu_config, build_jpu
-from .fpn import FPN, build_fpn
+"""Necks: modules between a backbone and its heads that take and return named feature maps (NECK_REGISTRY)."""
+from .build import build_neck
+from .fpn import FPN
+from .jpu import JPU, register_jpu_renames
 
-__all__ = ["JPU", "JPU_FEATURES", "add_jpu_config", "build_jpu", "FPN", "build_fpn"]
+__all__ = ["build_neck", "FPN", "JPU", "register_jpu_renames"]

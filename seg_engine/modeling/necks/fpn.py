@@ -23,6 +23,7 @@ from torch import nn
 
 from ..backbone.backbone import ShapeSpec
 from ..layers import ConvNormAct
+from ..registry import NECK_REGISTRY
 
 FUSE_TYPES = ("sum", "avg")
 
@@ -32,6 +33,7 @@ def level_name(stride: int) -> str:
     return f"p{int(math.log2(stride))}"
 
 
+@NECK_REGISTRY.register()
 class FPN(nn.Module):
     """Adds ``p2``..``p5`` (named by stride) to the input maps, which pass through unchanged.
 
@@ -83,6 +85,12 @@ class FPN(nn.Module):
             self._output_shape[name] = ShapeSpec(channels=out_channels, stride=stride)
         self._init_weights()
 
+    @classmethod
+    def from_config(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        f = cfg.MODEL.FPN
+        return dict(input_shape=input_shape, in_features=list(f.IN_FEATURES), out_channels=f.OUT_CHANNELS,
+                    norm=f.NORM, output_convs=f.OUTPUT_CONVS, fuse_type=f.FUSE_TYPE)
+
     def _init_weights(self) -> None:
         """detectron2's c2_xavier_fill: kaiming uniform with a=1, zero bias."""
         for m in self.modules():
@@ -108,8 +116,3 @@ class FPN(nn.Module):
         out.update(zip(self.out_features, merged))
         return out
 
-
-def build_fpn(cfg, input_shape: Dict[str, ShapeSpec]) -> FPN:
-    """The FPN that ``cfg.MODEL.FPN`` describes, on maps of ``input_shape``."""
-    f = cfg.MODEL.FPN
-    return FPN(input_shape, list(f.IN_FEATURES), f.OUT_CHANNELS, f.NORM, f.OUTPUT_CONVS, f.FUSE_TYPE)

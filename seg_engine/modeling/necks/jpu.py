@@ -5,23 +5,23 @@ res3's size and concatenated (deepest first, as FastFCN); four separable-conv br
 dilations 1, 2, 4, 8 (depthwise 3x3, norm, pointwise 1x1, then norm and ReLU) read that and are
 concatenated into ``len(dilations) * width`` channels at res3's stride.
 
-Projects that put a head on it (PSPNet, EncNet, DeepLab) declare the same three keys in their own
-config node with :func:`add_jpu_config` and build the neck from it with :func:`build_jpu`.
+A registered neck (MODEL.NECK.NAME "JPU", configured by MODEL.JPU): any head may read its output.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ...config.renames import register_renamed_key
 from ..backbone.backbone import ShapeSpec
 from ..layers import ConvNormAct, SeparableConv2d
+from ..registry import NECK_REGISTRY
 
-JPU_FEATURES = ("res3", "res4", "res5")
 
-
+@NECK_REGISTRY.register()
 class JPU(nn.Module):
     """Replaces the deepest of ``in_features`` by the JPU output; other maps pass through unchanged.
 
@@ -57,6 +57,12 @@ class JPU(nn.Module):
             channels=len(dilations) * width, stride=input_shape[in_features[0]].stride
         )
 
+    @classmethod
+    def from_config(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+        j = cfg.MODEL.JPU
+        return dict(input_shape=input_shape, in_features=tuple(j.IN_FEATURES), width=j.WIDTH,
+                    dilations=tuple(j.DILATIONS), norm=j.NORM, align_corners=cfg.MODEL.ALIGN_CORNERS)
+
     def output_shape(self) -> Dict[str, ShapeSpec]:
         return dict(self._output_shape)
 
@@ -71,19 +77,10 @@ class JPU(nn.Module):
         return out
 
 
-def add_jpu_config(node) -> None:
-    """Add ``USE_JPU``, ``JPU_WIDTH`` and ``JPU_DILATIONS`` to a project's config node (e.g. MODEL.PSP)."""
-    # FastFCN: Joint Pyramid Upsampling on res3..res5 of an output-stride-32 backbone; the heads then read
-    # its outputs (res5 becomes the JPU's, at res3's stride; res3 and res4 pass through).
-    node.USE_JPU = False
-    # Channels of each input conv and each dilated branch (the output has len(JPU_DILATIONS) times as many).
-    node.JPU_WIDTH = 512
-    node.JPU_DILATIONS = (1, 2, 4, 8)
-
-
-def build_jpu(node, input_shape: Dict[str, ShapeSpec], norm: str, align_corners: bool) -> Optional[JPU]:
-    """The JPU on res3..res5 that ``node`` (a config node with the keys of :func:`add_jpu_config`) asks
-    for, or None without USE_JPU. Its norm is the heads' (MODEL.HEAD.NORM), its resizes MODEL.ALIGN_CORNERS."""
-    if not node.USE_JPU:
-        return None
-    return JPU(input_shape, JPU_FEATURES, node.JPU_WIDTH, tuple(node.JPU_DILATIONS), norm, align_corners)
+def register_jpu_renames(node: str) -> None:
+    """Old configs spelled the JPU as ``<node>.USE_JPU``, ``<node>.JPU_WIDTH`` and ``<node>.JPU_DILATIONS`` of the
+    project that put a head on it (e.g. MODEL.PSP); read them as MODEL.NECK.NAME "JPU" and MODEL.JPU."""
+    why = "the JPU is a neck of its own: MODEL.NECK.NAME JPU, configured by MODEL.JPU"
+    register_renamed_key(f"{node}.USE_JPU", lambda use, _: {"MODEL.NECK.NAME": "JPU" if use else ""}, why)
+    register_renamed_key(f"{node}.JPU_WIDTH", lambda width, _: {"MODEL.JPU.WIDTH": width}, why)
+    register_renamed_key(f"{node}.JPU_DILATIONS", lambda dilations, _: {"MODEL.JPU.DILATIONS": dilations}, why)

@@ -1,9 +1,4 @@
-"""Weight converters from the authors' and mmsegmentation's PSPNet checkpoints.
-
-Each module registers one function in WEIGHT_CONVERTERS under the module's (and function's) name.
-The ImageNet backbones they start from load with seg_engine's ``semseg_resnet_imagenet`` and
-``mmseg_resnet_v1c`` (seg_engine.checkpoint.imagenet_backbones).
-"""
-from . import mmseg_fastfcn_psp, mmseg_pspnet, semseg_pspnet
-
-__all__ = ["mmseg_fastfcn_psp", "mmseg_pspnet", "semseg_pspnet"]
+"""The published layouts of PSPNet weights, one module per source; importing registers them (``semseg_pspnet``,
+``mmseg_pspnet``, ``mmseg_fastfcn_psp``). Their ImageNet backbones are the core's ``semseg_resnet_imagenet`` and
+``mmseg_resnet_v1c``."""
+from . import mmseg, semseg  # noqa: F401 (registers)

@@ -1,4 +1,4 @@
-"""tools/import_mmseg_config.py and seg_engine.config.mmseg_import: mmsegmentation 1.x configs to recipes."""
+"""tools/import_mmseg_config.py and seg_engine.interop.mmseg_config: mmsegmentation 1.x configs to recipes."""
 import importlib.util
 import os
 import textwrap
@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from seg_engine.config import get_cfg
-from seg_engine.config.mmseg_import import MmsegImportError, load_mmseg_config, to_yaml, translate
+from seg_engine.interop.mmseg_config import MmsegImportError, load_mmseg_config, to_yaml, translate
 from seg_engine.plugins import load_plugin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

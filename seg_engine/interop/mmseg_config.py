@@ -3,8 +3,8 @@
 No mmengine needed: a config file is executed with a few harmless builtins and no imports, its
 ``_base_`` files first, and merged as mmengine does (dicts key by key, ``_delete_=True`` replaces,
 everything else overrides). :func:`translate` maps what this toolbox has (EncoderDecoder with
-ResNetV1c; PSPHead, FCNHead, EncHead, ASPPHead, DepthwiseSeparableASPPHead and an FCN auxiliary head;
-the JPU neck; ADE20K and Cityscapes; the resize,
+ResNetV1c; the decode heads whose types are registered in ``MMSEG_HEADS`` (the core's FCNHead, and each
+project's) and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
 crop, flip and photometric augmentations; SGD/AdamW with poly; whole/slide test) and raises ONE
 ValueError listing everything else it met. Settings that do not change training or evaluation
 (logging, visualisation, runtime environment, TTA pipeline) are listed as ignored in the output.
@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 import os
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
-__all__ = ["load_mmseg_config", "translate", "to_yaml", "MmsegImportError"]
+from .registries import MMSEG_HEADS
+
+__all__ = ["load_mmseg_config", "translate", "to_yaml", "MmsegImportError", "fcn_head"]
 
 
 class MmsegImportError(ValueError):
@@ -154,7 +156,7 @@ class _Translator:
         return features
 
     def jpu(self, neck: Dict[str, Any], features: List[str]) -> List[str]:
-        """FastFCN's JPU on res3..res5: MODEL.PSP, MODEL.ENCNET or MODEL.DEEPLAB USE_JPU, by the decode head."""
+        """FastFCN's JPU on res3..res5: MODEL.NECK.NAME "JPU" and MODEL.JPU."""
         if neck.get("type") != "JPU":
             self.bad("model.neck.type", neck.get("type"))
             return features
@@ -164,19 +166,11 @@ class _Translator:
             self.bad("model.neck", {k: neck.get(k) for k in ("in_channels", "start_level", "end_level")})
         if bool(neck.get("align_corners", False)) != self.keys.get("MODEL.ALIGN_CORNERS"):
             self.bad("model.neck.align_corners", neck.get("align_corners"))
-        if self.norm("model.neck", neck.get("norm_cfg")) != self.keys.get("MODEL.HEAD.NORM"):
-            self.bad("model.neck.norm_cfg", neck.get("norm_cfg"))
-        node = {"PSPNet": "MODEL.PSP", "EncNet": "MODEL.ENCNET", "DeepLabV3": "MODEL.DEEPLAB",
-                "DeepLabV3Plus": "MODEL.DEEPLAB"}.get(
-            self.keys.get("MODEL.META_ARCHITECTURE"))
-        if node is None:
-            self.bad("model.neck.type", f"JPU before a {self.cfg['model']['decode_head'].get('type')}")
-            return features
-        self.set(f"{node}.USE_JPU", True)
-        self.set(f"{node}.JPU_WIDTH", int(neck.get("mid_channels", 512)))
-        self.set(f"{node}.JPU_DILATIONS", tuple(neck.get("dilations", (1, 2, 4, 8))))
-        if node == "MODEL.ENCNET":
-            self.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 3)  # mmseg's EncHead keeps its 3x3 conv on the JPU
+        self.set("MODEL.NECK.NAME", "JPU")
+        self.set("MODEL.JPU.IN_FEATURES", ["res3", "res4", "res5"])
+        self.set("MODEL.JPU.WIDTH", int(neck.get("mid_channels", 512)))
+        self.set("MODEL.JPU.DILATIONS", tuple(neck.get("dilations", (1, 2, 4, 8))))
+        self.set("MODEL.JPU.NORM", self.norm("model.neck", neck.get("norm_cfg")))
         return sorted(set(features) | {"res3", "res4", "res5"})
 
     def backbone(self, b: Dict[str, Any], features: List[str]) -> None:
@@ -236,7 +230,7 @@ class _Translator:
     def head_common(self, where: str, head: Dict[str, Any], prefix: str, main: bool) -> int:
         index = head.get("in_index", -1)
         index = self.stage(where, index[-1] if isinstance(index, (list, tuple)) else index)
-        self.set(f"{prefix}.IN_FEATURE", f"res{index + 2}")
+        self.set(f"{prefix}.IN_FEATURES", [f"res{index + 2}"])
         self.set(f"{prefix}.CHANNELS", head.get("channels"))
         self.set(f"{prefix}.DROPOUT", float(head.get("dropout_ratio", 0.1)))
         self.set(f"{prefix}.NORM", self.norm(where, head.get("norm_cfg")))
@@ -256,46 +250,17 @@ class _Translator:
                    "align_corners", "loss_decode", "act_cfg")
 
     def heads(self, model: Dict[str, Any]) -> List[str]:
+        """The decode head through the translator its type registered in MMSEG_HEADS, and an FCN auxiliary head."""
         head = model.get("decode_head", {})
         kind = head.get("type")
         used = {self.head_common("model.decode_head", head, "MODEL.HEAD", main=True)}
-        if kind == "PSPHead":
-            self.check_unknown("model.decode_head", head, self.HEAD_COMMON + ("pool_scales",))
-            self.set("MODEL.META_ARCHITECTURE", "PSPNet")
-            self.set("MODEL.HEAD.NAME", "PPMHead")
-            self.set("MODEL.PSP.BINS", tuple(head.get("pool_scales", (1, 2, 3, 6))))
-            self.set("MODEL.PSP.REDUCTION_CHANNELS", head.get("channels"))
-            self.set("MODEL.PSP.USE_JPU", False)
-        elif kind == "FCNHead":
-            self.check_unknown("model.decode_head", head, self.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size"))
-            self.expect("model.decode_head.concat_input", head.get("concat_input", True), (False,))
-            self.expect("model.decode_head.kernel_size", head.get("kernel_size", 3), (3,))
-            self.set("MODEL.META_ARCHITECTURE", "EncoderDecoder")
-            self.set("MODEL.HEAD.NAME", "FCNHead")
-            self.set("MODEL.HEAD.NUM_CONVS", head.get("num_convs", 2))
-        elif kind == "EncHead":
-            self.check_unknown("model.decode_head", head, self.HEAD_COMMON + (
-                "num_codes", "use_se_loss", "add_lateral", "loss_se_decode"))
-            self.set("MODEL.META_ARCHITECTURE", "EncNet")
-            self.set("MODEL.ENCNET.NUM_CODES", head.get("num_codes", 32))
-            se = head.get("loss_se_decode", {"type": "CrossEntropyLoss", "use_sigmoid": True, "loss_weight": 0.2})
-            self.set("MODEL.ENCNET.SE_LOSS", bool(head.get("use_se_loss", True)))
-            self.set("MODEL.ENCNET.SE_LOSS_WEIGHT", float(se.get("loss_weight", 0.2)))
-            self.set("MODEL.ENCNET.LATERAL", bool(head.get("add_lateral", False)))
-            self.set("MODEL.ENCNET.DROPOUT_2D", True)
-            self.set("MODEL.ENCNET.USE_JPU", False)
-            self.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 0)
-            if head.get("add_lateral"):
-                used |= {1, 2}
-        elif kind == "ASPPHead":
-            self.aspp_head(head, separable=False)
-        elif kind == "DepthwiseSeparableASPPHead":
-            self.aspp_head(head, separable=True)
-            used.add(self.stage("model.decode_head", 0))  # its low-level feature is the first backbone output
+        self.set("MODEL.META_ARCHITECTURE", "EncoderDecoder")
+        if kind in MMSEG_HEADS:
+            used |= set(MMSEG_HEADS.get(kind)(self, head))
         else:
             self.bad("model.decode_head.type", kind)
         aux = model.get("auxiliary_head")
-        self.set("MODEL.AUX_HEAD.ENABLED", bool(aux))
+        self.set("MODEL.AUX_HEADS", ["AUX_HEAD"] if aux else [])
         if isinstance(aux, list):
             self.bad("model.auxiliary_head", [a.get("type") for a in aux])
         elif aux:
@@ -306,33 +271,6 @@ class _Translator:
             self.set("MODEL.AUX_HEAD.NUM_CONVS", aux.get("num_convs", 2))
             used.add(self.head_common("model.auxiliary_head", aux, "MODEL.AUX_HEAD", main=False))
         return [f"res{i + 2}" for i in sorted(used)]
-
-    def aspp_head(self, head: Dict[str, Any], separable: bool) -> None:
-        """mmseg's DeepLabv3 head: a 1x1 branch (dilation 1) and 3x3 atrous branches, the pooled branch first,
-        a 3x3 projection ("bottleneck") without dropout; the DeepLab project's MODEL.ASPP keys. ``separable``:
-        DeepLabv3+'s (depthwise-separable atrous branches, the decoder on the first backbone output)."""
-        self.check_unknown("model.decode_head", head,
-                           self.HEAD_COMMON + ("dilations",) + (("c1_in_channels", "c1_channels") if separable else ()))
-        dilations = tuple(head.get("dilations", (1, 6, 12, 18)))
-        if len(dilations) < 2 or dilations[0] != 1 or 1 in dilations[1:]:  # the 1x1 branch first, atrous after
-            self.bad("model.decode_head.dilations", dilations)
-        self.set("MODEL.META_ARCHITECTURE", "DeepLabV3Plus" if separable else "DeepLabV3")
-        self.set("MODEL.HEAD.NAME", "DeepLabV3PlusHead" if separable else "ASPPHead")
-        self.set("MODEL.ASPP.RATES", tuple(dilations[1:]))
-        self.set("MODEL.ASPP.POOL_POSITION", "first")
-        self.set("MODEL.ASPP.POOL_NORM", True)
-        self.set("MODEL.ASPP.PROJECT_KERNEL", 3)
-        self.set("MODEL.ASPP.DROPOUT", 0.0)
-        self.set("MODEL.ASPP.SEPARABLE", separable)
-        if separable:
-            if not head.get("c1_in_channels"):  # 0: mmseg's decoder without the low-level branch
-                self.bad("model.decode_head.c1_in_channels", head.get("c1_in_channels"))
-            self.set("MODEL.DEEPLAB.LOW_LEVEL_FEATURE", f"res{self.stage('model.decode_head', 0) + 2}")
-            self.set("MODEL.DEEPLAB.LOW_LEVEL_CHANNELS", int(head.get("c1_channels", 48)))
-            self.set("MODEL.DEEPLAB.DECODER_SEPARABLE", True)
-        self.set("MODEL.DEEPLAB.POST_ASPP_CONV", False)
-        self.set("MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", 0)
-        self.set("MODEL.DEEPLAB.USE_JPU", False)
 
     def test_mode(self, test_cfg: Dict[str, Any]) -> None:
         mode = test_cfg.get("mode", "whole")
@@ -508,3 +446,14 @@ def to_yaml(keys: Dict[str, Any], source: str, ignored: List[str]) -> str:
     header = (f"# Translated from the mmsegmentation config {source} by tools/import_mmseg_config.py.\n"
               f"# Ignored (no effect on training or evaluation here): {', '.join(ignored) or 'nothing'}.\n")
     return header + yaml.safe_dump(tree, sort_keys=False, default_flow_style=None)
+
+
+@MMSEG_HEADS.register("FCNHead")
+def fcn_head(translator: _Translator, head: Dict[str, Any]) -> Set[int]:
+    """mmseg's FCNHead: the core's FCNHead."""
+    translator.check_unknown("model.decode_head", head, translator.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size"))
+    translator.expect("model.decode_head.concat_input", head.get("concat_input", True), (False,))
+    translator.expect("model.decode_head.kernel_size", head.get("kernel_size", 3), (3,))
+    translator.set("MODEL.HEAD.NAME", "FCNHead")
+    translator.set("MODEL.HEAD.NUM_CONVS", head.get("num_convs", 2))
+    return set()

@@ -48,7 +48,7 @@ def test_one_row_per_recipe_of_every_project(rows):
 def test_row_of_the_authors_pspnet(rows):
     r = row(rows, "projects/PSPNet/configs/ade20k/pspnet_R50_ade20k_semseg.yaml")
     assert (r.model, r.backbone, r.dataset, r.crop, r.iterations, r.batch) == (
-        "PSPNet", "ResNet-50", "ade20k_150_train", (473, 473), 126300, 16)
+        "PPMHead", "ResNet-50", "ade20k_150_train", (473, 473), 126300, 16)
     assert r.parameters == 49_180_908  # the authors' PSPNet(layers=50, classes=150)
     assert r.flops_size == (473, 473) and r.flops > 1e11
     assert r.published.single_scale.miou == 41.89 and r.published.multi_scale.miou == 42.84

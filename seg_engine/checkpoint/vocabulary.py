@@ -1,0 +1,52 @@
+"""The rename rules that the published layouts share, written once: how a building block of another toolbox is
+named, mapped to the block that builds the same thing here. A layout's rules are composed from these."""
+from __future__ import annotations
+
+import re
+from typing import List, Mapping
+
+from .converters import Rule
+
+
+def prefix(theirs: str, ours: str) -> List[Rule]:
+    """Keys under ``theirs`` (a regex, without the trailing dot) moved under ``ours``."""
+    return [(rf"{theirs}\.", f"{ours}.")]
+
+
+def children(theirs: str, ours: str, names: Mapping[str, str]) -> List[Rule]:
+    """Children of ``theirs`` renamed child by child (``names``: their child -> ours), e.g. a Sequential whose
+    ReLUs and dropouts hold no keys: ``children("cls", "decode_head", {"0": "bottleneck.0", "4": "classifier"})``."""
+    return [(rf"{theirs}\.{re.escape(child)}\.", f"{ours}.{mine}.") for child, mine in names.items()]
+
+
+def conv_module(theirs: str, ours: str) -> List[Rule]:
+    """mmcv's ConvModule (``.conv``, ``.bn``/``.gn``) -> our ConvNormAct (children 0 and 1)."""
+    return children(theirs, ours, {"conv": "0", "bn": "1", "gn": "1"})
+
+
+def separable_conv_module(theirs: str, ours: str) -> List[Rule]:
+    """mmcv's DepthwiseSeparableConvModule -> our SeparableConv2d (``conv_dw``, ``bn_dw``, ``conv_pw``, ``bn_pw``)."""
+    return children(theirs, ours, {"depthwise_conv.conv": "conv_dw", "depthwise_conv.bn": "bn_dw",
+                                   "pointwise_conv.conv": "conv_pw", "pointwise_conv.bn": "bn_pw"})
+
+
+def fcn_head(theirs: str, ours: str) -> List[Rule]:
+    """mmsegmentation's FCNHead (``convs.i`` ConvModules, ``conv_seg``) -> our FCNHead (``convs.i``, ``classifier``)."""
+    return conv_module(rf"{theirs}\.convs\.(\d+)", rf"{ours}.convs.\1") + prefix(rf"{theirs}\.conv_seg", f"{ours}.classifier")
+
+
+def conv_seg(theirs: str, ours: str) -> List[Rule]:
+    """mmsegmentation's ``conv_seg`` classifier of a decode head -> our ``classifier``."""
+    return prefix(rf"{theirs}\.conv_seg", f"{ours}.classifier")
+
+
+def require(key_prefix: str, otherwise: str):
+    """A ``prepare`` step that refuses a file without keys under ``key_prefix`` with ``otherwise`` as the reason
+    (a FastFCN layout given a checkpoint without its JPU neck)."""
+
+    def check(state):
+        if not any(k.startswith(key_prefix) for k in state):
+            raise KeyError(otherwise)
+        return state
+
+    return check

@@ -1,0 +1,57 @@
+"""The registries that tie seg_engine to other toolboxes and to the zoo, filled by the core and by each project
+from its own ``interop`` module, so the core names no project's model or config node.
+
+* ``MMSEG_HEADS``: an mmsegmentation decode-head type (``"PSPHead"``) -> ``fn(translator, head) -> Set[int]``, which
+  writes our keys for that head through the translator of :mod:`.mmseg_config` (``translator.set(key, value)``,
+  ``translator.check_unknown``, ``translator.bad``) and returns the backbone stages it reads besides its own input.
+* ``MMSEG_MODELS``: a converter name -> :class:`MmsegPairing`, the mmsegmentation config that builds the network
+  the converter's recipes build (``tools/benchmark.py --compare-mmseg``, the logits checks).
+* ``BACKBONE_NAMES``: a backbone builder (MODEL.BACKBONE.NAME) -> ``fn(cfg) -> str``, how the zoo names it
+  ("ResNet-50", "VGG16-BN (width 8)").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fvcore.common.registry import Registry
+
+class NamedRegistry(Registry):
+    """fvcore's Registry whose ``register(name)`` registers the decorated function under ``name`` (the names here
+    are other toolboxes' types, not Python names)."""
+
+    def register(self, name):  # type: ignore[override]
+        def deco(fn):
+            self._do_register(name, fn)
+            return fn
+
+        return deco
+
+
+MMSEG_HEADS = NamedRegistry("MMSEG_HEADS")
+MMSEG_HEADS.__doc__ = "mmsegmentation decode-head type -> fn(translator, head dict) -> set of extra stages read"
+
+MMSEG_MODELS = Registry("MMSEG_MODELS")
+MMSEG_MODELS.__doc__ = "converter name -> MmsegPairing"
+
+BACKBONE_NAMES = NamedRegistry("BACKBONE_NAMES")
+BACKBONE_NAMES.__doc__ = "MODEL.BACKBONE.NAME -> fn(cfg) -> the backbone's name in the zoo"
+
+
+@dataclass(frozen=True)
+class MmsegPairing:
+    """An mmsegmentation config and what our recipes that build the same network look like."""
+
+    head: str  # our MODEL.HEAD.NAME
+    neck: str  # our MODEL.NECK.NAME ("" for none)
+    config: str  # relative to mmseg/.mim/configs in the mmsegmentation wheel
+
+
+def register_mmseg_model(converter: str, head: str, neck: str, config: str) -> None:
+    """Pair the converter ``converter`` with the mmsegmentation ``config`` whose network loads through it."""
+    MMSEG_MODELS._do_register(converter, MmsegPairing(head, neck, config))
+
+
+def backbone_name(cfg) -> str:
+    """The zoo's name of the backbone ``cfg`` builds (the builder's name when none is registered)."""
+    name = cfg.MODEL.BACKBONE.NAME
+    return BACKBONE_NAMES.get(name)(cfg) if name in BACKBONE_NAMES else name
