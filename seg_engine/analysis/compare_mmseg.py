@@ -1,20 +1,15 @@
 """The same model through mmsegmentation's own code, for ``tools/benchmark.py --compare-mmseg``.
 
 Which mmsegmentation config builds the model a recipe describes (``seg_engine.interop.MMSEG_MODELS``, or a config file
-given by the user), building it on CPU without mmcv's compiled ops (stubbed: none of these models calls
-one) and with SyncBN as BN, loading its random weights into ours through the registered converter, and
-the check that both give the same logits, which must pass before any speed is compared. mmsegmentation
+given by the user), built as the parity checks build it (:mod:`seg_engine.parity.mmseg`: on CPU without mmcv's
+compiled ops, SyncBN as BN), its random weights loaded into ours through the registered converter, and the check that
+both give the same logits (the parity measure), which must pass before any speed is compared. mmsegmentation
 is not a dependency of this toolbox: ``INSTALL_HINT`` says how to add it.
 """
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.util
 import os
-import sys
-import types
-import warnings
 from typing import Any, Dict, List, Tuple
 
 import torch
@@ -23,16 +18,17 @@ from torch import nn
 from ..checkpoint import WEIGHT_CONVERTERS, convert_weights
 from ..interop import MMSEG_MODELS
 from ..modeling.meta_arch.inference import InferenceProtocol, protocol_scores
+from ..parity import mmseg as parity_mmseg
+from ..parity.measure import LOGIT_TOLERANCE, logits_difference
+from ..parity.mmseg import INSTALL_HINT, image_metas, import_mmseg, mmseg_logits, versions
+from ..parity.protocol import key_accounting
+from ..parity.randomize import randomize_batchnorm
 from ..solver import build_optimizer
-from ..utils.parity import logits_difference
-from ..utils.testing import randomize_batchnorm
 from .benchmark import interleaved_timings, speed_ratios, synthetic_batch
 
-INSTALL_HINT = (
-    "--compare-mmseg needs mmsegmentation, installed separately next to this torch and torchvision: "
-    "pip install mmengine mmsegmentation==1.2.2 ftfy regex && pip install --no-deps mmcv-lite==2.1.0"
-)
-LOGIT_TOLERANCE = 1e-4  # of the largest |logit|: the parity standard of the converters
+__all__ = ["INSTALL_HINT", "LOGIT_TOLERANCE", "build_mmseg_model", "check_single_view", "compare_with_mmseg",
+           "image_metas", "import_mmseg", "load_same_weights", "logits_difference", "mmseg_logits",
+           "require_same_logits", "select_mmseg_model", "versions"]
 
 
 def select_mmseg_model(cfg, weights_format: str = "", mmseg_config: str = "") -> Tuple[str, str]:
@@ -72,132 +68,37 @@ def check_single_view(protocol: InferenceProtocol) -> None:
                          f"set TEST.FLIP False and TEST.SCALES (1.0,), got {protocol.flip} and {protocol.scales}")
 
 
-def _stub_mmcv_ops() -> types.ModuleType:
-    """``mmcv.ops`` whose every name is a class that fails when built: mmseg imports the ops by name at
-    import time, and mmcv-lite has no compiled ops; the compared models never build one."""
-    ops = types.ModuleType("mmcv.ops")
-
-    class CompiledOpUnavailable:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            raise RuntimeError("mmcv.ops is stubbed (mmcv-lite has no compiled ops): this mmseg model needs full mmcv")
-
-    def __getattr__(name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return CompiledOpUnavailable
-
-    ops.__getattr__ = __getattr__  # type: ignore[attr-defined]
-    return ops
-
-
-def import_mmseg() -> types.ModuleType:
-    """mmseg, imported with its modules registered; ``mmcv.ops`` stubbed first when mmcv has no compiled
-    ops. An ImportError of one line (INSTALL_HINT and what is missing) when mmsegmentation is absent."""
-    try:
-        import mmcv  # noqa: F401
-        import mmengine  # noqa: F401
-    except ImportError as e:
-        raise ImportError(f"{INSTALL_HINT} ({e})") from e
-    if "mmcv.ops" not in sys.modules and importlib.util.find_spec("mmcv._ext") is None:
-        sys.modules["mmcv.ops"] = _stub_mmcv_ops()
-    try:
-        with warnings.catch_warnings():  # mmcv-lite's "install mmcv for MultiScaleDeformableAttention"
-            warnings.simplefilter("ignore", UserWarning)
-            mmseg = importlib.import_module("mmseg")
-            from mmseg.utils import register_all_modules
-
-            register_all_modules(init_default_scope=True)  # imports mmseg.models
-    except ImportError as e:
-        raise ImportError(f"{INSTALL_HINT} ({e})") from e
-    return mmseg
-
-
-def versions() -> Dict[str, str]:
-    """The versions of mmsegmentation and its mmcv and mmengine (after import_mmseg)."""
-    return {name: importlib.import_module(name).__version__ for name in ("mmseg", "mmcv", "mmengine")}
-
-
-def _sync_bn_to_bn(node: Any) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "norm_cfg" and isinstance(value, dict) and value.get("type") == "SyncBN":
-                node[key] = dict(value, type="BN")
-            else:
-                _sync_bn_to_bn(value)
-    elif isinstance(node, list):
-        for value in node:
-            _sync_bn_to_bn(value)
-
-
-def _heads(model_cfg: dict) -> List[dict]:
-    heads = []
-    for name in ("decode_head", "auxiliary_head"):
-        head = model_cfg.get(name)
-        heads += head if isinstance(head, list) else [head] if isinstance(head, dict) else []
-    return heads
-
-
 def build_mmseg_model(cfg, config: str) -> nn.Module:
-    """mmsegmentation's model of ``config`` (a file, or a path under the wheel's ``.mim/configs``) with
-    SyncBN as BN, no pretrained weights, MODEL.NUM_CLASSES classes, the ResNet depth of MODEL.RESNETS,
-    and the test mode (whole or slide, window and stride) of the recipe's TEST.*, on MODEL.DEVICE.
-    Needs import_mmseg() first."""
-    import mmseg
-    from mmengine import Config, ConfigDict
-    from mmseg.registry import MODELS
-
-    wheel_configs = os.path.join(os.path.dirname(mmseg.__file__), ".mim", "configs")
-    path = config if os.path.isfile(config) else os.path.join(wheel_configs, config)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"mmsegmentation config {config!r} is neither a file nor in {os.path.dirname(path)}")
-    loaded = Config.fromfile(path)
-    if "model" not in loaded:
-        raise ValueError(f"mmsegmentation config {path!r} defines no `model` (nor does its _base_ chain)")
-    model_cfg = loaded.model.to_dict()
-    _sync_bn_to_bn(model_cfg)
-    model_cfg.pop("data_preprocessor", None)  # inputs arrive normalized, as ours do after preprocess_images
-    model_cfg["pretrained"] = None
-    backbone = model_cfg.get("backbone", {})
-    backbone.pop("init_cfg", None)
-    if str(backbone.get("type", "")).startswith("ResNet") and "RESNETS" in cfg.MODEL:
-        backbone["depth"] = cfg.MODEL.RESNETS.DEPTH
-    for head in _heads(model_cfg):
-        head["num_classes"] = cfg.MODEL.NUM_CLASSES
+    """mmsegmentation's model of ``config`` (a file, or a path under the wheel's ``.mim/configs``) as
+    :func:`seg_engine.parity.mmseg.build_mmseg_model` builds it for the parity checks, with MODEL.NUM_CLASSES
+    classes, the ResNet depth of MODEL.RESNETS, and the test mode (whole or slide, window and stride) of the
+    recipe's TEST.*. Needs import_mmseg() first."""
     t = cfg.TEST
-    model_cfg["test_cfg"] = (dict(mode="slide", crop_size=tuple(t.CROP_SIZE), stride=tuple(t.STRIDE))
-                             if t.MODE == "slide" else dict(mode="whole"))
-    with warnings.catch_warnings():  # build_loss deprecation, avg_non_ignore default: theirs, not the user's
-        warnings.simplefilter("ignore", UserWarning)
-        model = MODELS.build(model_cfg)
-    model.test_cfg = ConfigDict(model_cfg["test_cfg"])
-    return model
+    test_cfg = (dict(mode="slide", crop_size=tuple(t.CROP_SIZE), stride=tuple(t.STRIDE))
+                if t.MODE == "slide" else dict(mode="whole"))
+    return parity_mmseg.build_mmseg_model(config, num_classes=cfg.MODEL.NUM_CLASSES,
+                                          resnet_depth=cfg.MODEL.RESNETS.DEPTH if "RESNETS" in cfg.MODEL else None,
+                                          test_cfg=test_cfg)
 
 
 def load_same_weights(ours: nn.Module, theirs: nn.Module, converter: str, seed: int = 0) -> None:
     """Give mmseg's model random BatchNorm statistics and affine weights (its other weights are its own
     random initialisation), then load its state dict, converted by ``converter``, into ours: every key
-    of ours, no other. A ValueError naming the first keys when the layouts do not match."""
+    of ours, no other (the parity checks' accounting). A ValueError naming the first keys when the layouts do not
+    match."""
     randomize_batchnorm(theirs, seed)
     state = convert_weights({k: v.detach().clone() for k, v in theirs.state_dict().items()}, converter)
-    ours_keys = set(ours.state_dict())
-    missing, unexpected = sorted(ours_keys - set(state)), sorted(set(state) - ours_keys)
-    if missing or unexpected:
+    keys = key_accounting(state, ours)
+    if keys["missing"] or keys["unexpected"]:
         raise ValueError(f"mmseg's model converted by {converter} does not fit this config's model: "
-                         f"{len(missing)} keys missing (e.g. {missing[:3]}), {len(unexpected)} unexpected "
-                         f"(e.g. {unexpected[:3]})")
-    shapes = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
-    mismatched = [k for k, shape in shapes.items() if shape != tuple(state[k].shape)]
-    if mismatched:
-        k = mismatched[0]
+                         f"{len(keys['missing'])} keys missing (e.g. {keys['missing'][:3]}), "
+                         f"{len(keys['unexpected'])} unexpected (e.g. {keys['unexpected'][:3]})")
+    if keys["other_shape"]:
+        k = keys["other_shape"][0]
         raise ValueError(f"mmseg's model converted by {converter} does not fit this config's model: "
-                         f"{len(mismatched)} shapes differ, e.g. {k} {tuple(state[k].shape)} vs {shapes[k]}")
+                         f"{len(keys['other_shape'])} shapes differ, e.g. {k} {tuple(state[k].shape)} vs "
+                         f"{tuple(ours.state_dict()[k].shape)}")
     ours.load_state_dict(state)
-
-
-def image_metas(images: torch.Tensor) -> List[dict]:
-    """mmseg's per-image meta information for a batch of unpadded images."""
-    size = tuple(images.shape[-2:])
-    return [dict(img_shape=size, ori_shape=size, pad_shape=size) for _ in range(images.shape[0])]
 
 
 def seg_data_samples(targets: torch.Tensor) -> list:
@@ -220,15 +121,6 @@ def require_same_logits(difference: Dict[str, float], tolerance: float = LOGIT_T
         raise ValueError(f"--compare-mmseg: the logits differ (max |diff| {difference['max_abs_diff']:.3g} = "
                          f"{difference['relative']:.3g} of the largest |logit| {difference['max_abs_logit']:.3g}, "
                          f"over {tolerance:g}): not the same model, no ratio reported")
-
-
-def mmseg_logits(theirs: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """mmseg's ``inference`` (its test_cfg's whole or slide mode) on normalized images: logits at their size.
-    mmseg's own input checks (assertions, e.g. UNet's size divisible by 16) become a one-line ValueError."""
-    try:
-        return theirs.inference(images, image_metas(images))
-    except AssertionError as e:
-        raise ValueError(f"mmseg's model refused the {tuple(images.shape[-2:])} input: {e}") from e
 
 
 def mmseg_loss(theirs: nn.Module, images: torch.Tensor, samples: list) -> torch.Tensor:

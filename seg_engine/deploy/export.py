@@ -13,7 +13,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..utils.parity import logits_difference
+from ..parity.measure import logits_difference
+from ..parity.reference import whole_image_logits
 
 FORMATS = ("onnx", "torchscript")
 # An export is refused when its logits differ by more than this fraction of the largest |logit|, or
@@ -43,7 +44,7 @@ class ImageToLogits(nn.Module):
         self.model = model
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        return self.model.predict_logits((image - self.model.pixel_mean) / self.model.pixel_std)
+        return whole_image_logits(self.model, image)
 
 
 def second_size(size: Tuple[int, int]) -> Tuple[int, int]:
