@@ -11,6 +11,7 @@ from .reference import (DEFAULT_SIZES, PARITY_REFERENCES, MissingReference, Pari
                         backbone_output, plain_state_dict, register_parity_reference, select_references,
                         whole_image_logits)
 from .protocol import check_parity
+from . import core_references  # noqa: F401,E402 (registers the core layouts' entries)
 
 __all__ = ["DEFAULT_SIZES", "LOGIT_TOLERANCE", "MIN_ARGMAX_AGREEMENT", "PARITY_REFERENCES", "MissingReference",
            "ParityReference", "Requirement", "backbone_output", "check_parity", "logits_difference",

@@ -19,13 +19,24 @@ def normalized(images: torch.Tensor, mean: Sequence[float] = IMAGENET_MEAN,
     return (images - images.new_tensor(mean).view(shape)) / images.new_tensor(std).view(shape)
 
 
+class _Reached(Exception):
+    """Raised by the hook of :func:`module_output` to end the forward once the module has run."""
+
+
 def module_output(model: nn.Module, module: str, *inputs: Any) -> torch.Tensor:
-    """What the submodule named ``module`` (e.g. ``"layer4"``) returns while ``model(*inputs)`` runs: a backbone's
-    map inside a classifier whose forward ends in its fc."""
+    """What the submodule named ``module`` (e.g. ``"layer4"``) returns when ``model(*inputs)`` runs it; the rest of
+    the forward is not run (a backbone's map inside a classifier whose pooling needs a larger input)."""
     found = []
-    handle = model.get_submodule(module).register_forward_hook(lambda _m, _i, output: found.append(output))
+
+    def reached(_module: nn.Module, _inputs: Any, output: torch.Tensor) -> None:
+        found.append(output)
+        raise _Reached
+
+    handle = model.get_submodule(module).register_forward_hook(reached)
     try:
         model(*inputs)
+    except _Reached:
+        pass
     finally:
         handle.remove()
     if not found:

@@ -136,12 +136,12 @@ def build_mmseg_model(config: str, num_classes: Optional[int] = None, resnet_dep
         warnings.simplefilter("ignore", UserWarning)
         model = MODELS.build(model_cfg)
         if init_weights:
-            _quiet_init_weights(model)
+            quiet_init_weights(model)
     model.test_cfg = ConfigDict(model_cfg["test_cfg"])
     return model
 
 
-def _quiet_init_weights(model: nn.Module) -> None:
+def quiet_init_weights(model: nn.Module) -> None:
     """mmseg's ``init_weights()`` without its log of one line per parameter."""
     from mmengine.logging import MMLogger
 

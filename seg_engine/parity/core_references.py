@@ -1,0 +1,130 @@
+"""The parity entries of the core's layouts: ImageNet backbones, checked as backbones (our backbone's deepest map
+against the reference network's last stage, on a recipe-free config of the core), and the JPU neck, checked
+through the FastFCN models that contain it."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import nn
+
+from .adapters import module_output, normalized
+from .checkout import import_from_checkout
+from .mmseg import INSTALL as MMSEG_INSTALL
+from .mmseg import import_mmseg, mmseg_checkpoint, quiet_init_weights
+from .pytorch_encoding import MARKER as ENCODING_MARKER
+from .pytorch_encoding import REPOSITORY as ENCODING_REPOSITORY
+from .pytorch_encoding import import_encoding
+from .reference import ParityReference, Requirement, backbone_output, register_parity_reference
+
+BASE = "seg_engine://Base-Segmentation.yaml"
+RESNET = ["MODEL.RESNETS.OUTPUT_STRIDE", 32]
+AS_BACKBONE = dict(recipe=BASE, scope="backbone.", ours=backbone_output("res5"))
+LAYER4 = "our backbone's res5 against the reference's last stage (layer4)"
+TORCHVISION = Requirement(modules=("torchvision",), install="pip install torchvision")
+
+
+def _layer4(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    return module_output(model, "layer4", normalized(images))
+
+
+def _mmseg_resnet_v1c(_root: Optional[str]) -> nn.Module:
+    import_mmseg()
+    from mmseg.registry import MODELS
+
+    backbone = MODELS.build(dict(type="ResNetV1c", depth=50, out_indices=(3,), norm_cfg=dict(type="BN")))
+    quiet_init_weights(backbone)
+    return backbone
+
+
+register_parity_reference(ParityReference(
+    name="mmseg_resnet_v1c", converter="mmseg_resnet_v1c",
+    reference="mmsegmentation's ResNetV1c(depth=50) backbone (the network of open-mmlab://resnet50_v1c)",
+    requires=Requirement(modules=("mmseg",), install=MMSEG_INSTALL), build=_mmseg_resnet_v1c,
+    logits=lambda model, images: model(normalized(images))[-1], checkpoint=mmseg_checkpoint,
+    opts=[*RESNET, "MODEL.RESNETS.STEM_WIDTH", 32], compared=LAYER4, **AS_BACKBONE))
+
+register_parity_reference(ParityReference(
+    name="semseg_resnet_imagenet", converter="semseg_resnet_imagenet",
+    reference="hszhao/semseg model.resnet.resnet50(deep_base=True) (the network of initmodel/resnet50_v2.pth)",
+    requires=Requirement(repository="hszhao/semseg", marker="model/resnet.py"),
+    build=lambda root: import_from_checkout(root, "model.resnet").resnet50(pretrained=False, deep_base=True),
+    logits=_layer4, opts=RESNET, compared=LAYER4, **AS_BACKBONE))
+
+
+def _encoding_resnet50s(root: Optional[str]) -> nn.Module:
+    import_encoding(root)
+    return import_from_checkout(root, "encoding.models.backbone").resnet50s(pretrained=False)
+
+
+register_parity_reference(ParityReference(
+    name="pytorch_encoding_resnet", converter="pytorch_encoding_resnet",
+    reference="PyTorch-Encoding encoding.models.backbone.resnet50s() (deep stem; resnet50s-a75c83cf.pth)",
+    requires=Requirement(repository=ENCODING_REPOSITORY, marker=ENCODING_MARKER), build=_encoding_resnet50s,
+    logits=_layer4, opts=RESNET, compared=LAYER4,
+    notes="its compiled encoding.cpu/gpu and generated version.py are stood in for (seg_engine.parity."
+          "pytorch_encoding); the backbone needs none of them", **AS_BACKBONE))
+
+register_parity_reference(ParityReference(
+    name="pytorch_encoding_resnet/fastfcn", converter="pytorch_encoding_resnet",
+    reference="wuhuikai/FastFCN encoding.dilated.resnet50(dilated=False, deep_base=False) (the 7x7 stem)",
+    requires=Requirement(repository="wuhuikai/FastFCN", marker="encoding/dilated/resnet.py"),
+    build=lambda root: import_from_checkout(root, "encoding.dilated").resnet50(pretrained=False, dilated=False,
+                                                                               deep_base=False),
+    logits=_layer4, opts=[*RESNET, "MODEL.RESNETS.STEM", "basic"], compared=LAYER4, **AS_BACKBONE))
+
+
+def _timm_xception(depth: int) -> None:
+    def build(_root: Optional[str]) -> nn.Module:
+        import timm
+
+        return timm.create_model(f"xception{depth}", pretrained=False)
+
+    register_parity_reference(ParityReference(
+        name=f"timm_xception{depth}", converter=f"timm_xception{depth}",
+        reference=f"timm.create_model('xception{depth}') (the network of xception{depth}.tf_in1k)",
+        requires=Requirement(modules=("timm",), install="pip install timm"), build=build,
+        logits=lambda model, images: model.forward_features(normalized(images, (127.5,) * 3, (127.5,) * 3)),
+        opts=["MODEL.BACKBONE.NAME", "build_xception_backbone", "MODEL.XCEPTION.DEPTH", depth,
+              "MODEL.XCEPTION.OUTPUT_STRIDE", 32, "MODEL.XCEPTION.OUT_FEATURES", "['res5']",
+              "MODEL.PIXEL_MEAN", "[127.5, 127.5, 127.5]", "MODEL.PIXEL_STD", "[127.5, 127.5, 127.5]"],
+        compared="our backbone's res5 against timm's forward_features (the exit flow)", **AS_BACKBONE))
+
+
+for _depth in (41, 65, 71):
+    _timm_xception(_depth)
+
+
+def _torchvision_fc7(bgr_caffe: bool):
+    """torchvision's VGG16 up to fc7's ReLU as a 1x1 map; on Caffe's input (BGR 0..255 minus the mean) for
+    ``bgr_caffe``, as wkentaro/pytorch-fcn runs its vgg16_from_caffe.pth."""
+
+    def logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+        x = normalized(images.flip(1), CAFFE_MEAN_BGR, (1.0,) * 3) if bgr_caffe else normalized(images)
+        return model.classifier[:5](torch.flatten(model.avgpool(model.features(x)), 1))[:, :, None, None]
+
+    return logits
+
+
+CAFFE_MEAN_BGR = (104.00699, 116.66877, 122.67892)
+VGG_FC7 = ["MODEL.BACKBONE.NAME", "build_vgg_backbone", "MODEL.VGG.FC_AS_CONV", True,
+           "MODEL.VGG.OUT_FEATURES", "['fc7']", "MODEL.HEAD.IN_FEATURES", "['fc7']"]
+# pool5 is 7 x 7 for sides 224..255, where fc6 as a 7x7 convolution is torchvision's Linear on the flattened map.
+VGG_SIZES = ((224, 224), (239, 231))
+for _name, _caffe in (("torchvision_vgg", False), ("torchvision_vgg_caffe_bgr", True)):
+    register_parity_reference(ParityReference(
+        name=_name, converter=_name,
+        reference="torchvision.models.vgg16()" + (" on BGR 0..255 minus the Caffe mean (wkentaro/pytorch-fcn's "
+                                                  "vgg16_from_caffe.pth)" if _caffe else ""),
+        requires=TORCHVISION, build=lambda _root: __import__("torchvision").models.vgg16(), logits=_torchvision_fc7(_caffe),
+        recipe=BASE, scope="backbone.", ours=backbone_output("fc7"), sizes=VGG_SIZES,
+        opts=VGG_FC7 + (["MODEL.PIXEL_MEAN", str(list(CAFFE_MEAN_BGR[::-1])), "MODEL.PIXEL_STD", "[1.0, 1.0, 1.0]"]
+                        if _caffe else []),
+        compared="our backbone's fc7 (convolutions) against torchvision's classifier up to fc7's ReLU, at sizes "
+                 "whose pool5 is 7 x 7"))
+
+register_parity_reference(ParityReference(
+    name="mmseg_jpu", converter="mmseg_jpu", reference="mmsegmentation's JPU neck",
+    checked_against="the checks of the mmsegmentation FastFCN converters, whose references (mmsegmentation's FastFCN "
+                    "models) contain this JPU and whose keys under neck. go through this layout (see --list: "
+                    "the converters that reuse mmseg_jpu)"))
