@@ -4,7 +4,7 @@ PSPNet is the composed model with the ``PPMHead`` decode head (and an FCN auxili
 the head, the ``MODEL.PSP`` config keys and the weight converters ``semseg_pspnet``, ``mmseg_pspnet`` and
 ``mmseg_fastfcn_psp`` (FastFCN's PSPNet is the same model on the ``JPU`` neck).
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .config import add_pspnet_config
 from .ppm_head import PPMHead
 from .pyramid_pooling import PyramidPooling
