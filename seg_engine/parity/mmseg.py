@@ -182,23 +182,26 @@ def mmseg_checkpoint(model: nn.Module) -> Dict[str, Any]:
     return {"meta": {"mmseg_version": mmseg.__version__}, "state_dict": model.state_dict()}
 
 
-def mmseg_reference(converter: str, config: str, *, name: str = "", opts: Sequence[Any] = (),
-                    sizes: Sequence[Size] = DEFAULT_SIZES, notes: str = "", **kwargs: Any) -> ParityReference:
+def mmseg_reference(converter: str, config: str, *, name: str = "", num_classes: Optional[int] = None,
+                    opts: Sequence[Any] = (), sizes: Sequence[Size] = DEFAULT_SIZES, notes: str = "",
+                    **kwargs: Any) -> ParityReference:
     """The parity entry of an ``mmseg_*`` converter: mmsegmentation's model of ``config`` (under the wheel's
-    ``.mim/configs``) with its own random initialisation, saved as its trainer saves it, normalized by its data
-    preprocessor and run through its ``inference`` (whole image, logits resized to the input by its decode head's
-    ``align_corners``). ``kwargs`` go to :class:`ParityReference` (e.g. ``scope``, ``ours``, ``compared``)."""
+    ``.mim/configs``; with ``num_classes`` in its heads when given) with its own random initialisation, saved as its
+    trainer saves it, normalized by its data preprocessor and run through its ``inference`` (whole image, logits
+    resized to the input by its decode head's ``align_corners``). ``kwargs`` go to :class:`ParityReference` (e.g.
+    ``scope``, ``ours``, ``compared``)."""
     statistics: Dict[str, Any] = {}
 
     def build(_root: Optional[str]) -> nn.Module:
         import_mmseg()
         statistics["mean"], statistics["std"] = input_statistics(config)
-        return build_mmseg_model(config, init_weights=True)
+        return build_mmseg_model(config, num_classes=num_classes, init_weights=True)
 
     def logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
         return mmseg_logits(model, normalized(images, statistics["mean"], statistics["std"]))
 
     return ParityReference(
-        name=name or converter, converter=converter, reference=f"mmsegmentation's {config}",
+        name=name or converter, converter=converter,
+        reference=f"mmsegmentation's {config}" + (f" with {num_classes} classes" if num_classes else ""),
         requires=Requirement(modules=("mmseg",), install=INSTALL), build=build, logits=logits,
         checkpoint=mmseg_checkpoint, opts=opts, sizes=sizes, notes=notes, **kwargs)
