@@ -8,11 +8,11 @@ is ``tools/check_parity.py`` (:mod:`.tool`).
 """
 from .measure import LOGIT_TOLERANCE, MIN_ARGMAX_AGREEMENT, logits_difference, within
 from .reference import (DEFAULT_SIZES, PARITY_REFERENCES, MissingReference, ParityReference, Requirement,
-                        backbone_output, plain_state_dict, register_parity_reference, select_references,
+                        backbone_output, decode_head_logits, plain_state_dict, register_parity_reference, select_references,
                         whole_image_logits)
 from .protocol import check_parity
 from . import core_references  # noqa: F401,E402 (registers the core layouts' entries)
 
 __all__ = ["DEFAULT_SIZES", "LOGIT_TOLERANCE", "MIN_ARGMAX_AGREEMENT", "PARITY_REFERENCES", "MissingReference",
-           "ParityReference", "Requirement", "backbone_output", "check_parity", "logits_difference",
+           "ParityReference", "Requirement", "backbone_output", "check_parity", "decode_head_logits", "logits_difference",
            "plain_state_dict", "register_parity_reference", "select_references", "whole_image_logits", "within"]

@@ -108,6 +108,12 @@ def whole_image_logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     return model.predict_logits((images - model.pixel_mean) / model.pixel_std)
 
 
+def decode_head_logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """Our side for a reference whose output stays at its head's stride (RefineNet's 1/4): the decode head's logits
+    of the normalized images, before any resize."""
+    return model.segment((images - model.pixel_mean) / model.pixel_std)["sem_seg"]
+
+
 def backbone_output(feature: str) -> Callable[[nn.Module, torch.Tensor], torch.Tensor]:
     """Our side for a backbone's layout: the backbone's map ``feature`` (e.g. ``res5``) of the normalized images."""
 
