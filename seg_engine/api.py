@@ -11,12 +11,11 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .config import CfgNode, get_cfg
+from .config import CfgNode, load_config
 from .data import MetadataCatalog
 from .data.datasets import register_folder_from_cfg
 from .data.datasets.folder import default_palette
 from .engine.defaults import DefaultPredictor
-from .plugins import load_plugins
 from .utils.visualizer import overlay
 
 
@@ -48,19 +47,7 @@ class SegModel:
     ) -> "SegModel":
         """A config file (a run's ``config.yaml`` or a recipe) or node; ``weights`` overrides MODEL.WEIGHTS,
         ``device`` MODEL.DEVICE, ``opts`` are KEY VALUE pairs; ``plugins`` are projects that are not installed."""
-        load_plugins(plugins)
-        if isinstance(config, CfgNode):
-            cfg = config.clone()
-            cfg.defrost()
-        else:
-            cfg = get_cfg()
-            cfg.merge_from_file(config)
-        cfg.merge_from_list(list(opts))
-        if weights is not None:
-            cfg.MODEL.WEIGHTS = weights
-        if device is not None:
-            cfg.MODEL.DEVICE = device
-        return cls(cfg)
+        return cls(load_config(config, opts, plugins=plugins, weights=weights, device=device))
 
     def predict(self, image: np.ndarray, return_scores: bool = False) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
         """H x W x 3 uint8 RGB -> H x W class ids (uint8, or int32 past 255 classes); with ``return_scores``

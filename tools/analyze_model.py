@@ -12,7 +12,7 @@ from tabulate import tabulate
 
 from seg_engine.analysis import count_flops, parameter_table, protocol_views
 from seg_engine.modeling import build_model
-from seg_engine.utils.cli import load_config, run_tool, tool_parser
+from seg_engine.utils.cli import config_of, run_tool, tool_parser
 
 
 def parser():
@@ -23,7 +23,7 @@ def parser():
 
 
 def main(args):
-    cfg = load_config(args)
+    cfg = config_of(args)
     cfg.MODEL.DEVICE = "cpu"
     model = build_model(cfg).eval()
     rows = [(name or "(model)", f"{total:,}", f"{trainable:,}") for name, total, trainable in parameter_table(model, args.depth)]

@@ -15,15 +15,10 @@ weights into ours through the converter, refuses to go on unless both give the s
 inference and a training step of both, interleaved (--iters rounds), and reports the ratio ours/mmseg.
 """
 import json
-import os
 import sys
 
-from seg_engine.analysis import benchmark_inference, benchmark_training
-from seg_engine.analysis import compare_mmseg
-from seg_engine.analysis.benchmark import compare_window_batches, environment
-from seg_engine.data import build_train_loader
-from seg_engine.modeling import build_model
-from seg_engine.utils.cli import load_config, run_tool, tool_parser
+from seg_engine.analysis.benchmark_model import benchmark_model
+from seg_engine.utils.cli import config_of, run_tool, tool_parser
 
 
 def parser():
@@ -46,46 +41,8 @@ def parser():
     return p
 
 
-def run_compare_mmseg(args, cfg) -> dict:
-    """--compare-mmseg: the pairing and the protocol checked before mmseg is imported, then the comparison."""
-    if args.train or args.with_data or args.window_batches:
-        raise ValueError("--compare-mmseg times inference and a training step itself: drop --train, --with-data "
-                         "and --window-batches")
-    load_before = os.getloadavg()
-    converter, config = compare_mmseg.select_mmseg_model(cfg, args.weights_format, args.mmseg_config)
-    model = build_model(cfg)
-    compare_mmseg.check_single_view(model.test_protocol)
-    compare_mmseg.import_mmseg()
-    theirs = compare_mmseg.build_mmseg_model(cfg, config)
-    compare_mmseg.load_same_weights(model, theirs, converter)
-    result = compare_mmseg.compare_with_mmseg(cfg, model, theirs, tuple(args.input_size), args.batch,
-                                              args.iters, args.warmup)
-    env = {**environment(), **compare_mmseg.versions(), "load_average_1_5_15_min_before": list(load_before),
-           "load_average_1_5_15_min_after": list(os.getloadavg())}
-    return {"environment": env, "device": str(model.pixel_mean.device), "mode": "compare_mmseg",
-            "config_file": args.config_file, "converter": converter, "mmseg_config": config, **result}
-
-
 def main(args):
-    if (args.mmseg_config or args.weights_format) and not args.compare_mmseg:
-        raise ValueError("--mmseg-config and --weights-format go with --compare-mmseg")
-    cfg = load_config(args)
-    if args.compare_mmseg:
-        print(json.dumps(run_compare_mmseg(args, cfg), indent=2))
-        return
-    model = build_model(cfg)
-    if args.window_batches:
-        result = compare_window_batches(model, tuple(args.input_size), args.window_batches, args.iters, args.warmup)
-        print(json.dumps({"environment": environment(), "device": str(model.pixel_mean.device),
-                          "mode": "window_batches", "input_size": list(args.input_size), **result}, indent=2))
-        return
-    if args.train:
-        loader = build_train_loader(cfg) if args.with_data else None
-        result = benchmark_training(cfg, model, args.iters, args.warmup, loader)
-    else:
-        result = benchmark_inference(model, tuple(args.input_size), args.batch, args.iters, args.warmup)
-    print(json.dumps({"environment": environment(), "device": str(model.pixel_mean.device),
-                      "mode": "train" if args.train else "inference", **result}, indent=2))
+    print(json.dumps(benchmark_model(args, config_of(args)), indent=2))
 
 
 if __name__ == "__main__":

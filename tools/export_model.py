@@ -13,7 +13,7 @@ import sys
 from seg_engine.checkpoint import Checkpointer
 from seg_engine.deploy import export_model
 from seg_engine.modeling import build_model
-from seg_engine.utils.cli import load_config, run_tool, tool_parser
+from seg_engine.utils.cli import config_of, run_tool, tool_parser
 
 
 def parser():
@@ -27,7 +27,7 @@ def parser():
 
 
 def main(args):
-    cfg = load_config(args, weights=args.weights)
+    cfg = config_of(args, weights=args.weights)
     cfg.MODEL.DEVICE = "cpu"
     model = build_model(cfg).eval()
     Checkpointer(model, weights_format=cfg.MODEL.WEIGHTS_FORMAT).load_for_inference(cfg.MODEL.WEIGHTS)

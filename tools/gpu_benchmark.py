@@ -10,93 +10,11 @@ then evaluation images/s: the whole 512 x 512 image (batch 1 and 8) and the slid
 512 x 1024 image (windows of 512 every 341) with TEST.WINDOW_BATCH 1 and 8. Each result is printed as
 it comes and all are written to --out.
 """
-import argparse
-import json
-import time
-import traceback
+import sys
 
-import torch
+from seg_engine.analysis.gpu_suite import main
 
-from seg_engine.analysis import benchmark_inference, benchmark_training
-from seg_engine.analysis.benchmark import compare_window_batches, environment
-from seg_engine.config import get_cfg
-from seg_engine.modeling import build_model
-from seg_engine.plugins import load_plugins
-
-RECIPE = "projects/PSPNet/configs/ade20k/pspnet_R50_512x512_80k_ade20k_mmseg.yaml"
-BF16 = ["SOLVER.AMP.ENABLED", "True", "SOLVER.AMP.DTYPE", "bfloat16"]
-CL = ["MODEL.CHANNELS_LAST", "True"]
-TRAIN_MODES = [
-    ("fp32", [], {}),
-    ("bf16", BF16, {}),
-    ("bf16+channels_last", BF16 + CL, {}),
-    ("bf16+channels_last+fused_sgd", BF16 + CL + ["SOLVER.OPTIMIZER_IMPL", "fused"], {}),
-    ("bf16+channels_last+read_losses_every_step", BF16 + CL, {"read_losses": True}),
-    ("bf16+channels_last+compile", BF16 + CL + ["MODEL.COMPILE", "True"], {}),
-]
-
-
-ARGS = None
-
-
-def config(opts):
-    a = ARGS
-    cfg = get_cfg()
-    cfg.merge_from_file(RECIPE)
-    cfg.merge_from_list(["MODEL.DEVICE", a.device, "MODEL.WEIGHTS", "", "SOLVER.IMS_PER_BATCH", str(a.batch),
-                         "INPUT.TRAIN.CROP_SIZE", f"({a.crop}, {a.crop})", *opts])
-    return cfg
-
-
-def run(name, fn, results, out):
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    start = time.perf_counter()
-    try:
-        result = fn()
-    except Exception as e:  # one failing mode must not lose the others' numbers
-        traceback.print_exc()
-        result = {"error": f"{type(e).__name__}: {e}"}
-    result["wall_s"] = round(time.perf_counter() - start, 1)
-    results[name] = result
-    print(name, json.dumps(result), flush=True)
-    with open(out, "w") as f:
-        json.dump({"environment": environment(), "recipe": RECIPE, "results": results}, f, indent=2)
-
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="gpu_benchmark.json")
-    p.add_argument("--iters", type=int, default=20)
-    p.add_argument("--skip-compile", action="store_true")
-    p.add_argument("--modes", nargs="+", help="only these training modes (default: all)")
-    p.add_argument("--device", default="cuda", help="cpu with a small --crop: a smoke test of this script")
-    p.add_argument("--crop", type=int, default=512, help="training crop and evaluation window side")
-    p.add_argument("--batch", type=int, default=8, help="training images per step")
-    global ARGS
-    args = ARGS = p.parse_args()
-    c = args.crop
-    window = ["TEST.MODE", "slide", "TEST.CROP_SIZE", f"({c}, {c})", "TEST.STRIDE", f"({c * 2 // 3}, {c * 2 // 3})"]
-    load_plugins(["projects/PSPNet"])
-    torch.backends.cudnn.benchmark = True
-    results = {}
-    print(json.dumps(environment()), flush=True)
-    for name, opts, kwargs in TRAIN_MODES:
-        if (args.skip_compile and "compile" in name) or (args.modes and name not in args.modes):
-            continue
-        cfg = config(opts)
-        warmup = 5 if "compile" in name else 3
-        run(f"train/{name}", lambda: benchmark_training(cfg, build_model(cfg), args.iters, warmup, **kwargs),
-            results, args.out)
-    model = build_model(config([]))
-    for batch in (1, 8):
-        run(f"eval/whole_{c}x{c}_batch{batch}_fp32",
-            lambda: benchmark_inference(model, (c, c), batch, args.iters, 3), results, args.out)
-    for name, opts in (("slide", window), ("slide_flip", window + ["TEST.FLIP", "True"])):
-        model = build_model(config(opts))
-        run(f"eval/{name}_{c}x{2 * c}_fp32_window_batch_1_vs_8",
-            lambda: compare_window_batches(model, (c, 2 * c), [1, 8], args.iters, 2), results, args.out)
-
+RECIPE = "seg_engine://PSPNet/ade20k/pspnet_R50_512x512_80k_ade20k_mmseg.yaml"
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(RECIPE))

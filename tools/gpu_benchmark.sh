@@ -12,7 +12,7 @@ mkdir -p "$OUT"
 python -c "import fvcore, iopath, yacs, tabulate, cv2" 2>/dev/null || \
   pip install -q --no-index --no-deps --find-links .whl fvcore iopath yacs portalocker termcolor tabulate \
     $(python -c "import cv2" 2>/dev/null || echo opencv-python-headless)
-export PYTHONPATH=$PWD:$PWD/projects/PSPNet
+pip install -q --no-deps --no-build-isolation -e .  # the projects install under seg_engine_projects (entry points)
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
 python -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)" | tee -a "$OUT/gpu.txt"
 # The evaluator per image on the GPU, before (the parent of the speed branch) and after, interleaved.

@@ -11,7 +11,7 @@ import sys
 
 from seg_engine import SegModel
 from seg_engine.deploy import predict_to_folder
-from seg_engine.utils.cli import load_config, run_tool, tool_parser
+from seg_engine.utils.cli import config_of, run_tool, tool_parser
 
 
 def parser():
@@ -25,7 +25,7 @@ def parser():
 
 
 def main(args):
-    model = SegModel(load_config(args, weights=args.weights))
+    model = SegModel(config_of(args, weights=args.weights))
     written = predict_to_folder(model, args.input, args.output, args.opacity, args.save_scores)
     print(f"{len(written)} predictions written to {args.output}")
 

@@ -9,7 +9,7 @@ the same files); --source annotation shows the images and masks as stored (mappe
 import sys
 
 from seg_engine.data.visualize import visualize_data
-from seg_engine.utils.cli import load_config, run_tool, tool_parser
+from seg_engine.utils.cli import config_of, run_tool, tool_parser
 
 
 def parser():
@@ -21,7 +21,7 @@ def parser():
 
 
 def main(args):
-    files = visualize_data(load_config(args), args.output, args.source, args.num)
+    files = visualize_data(config_of(args), args.output, args.source, args.num)
     print(f"{len(files)} pictures written to {args.output}")
 
 

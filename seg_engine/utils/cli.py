@@ -5,8 +5,7 @@ import argparse
 import sys
 from typing import Callable, Optional, Sequence
 
-from ..config import CfgNode, get_cfg
-from ..plugins import load_plugins
+from ..config import CfgNode, load_config
 
 # Errors caused by the user's input; each prints one line (the traceback with --debug).
 USER_ERROR_TYPES = (ValueError, KeyError, FileNotFoundError, ImportError, RuntimeError, OSError)
@@ -25,15 +24,10 @@ def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def load_config(args: argparse.Namespace, weights: Optional[str] = None) -> CfgNode:
-    """Plugins, then the config file, then ``weights`` (MODEL.WEIGHTS) and the KEY VALUE overrides."""
-    load_plugins(args.plugin)
-    cfg = get_cfg()
-    cfg.merge_from_file(args.config_file)
-    if weights:
-        cfg.MODEL.WEIGHTS = weights
-    cfg.merge_from_list(list(args.opts or []))
-    return cfg
+def config_of(args: argparse.Namespace, weights: Optional[str] = None) -> CfgNode:
+    """The config a tool's arguments name: :func:`seg_engine.config.load_config` of ``--config-file`` with the
+    ``--plugin`` projects, ``weights`` (MODEL.WEIGHTS) and the KEY VALUE overrides."""
+    return load_config(args.config_file, args.opts or [], plugins=args.plugin, weights=weights or None)
 
 
 def run_tool(main: Callable[[argparse.Namespace], object], parser: argparse.ArgumentParser,

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from seg_engine.checkpoint import convert_weights
-from seg_engine.config import CfgNode, get_cfg
+from seg_engine import config
+from seg_engine.config import CfgNode
 from seg_engine.modeling import build_model
 
 Shape = Tuple[int, ...]
@@ -22,12 +23,9 @@ TRAIN_NET = os.path.join(ROOT, "tools", "train_net.py")
 
 
 def load_config(path: str, *opts: Any) -> CfgNode:
-    """The defaults merged with the recipe at ``path``, then with ``opts`` (key, value, ...; values may be
-    numbers, they are passed as strings as on the command line)."""
-    cfg = get_cfg()
-    cfg.merge_from_file(path)
-    cfg.merge_from_list([str(o) for o in opts])
-    return cfg
+    """:func:`seg_engine.config.load_config` of the recipe at ``path`` (or ``seg_engine://NAME``) with ``opts``
+    (key, value, ...; values may be numbers)."""
+    return config.load_config(path, opts)
 
 
 def build_on_meta(cfg: CfgNode) -> nn.Module:

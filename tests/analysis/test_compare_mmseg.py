@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 from seg_engine.analysis.benchmark import interleaved_timings, speed_ratio, speed_ratios
-from seg_engine.analysis.compare_mmseg import (INSTALL_HINT, MMSEG_MODELS, check_single_view, import_mmseg,
+from seg_engine.interop import MMSEG_MODELS
+from seg_engine.analysis.compare_mmseg import (INSTALL_HINT, check_single_view, import_mmseg,
                                                logits_difference, require_same_logits, select_mmseg_model)
-from seg_engine.config import CfgNode, get_cfg
+from seg_engine.config import get_cfg
 from seg_engine.modeling.meta_arch.inference import InferenceProtocol
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -63,27 +64,27 @@ def test_a_toy_model_with_100x_the_work_is_slower_in_the_ratio():
 def test_the_table_pairs_recipes_with_mmseg_configs(tmp_path):
     cfg = get_cfg()
     assert select_mmseg_model(cfg) == ("mmseg_fcn", "_base_/models/fcn_r50-d8.py")  # EncoderDecoder: FCN
-    cfg.MODEL.META_ARCHITECTURE = "PSPNet"
+    cfg.MODEL.HEAD.NAME = "PPMHead"
     assert select_mmseg_model(cfg) == ("mmseg_pspnet", "_base_/models/pspnet_r50-d8.py")
-    cfg.MODEL.PSP = CfgNode({"USE_JPU": True})
+    cfg.MODEL.NECK.NAME = "JPU"
     assert select_mmseg_model(cfg) == ("mmseg_fastfcn_psp", "_base_/models/fastfcn_r50-d32_jpu_psp.py")
     cfg.MODEL.WEIGHTS_FORMAT = "mmseg_encnet"  # a recipe of converted mmseg weights names its converter
     assert select_mmseg_model(cfg) == ("mmseg_encnet", "_base_/models/encnet_r50-d8.py")
     mine = tmp_path / "my_pspnet.py"
     mine.write_text("model = dict()\n")
     assert select_mmseg_model(cfg, "mmseg_resnet_v1c", str(mine)) == ("mmseg_resnet_v1c", str(mine))
-    assert {"mmseg_pspnet", "mmseg_encnet"} <= {row.converter for row in MMSEG_MODELS}
+    assert {"mmseg_pspnet", "mmseg_encnet"} <= {name for name, _ in MMSEG_MODELS}
 
 
-@pytest.mark.parametrize("arch, weights_format, mmseg_config, error, message", [
-    ("SegNet", "", "", ValueError, "no mmsegmentation model is known for MODEL.META_ARCHITECTURE 'SegNet'"),
-    ("PSPNet", "no_such_converter", "", KeyError, "--weights-format 'no_such_converter' is not a registered"),
-    ("PSPNet", "mmseg_resnet_v1c", "", ValueError, "no mmsegmentation config is known for converter 'mmseg_resnet"),
-    ("PSPNet", "", "nowhere/pspnet.py", FileNotFoundError, "--mmseg-config 'nowhere/pspnet.py' is not a file"),
+@pytest.mark.parametrize("head, weights_format, mmseg_config, error, message", [
+    ("SegNetDecoder", "", "", ValueError, "no mmsegmentation model is known for MODEL.HEAD.NAME 'SegNetDecoder'"),
+    ("PPMHead", "no_such_converter", "", KeyError, "--weights-format 'no_such_converter' is not a registered"),
+    ("PPMHead", "mmseg_resnet_v1c", "", ValueError, "no mmsegmentation config is known for converter 'mmseg_resnet"),
+    ("PPMHead", "", "nowhere/pspnet.py", FileNotFoundError, "--mmseg-config 'nowhere/pspnet.py' is not a file"),
 ])
-def test_unknown_pairings_are_refused_in_one_line(arch, weights_format, mmseg_config, error, message):
+def test_unknown_pairings_are_refused_in_one_line(head, weights_format, mmseg_config, error, message):
     cfg = get_cfg()
-    cfg.MODEL.META_ARCHITECTURE = arch
+    cfg.MODEL.HEAD.NAME = head
     with pytest.raises(error, match=message.replace("(", r"\(").replace(".", r"\.")):
         select_mmseg_model(cfg, weights_format, mmseg_config)
 
@@ -117,7 +118,8 @@ def test_without_mmseg_one_line_says_how_to_install_it(monkeypatch, capsys):
     (["--mmseg-config", "x.py"], "--mmseg-config and --weights-format go with --compare-mmseg"),
     (["--compare-mmseg", "--train"], "--compare-mmseg times inference and a training step itself"),
     (["--compare-mmseg", "TEST.FLIP", "True"], "set TEST.FLIP False and TEST.SCALES"),
-    (["--compare-mmseg", "MODEL.META_ARCHITECTURE", "SegNet"], "no mmsegmentation model is known"),
+    (["--compare-mmseg", "MODEL.HEAD.NAME", "RefineNetHead", "MODEL.HEAD.IN_FEATURES", "['res5', 'res4']",
+      "MODEL.HEAD.NORM", "''"], "no mmsegmentation model is known"),
 ])
 def test_benchmark_tool_argument_errors_exit_2(capsys, args, message):
     assert benchmark_tool("--config-file", DEMO, *args, *TINY) == 2
