@@ -1,5 +1,14 @@
-from .checkpointer import CheckpointError, CheckpointMismatchError, Checkpointer, atomic_write
+from .atomic import atomic_write
+from .checkpointer import Checkpointer
 from . import imagenet_backbones  # registers the ImageNet backbone converters
 from .converters import WEIGHT_CONVERTERS, convert_weights, rename_keys, unwrap_state_dict
+from .download import weights_cache_dir
+from .errors import CheckpointError, CheckpointMismatchError, WeightsDownloadError, WeightsNameError
+from .references import WeightsSource, fetch_weights, register_zoo_weights, resolve_weights
+from .safe_load import load_torch_file
 
-__all__ = ["WEIGHT_CONVERTERS", "CheckpointError", "CheckpointMismatchError", "Checkpointer", "atomic_write", "convert_weights", "rename_keys", "unwrap_state_dict"]
+__all__ = [
+    "WEIGHT_CONVERTERS", "CheckpointError", "CheckpointMismatchError", "Checkpointer", "WeightsDownloadError",
+    "WeightsNameError", "WeightsSource", "atomic_write", "convert_weights", "fetch_weights", "load_torch_file",
+    "register_zoo_weights", "rename_keys", "resolve_weights", "unwrap_state_dict", "weights_cache_dir",
+]
