@@ -110,8 +110,8 @@ def _torchvision(name: str) -> WeightsSource:
     chosen = entry or ("IMAGENET1K_V1" if "IMAGENET1K_V1" in entries else "DEFAULT")
     if chosen not in weights.__members__:
         raise WeightsNameError(f"torchvision://{name}: {arch} has no weights {chosen!r} (it has {', '.join(entries)})")
-    # A VGG's classifier becomes fc6/fc7 where the model has them; its features load either way.
-    return WeightsSource(weights[chosen].url, "torchvision_vgg" if arch.startswith("vgg") else "")
+    # torchvision's layout loads as it is (under backbone.); a VGG's classifier as fc6/fc7 needs MODEL.WEIGHTS_FORMAT torchvision_vgg.
+    return WeightsSource(weights[chosen].url)
 
 
 @register_scheme("timm")
