@@ -31,11 +31,6 @@ def _disk_full(error: BaseException) -> bool:
     return False
 
 
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 _UNREADABLE = (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile)
 
 
@@ -185,15 +180,7 @@ class Checkpointer(_FvCheckpointer):
             )
 
     def _load_file(self, f: str) -> Dict[str, Any]:
-        try:
-            loaded = load_torch_file(f)
-        except CheckpointError:
-            raise
-        except Exception as e:  # arbitrary bytes make the unpickler fail in arbitrary ways
-            raise CheckpointError(
-                f"checkpoint {f} cannot be loaded: not a torch file, or truncated or damaged "
-                f"({type(e).__name__}: {_first_line(e)})"
-            ) from None
+        loaded = load_torch_file(f)
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
         if "model" in loaded:

@@ -35,7 +35,19 @@ class Placeholder:
 
 
 def load_torch_file(path: str) -> Any:
-    """The object in a ``torch.save`` file, loaded weights-only; mmengine/mmcv/numpy metadata as Placeholders."""
+    """The object in a ``torch.save`` file, loaded weights-only; mmengine/mmcv/numpy metadata as Placeholders.
+    A file that cannot be read raises a one-line CheckpointError."""
+    try:
+        return _load(path)
+    except (CheckpointError, FileNotFoundError):
+        raise
+    except Exception as e:  # arbitrary bytes make the unpickler fail in arbitrary ways
+        raise CheckpointError(
+            f"checkpoint {path} cannot be loaded: not a torch file, or truncated or damaged ({type(e).__name__}: {_first_line(e)})"
+        ) from None
+
+
+def _load(path: str) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
@@ -59,3 +71,8 @@ def _refused_globals(path: str) -> List[str]:
         return sorted(scan(path))
     except Exception:  # not a zip checkpoint, or damaged: the caller reports the first error
         return []
+
+
+def _first_line(error: BaseException, limit: int = 200) -> str:
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
