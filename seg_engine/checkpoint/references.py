@@ -51,8 +51,8 @@ def register_scheme(*schemes: str):
 
 
 def register_zoo_weights(name: str, url: str, weights_format: str = "", sha256: str = "") -> None:
-    """Make ``zoo://name`` resolve to ``url`` (loaded with the converter ``weights_format``); ``sha256`` is
-    checked on download when the file name carries no hash."""
+    """Make ``zoo://name`` resolve to ``url`` (loaded with the converter ``weights_format``); ``sha256`` (a
+    prefix or the whole digest) is checked on download, besides a hash prefix the file name carries."""
     ZOO_WEIGHTS[name] = WeightsSource(url, weights_format, sha256)
 
 
