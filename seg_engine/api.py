@@ -45,8 +45,9 @@ class SegModel:
         opts: Sequence[str] = (),
         plugins: Sequence[str] = (),
     ) -> "SegModel":
-        """A config file (a run's ``config.yaml`` or a recipe) or node; ``weights`` overrides MODEL.WEIGHTS,
-        ``device`` MODEL.DEVICE, ``opts`` are KEY VALUE pairs; ``plugins`` are projects that are not installed."""
+        """A config file (a run's ``config.yaml`` or a recipe) or node; ``weights`` overrides MODEL.WEIGHTS (a path,
+        a URL or a name such as ``zoo://NAME``, docs/model_zoo.md), ``device`` MODEL.DEVICE, ``opts`` are KEY VALUE
+        pairs; ``plugins`` are projects that are not installed."""
         return cls(load_config(config, opts, plugins=plugins, weights=weights, device=device))
 
     def predict(self, image: np.ndarray, return_scores: bool = False) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:

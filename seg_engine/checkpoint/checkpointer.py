@@ -6,7 +6,6 @@ import glob
 import logging
 import os
 import pickle
-import tempfile
 import zipfile
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -14,36 +13,11 @@ import torch
 from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
 from torch import nn
 
+from .atomic import atomic_write
 from .converters import convert_weights, unwrap_state_dict
-
-
-def atomic_write(path: str, write_fn) -> None:
-    """Write through ``write_fn(file)`` to a temporary sibling, fsync it, rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write_fn(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-class CheckpointError(RuntimeError):
-    """No usable checkpoint where one was expected, or none could be written."""
-
-
-class CheckpointMismatchError(CheckpointError):
-    """A checkpoint to resume from that holds another model than the one built."""
+from .errors import CheckpointError, CheckpointMismatchError
+from .references import fetch_weights
+from .safe_load import load_torch_file
 
 
 def _disk_full(error: BaseException) -> bool:
@@ -55,11 +29,6 @@ def _disk_full(error: BaseException) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
-
-
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _UNREADABLE = (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile)
@@ -77,7 +46,8 @@ class Checkpointer(_FvCheckpointer):
         self, model: nn.Module, save_dir: str = "", *, save_to_disk: bool = True, weights_format: str = "", **checkpointables: Any
     ) -> None:
         """``weights_format`` names the converter (MODEL.WEIGHTS_FORMAT) for files that are not ours
-        (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts)."""
+        (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts); it wins over
+        the converter a weights name implies."""
         if isinstance(model, nn.parallel.DistributedDataParallel):
             model = model.module
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
@@ -86,6 +56,7 @@ class Checkpointer(_FvCheckpointer):
         # (iteration, path) of the newest checkpoint ``last_checkpoint`` names, written by this process.
         self.last_saved: Optional[Tuple[int, str]] = None
         self._resuming_from = ""
+        self._file_format = weights_format  # the converter of the file being loaded: explicit, or implied by its name
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
@@ -153,8 +124,15 @@ class Checkpointer(_FvCheckpointer):
         return [last] + sorted(others, key=os.path.getmtime, reverse=True)
 
     def load(self, path: str, checkpointables=None) -> Dict[str, Any]:
-        if path and not os.path.isfile(path) and "://" not in path:
-            raise FileNotFoundError(f"checkpoint {path} does not exist")
+        """``path`` is a weights reference (a file, a URL or a name, see references.py): a URL or name is
+        read from the cache (downloaded once) and implies its converter unless ``weights_format`` is set."""
+        self._file_format = self.weights_format
+        if path:
+            local, implied_format = fetch_weights(path)
+            if not os.path.isfile(local):
+                raise FileNotFoundError(f"checkpoint {path} does not exist")
+            self._file_format = self.weights_format or implied_format
+            path = local
         return super().load(path, checkpointables)
 
     def load_for_inference(self, path: str) -> None:
@@ -202,19 +180,13 @@ class Checkpointer(_FvCheckpointer):
             )
 
     def _load_file(self, f: str) -> Dict[str, Any]:
-        try:
-            loaded = torch.load(f, map_location="cpu", weights_only=True)
-        except Exception as e:  # arbitrary bytes make the unpickler fail in arbitrary ways
-            raise CheckpointError(
-                f"checkpoint {f} cannot be loaded: not a torch file, or truncated or damaged "
-                f"({type(e).__name__}: {_first_line(e)})"
-            ) from None
+        loaded = load_torch_file(f)
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
         if "model" in loaded:
             return loaded
-        if self.weights_format:
-            return {"model": convert_weights(loaded, self.weights_format)}
+        if self._file_format:
+            return {"model": convert_weights(loaded, self._file_format)}
         return {"model": self._match_backbone(unwrap_state_dict(loaded))}
 
     def _match_backbone(self, state: Dict[str, Any]) -> Dict[str, Any]:
