@@ -39,7 +39,7 @@ _C.MODEL.BACKBONE.FREEZE_AT = 0
 
 _C.MODEL.RESNETS = _FvCfgNode()
 _C.MODEL.RESNETS.DEPTH = 50
-# "deep": three 3x3 convs (base, base, 2*base) as in the PSPNet and EncNet code; "basic": torchvision's 7x7.
+# "deep": three 3x3 convs (base, base, 2*base) as in hszhao/semseg and PyTorch-Encoding; "basic": torchvision's 7x7.
 _C.MODEL.RESNETS.STEM = "deep"
 # Channel width of res2's 3x3 convs; 64 is the standard network, smaller makes a narrow one.
 _C.MODEL.RESNETS.BASE_WIDTH = 64
@@ -140,7 +140,7 @@ _C.MODEL.VGG.OUT_FEATURES = ["pool5"]
 
 def head_node(**overrides) -> _FvCfgNode:
     """A head's config node: the keys every head reads (a head's own switches live in its type's node, e.g.
-    MODEL.PSP for the PPMHead). Projects add auxiliary heads as ``cfg.MODEL.AUX_HEAD2 = head_node(...)`` and list
+    the pyramid pooling head's bins). Projects add auxiliary heads as ``cfg.MODEL.AUX_HEAD2 = head_node(...)`` and list
     them in MODEL.AUX_HEADS."""
     node = _FvCfgNode()
     # A name of HEAD_REGISTRY.

@@ -21,6 +21,12 @@ class EncNet(EncoderDecoder):
     """
 
     def build_heads(self, cfg) -> None:
+        """The heads, the SE-loss weight, the authors' dropout type in the FCN auxiliary heads, and the head's
+        automatic first conv (MODEL.ENCNET.BOTTLENECK_KERNEL 0: 1x1 on a neck's output as FastFCN, else 3x3)."""
+        if cfg.MODEL.ENCNET.BOTTLENECK_KERNEL == 0:
+            cfg = cfg.clone()
+            cfg.defrost()
+            cfg.MODEL.ENCNET.BOTTLENECK_KERNEL = 1 if self.neck is not None else 3
         super().build_heads(cfg)
         self.loss_weights["se"] = cfg.MODEL.ENCNET.SE_LOSS_WEIGHT
         for module in self.aux_outputs.values():
