@@ -15,6 +15,7 @@ from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
 from torch import nn
 
 from .converters import convert_weights, unwrap_state_dict
+from .non_finite import non_finite_tensors
 
 
 def atomic_write(path: str, write_fn) -> None:
@@ -40,6 +41,12 @@ def atomic_write(path: str, write_fn) -> None:
 
 class CheckpointError(RuntimeError):
     """No usable checkpoint where one was expected, or none could be written."""
+
+
+class NonFiniteCheckpointError(CheckpointError, FloatingPointError):
+    """The state to save holds NaN or infinity (a blow-up that the loss has not shown yet): the file is
+    not written and ``last_checkpoint`` keeps naming the last finite one. A FloatingPointError too, so
+    that train_net exits with the status of a non-finite loss."""
 
 
 class CheckpointMismatchError(CheckpointError):
@@ -100,6 +107,7 @@ class Checkpointer(_FvCheckpointer):
             return
         basename = f"{name}.pth"
         path = os.path.join(self.save_dir, basename)
+        self._refuse_non_finite(data, path)
         self.logger.info(f"Saving checkpoint to {path}")
         try:
             atomic_write(path, lambda f: torch.save(data, f))
@@ -115,6 +123,20 @@ class Checkpointer(_FvCheckpointer):
             ) from None
         if tag_last and "iteration" in kwargs:
             self.last_saved = (kwargs["iteration"], path)
+
+    def _refuse_non_finite(self, data: Dict[str, Any], path: str) -> None:
+        """A state with NaN or infinity anywhere (weights, BatchNorm statistics, optimizer moments) is
+        never written: resuming from it would restart from a broken model."""
+        bad = non_finite_tensors(data)
+        if not bad:
+            return
+        name, kind = bad[0]
+        more = f" (and {len(bad) - 1} more non-finite tensors)" if len(bad) > 1 else ""
+        last = self.get_checkpoint_file() if self.has_checkpoint() else ""
+        raise NonFiniteCheckpointError(
+            f"checkpoint {path} not written: {name} holds {kind}{more}; last_checkpoint "
+            f"{'still names ' + last if last else 'names none (nothing finite was saved before)'}"
+        )
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
