@@ -305,3 +305,14 @@ _C.SEED = 0
 _C.CUDNN_BENCHMARK = False
 # Iterations between console/JSON/TensorBoard writes.
 _C.LOG_PERIOD = 20
+# Experiment trackers besides metrics.json and TensorBoard, each an optional extra: "wandb"
+# (pip install -e ".[wandb]"; WANDB_MODE=offline keeps the run in OUTPUT_DIR/wandb) and "mlflow"
+# (".[mlflow]"). They get metrics.json's raw values every LOG_PERIOD iterations, and the config.
+_C.TRACKERS = _FvCfgNode()
+_C.TRACKERS.NAMES = []
+# The W&B project and the MLflow experiment.
+_C.TRACKERS.PROJECT = "seg_engine"
+# The name of the run; "": the name of OUTPUT_DIR's folder.
+_C.TRACKERS.RUN_NAME = ""
+# Where MLflow records; "": $MLFLOW_TRACKING_URI when set, else OUTPUT_DIR/mlruns.
+_C.TRACKERS.MLFLOW_TRACKING_URI = ""

@@ -167,6 +167,21 @@ def _display_palette(value: Any, cfg: CfgNode) -> Optional[str]:
     return None if len(value) >= n else f"empty or at least {n} colours (one per class, MODEL.NUM_CLASSES)"
 
 
+TRACKER_PACKAGES = {"wandb": "wandb", "mlflow": "mlflow"}
+
+
+def _trackers(value: Any, cfg: CfgNode) -> Optional[str]:
+    import importlib.util
+
+    unknown = [name for name in value if name not in TRACKER_PACKAGES]
+    if unknown:
+        return f"a list of {', '.join(map(repr, TRACKER_PACKAGES))} ({unknown[0]!r} is not a tracker)"
+    missing = [name for name in value if importlib.util.find_spec(TRACKER_PACKAGES[name]) is None]
+    if missing:
+        return f"trackers that are installed ({missing[0]} is not: pip install -e \".[{missing[0]}]\")"
+    return None
+
+
 def _class_weights(value: Any, cfg: CfgNode) -> Optional[str]:
     n = cfg.MODEL.NUM_CLASSES
     if len(value) and len(value) != n:
@@ -222,6 +237,7 @@ _BUILTIN: Dict[str, Check] = {
     "TEST.MODE": one_of("whole", "slide"),
     "TEST.AGGREGATE": one_of("prob", "exp"),
     "LOG_PERIOD": positive_int,
+    "TRACKERS.NAMES": _trackers,
 }
 for _key, _check in _BUILTIN.items():
     register_check(_key, _check)
