@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seg_engine.modeling.layers import ConvNormAct
+from seg_engine.modeling.layers import ConvNormAct, ExportableAdaptiveAvgPool2d
 
 
 class PyramidPooling(nn.Module):
@@ -15,7 +15,8 @@ class PyramidPooling(nn.Module):
 
     Each branch is adaptive average pooling to ``bin x bin``, then a 1x1 conv-norm-ReLU to
     ``reduction_channels``; ``up`` is bilinear back to the input's size. The output has
-    ``in_channels + len(bins) * reduction_channels`` channels (``out_channels``).
+    ``in_channels + len(bins) * reduction_channels`` channels (``out_channels``). The pooling exports
+    with a dynamic input size (:class:`ExportableAdaptiveAvgPool2d`).
     """
 
     def __init__(
@@ -29,7 +30,7 @@ class PyramidPooling(nn.Module):
         super().__init__()
         self.align_corners = align_corners
         self.branches = nn.ModuleList(
-            nn.Sequential(nn.AdaptiveAvgPool2d(b), ConvNormAct(in_channels, reduction_channels, 1, norm=norm))
+            nn.Sequential(ExportableAdaptiveAvgPool2d(b), ConvNormAct(in_channels, reduction_channels, 1, norm=norm))
             for b in bins
         )
         self.out_channels = in_channels + len(bins) * reduction_channels
