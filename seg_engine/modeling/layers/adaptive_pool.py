@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
+import torch.nn.functional as F
 
 # torch.compiler.is_exporting arrived in torch 2.3; before it, exports take PyTorch's kernel.
 _is_exporting = getattr(torch.compiler, "is_exporting", lambda: False)
@@ -28,16 +28,10 @@ def adaptive_avg_pool2d_by_matmul(x: torch.Tensor, bins: int) -> torch.Tensor:
     return torch.einsum("ih,nchw,jw->ncij", rows, x, cols)
 
 
-class ExportableAdaptiveAvgPool2d(nn.AdaptiveAvgPool2d):
-    """``nn.AdaptiveAvgPool2d(bins)`` (square bins) that, under torch.export (ONNX with ``dynamo=True``,
-    .pt2), computes the same averages with :func:`adaptive_avg_pool2d_by_matmul`; in eager mode, and
-    so in training, it is PyTorch's own kernel. The two agree to float rounding (about 1e-7)."""
-
-    def __init__(self, bins: int) -> None:
-        super().__init__(bins)
-        self.bins = bins
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _is_exporting():
-            return adaptive_avg_pool2d_by_matmul(x, self.bins)
-        return super().forward(x)
+def exportable_adaptive_avg_pool2d(x: torch.Tensor, bins: int) -> torch.Tensor:
+    """``F.adaptive_avg_pool2d(x, bins)`` (square bins); under torch.export (ONNX with ``dynamo=True``,
+    .pt2) the same averages by :func:`adaptive_avg_pool2d_by_matmul`. Eager mode, and so training, keeps
+    PyTorch's kernel; the two agree to float rounding (about 1e-7)."""
+    if _is_exporting():
+        return adaptive_avg_pool2d_by_matmul(x, bins)
+    return F.adaptive_avg_pool2d(x, bins)
