@@ -15,9 +15,10 @@ from torch import nn
 
 from .atomic import atomic_write
 from .converters import convert_weights, unwrap_state_dict
-from .errors import CheckpointError, CheckpointMismatchError
+from .errors import CheckpointError, CheckpointMismatchError, NonFiniteCheckpointError
 from .references import fetch_weights
 from .safe_load import load_torch_file
+from .non_finite import non_finite_tensors
 
 
 def _disk_full(error: BaseException) -> bool:
@@ -71,6 +72,7 @@ class Checkpointer(_FvCheckpointer):
             return
         basename = f"{name}.pth"
         path = os.path.join(self.save_dir, basename)
+        self._refuse_non_finite(data, path)
         self.logger.info(f"Saving checkpoint to {path}")
         try:
             atomic_write(path, lambda f: torch.save(data, f))
@@ -86,6 +88,20 @@ class Checkpointer(_FvCheckpointer):
             ) from None
         if tag_last and "iteration" in kwargs:
             self.last_saved = (kwargs["iteration"], path)
+
+    def _refuse_non_finite(self, data: Dict[str, Any], path: str) -> None:
+        """A state with NaN or infinity anywhere (weights, BatchNorm statistics, optimizer moments) is
+        never written: resuming from it would restart from a broken model."""
+        bad = non_finite_tensors(data)
+        if not bad:
+            return
+        name, kind = bad[0]
+        more = f" (and {len(bad) - 1} more non-finite tensors)" if len(bad) > 1 else ""
+        last = self.get_checkpoint_file() if self.has_checkpoint() else ""
+        raise NonFiniteCheckpointError(
+            f"checkpoint {path} not written: {name} holds {kind}{more}; last_checkpoint "
+            f"{'still names ' + last if last else 'names none (nothing finite was saved before)'}"
+        )
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
