@@ -65,7 +65,7 @@ def project_configs_dir(project: str) -> Optional[str]:
 
 
 def project_of_package(package: str) -> Optional[str]:
-    """The installed project name of a package (``seg_engine_projects.pspnet`` -> ``PSPNet``), else None."""
+    """The installed project name of a package (``seg_engine_projects.<package>`` -> its ``<Name>``), else None."""
     for name, module in installed_projects().items():
         if module.__name__ == package:
             return name

@@ -6,7 +6,6 @@ import glob
 import logging
 import os
 import pickle
-import tempfile
 import zipfile
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -14,36 +13,12 @@ import torch
 from fvcore.common.checkpoint import Checkpointer as _FvCheckpointer
 from torch import nn
 
+from .atomic import atomic_write
 from .converters import convert_weights, unwrap_state_dict
-
-
-def atomic_write(path: str, write_fn) -> None:
-    """Write through ``write_fn(file)`` to a temporary sibling, fsync it, rename it over ``path``."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write_fn(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-class CheckpointError(RuntimeError):
-    """No usable checkpoint where one was expected, or none could be written."""
-
-
-class CheckpointMismatchError(CheckpointError):
-    """A checkpoint to resume from that holds another model than the one built."""
+from .errors import CheckpointError, CheckpointMismatchError, NonFiniteCheckpointError
+from .references import fetch_weights
+from .safe_load import load_torch_file
+from .non_finite import non_finite_tensors
 
 
 def _disk_full(error: BaseException) -> bool:
@@ -55,11 +30,6 @@ def _disk_full(error: BaseException) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
-
-
-def _first_line(error: BaseException, limit: int = 200) -> str:
-    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 _UNREADABLE = (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile)
@@ -77,7 +47,8 @@ class Checkpointer(_FvCheckpointer):
         self, model: nn.Module, save_dir: str = "", *, save_to_disk: bool = True, weights_format: str = "", **checkpointables: Any
     ) -> None:
         """``weights_format`` names the converter (MODEL.WEIGHTS_FORMAT) for files that are not ours
-        (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts)."""
+        (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts); it wins over
+        the converter a weights name implies."""
         if isinstance(model, nn.parallel.DistributedDataParallel):
             model = model.module
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
@@ -86,6 +57,8 @@ class Checkpointer(_FvCheckpointer):
         # (iteration, path) of the newest checkpoint ``last_checkpoint`` names, written by this process.
         self.last_saved: Optional[Tuple[int, str]] = None
         self._resuming_from = ""
+        self._file_was_ours = False  # the last file loaded was a seg_engine checkpoint (a "model" key)
+        self._file_format = weights_format  # the converter of the file being loaded: explicit, or implied by its name
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
@@ -100,6 +73,7 @@ class Checkpointer(_FvCheckpointer):
             return
         basename = f"{name}.pth"
         path = os.path.join(self.save_dir, basename)
+        self._refuse_non_finite(data, path)
         self.logger.info(f"Saving checkpoint to {path}")
         try:
             atomic_write(path, lambda f: torch.save(data, f))
@@ -115,6 +89,20 @@ class Checkpointer(_FvCheckpointer):
             ) from None
         if tag_last and "iteration" in kwargs:
             self.last_saved = (kwargs["iteration"], path)
+
+    def _refuse_non_finite(self, data: Dict[str, Any], path: str) -> None:
+        """A state with NaN or infinity anywhere (weights, BatchNorm statistics, optimizer moments) is
+        never written: resuming from it would restart from a broken model."""
+        bad = non_finite_tensors(data)
+        if not bad:
+            return
+        name, kind = bad[0]
+        more = f" (and {len(bad) - 1} more non-finite tensors)" if len(bad) > 1 else ""
+        last = self.get_checkpoint_file() if self.has_checkpoint() else ""
+        raise NonFiniteCheckpointError(
+            f"checkpoint {path} not written: {name} holds {kind}{more}; last_checkpoint "
+            f"{'still names ' + last if last else 'names none (nothing finite was saved before)'}"
+        )
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
@@ -153,23 +141,36 @@ class Checkpointer(_FvCheckpointer):
         return [last] + sorted(others, key=os.path.getmtime, reverse=True)
 
     def load(self, path: str, checkpointables=None) -> Dict[str, Any]:
-        if path and not os.path.isfile(path) and "://" not in path:
-            raise FileNotFoundError(f"checkpoint {path} does not exist")
+        """``path`` is a weights reference (a file, a URL or a name, see references.py): a URL or name is
+        read from the cache (downloaded once) and implies its converter unless ``weights_format`` is set."""
+        self._file_format = self.weights_format
+        if path:
+            local, implied_format = fetch_weights(path)
+            if not os.path.isfile(local):
+                raise FileNotFoundError(f"checkpoint {path} does not exist")
+            self._file_format = self.weights_format or implied_format
+            path = local
         return super().load(path, checkpointables)
 
     def load_for_inference(self, path: str) -> None:
         """Load model weights that must cover the whole model (evaluation, prediction): a key the
-        file lacks, or has in another shape, is an error instead of a randomly initialised layer."""
+        file lacks, or has in another shape, is an error naming the first such key instead of a randomly
+        initialised layer."""
         self.load(path, checkpointables=[])
         incompatible = self._last_incompatible
-        bad = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
-        bad += [k for k, *_ in incompatible.incorrect_shapes if k not in bad]
-        if bad:
-            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-            raise CheckpointError(
-                f"{path} does not fit the model: {len(bad)} weights missing or of another shape ({shown}); "
-                "a checkpoint in another layout needs MODEL.WEIGHTS_FORMAT (tools/convert_weights.py --list)"
-            )
+        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
+        shapes = [(k, tuple(theirs), tuple(ours)) for k, theirs, ours in incompatible.incorrect_shapes]
+        if not missing and not shapes:
+            return
+        count = len(missing) + len(shapes)
+        first = (f"{shapes[0][0]} has shape {shapes[0][1]} in the file, {shapes[0][2]} in the model" if shapes
+                 else f"{missing[0]} is missing from the file")
+        if self._file_was_ours:
+            advice = "it holds another model than this config builds (check MODEL.* against the run that saved it)"
+        else:
+            advice = "a checkpoint in another layout needs MODEL.WEIGHTS_FORMAT (tools/convert_weights.py --list)"
+        raise CheckpointError(f"{path} does not fit the model: {first} ({count} weights missing or of another "
+                              f"shape); {advice}")
 
     def _load_model(self, checkpoint: Any):
         if self._resuming_from:
@@ -202,19 +203,14 @@ class Checkpointer(_FvCheckpointer):
             )
 
     def _load_file(self, f: str) -> Dict[str, Any]:
-        try:
-            loaded = torch.load(f, map_location="cpu", weights_only=True)
-        except Exception as e:  # arbitrary bytes make the unpickler fail in arbitrary ways
-            raise CheckpointError(
-                f"checkpoint {f} cannot be loaded: not a torch file, or truncated or damaged "
-                f"({type(e).__name__}: {_first_line(e)})"
-            ) from None
+        loaded = load_torch_file(f)
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
-        if "model" in loaded:
+        self._file_was_ours = "model" in loaded
+        if self._file_was_ours:
             return loaded
-        if self.weights_format:
-            return {"model": convert_weights(loaded, self.weights_format)}
+        if self._file_format:
+            return {"model": convert_weights(loaded, self._file_format)}
         return {"model": self._match_backbone(unwrap_state_dict(loaded))}
 
     def _match_backbone(self, state: Dict[str, Any]) -> Dict[str, Any]:

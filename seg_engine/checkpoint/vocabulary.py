@@ -35,6 +35,27 @@ def fcn_head(theirs: str, ours: str) -> List[Rule]:
     return conv_module(rf"{theirs}\.convs\.(\d+)", rf"{ours}.convs.\1") + prefix(rf"{theirs}\.conv_seg", f"{ours}.classifier")
 
 
+def sequential_fcn_head(theirs: str, ours: str) -> List[Rule]:
+    """An FCN head written as one Sequential(conv, norm, ReLU, Dropout, 1x1 conv): torchvision's ``FCNHead`` (its
+    ``classifier``/``aux_classifier``), PyTorch-Encoding's (``auxlayer.conv5``) and hszhao/semseg's ``aux`` -> our
+    FCNHead of one conv (``convs.0.0``, ``convs.0.1``, ``classifier``)."""
+    return children(theirs, ours, {"0": "convs.0.0", "1": "convs.0.1", "4": "classifier"})
+
+
+def torchvision_resnet(theirs: str, ours: str) -> List[Rule]:
+    """torchvision's ResNet (``conv1``, ``bn1``, ``layer1``..``layer4``) under ``theirs`` ("" for keys at the top, e.g.
+    DrSleep's RefineNets; ``encoder`` in segmentation_models_pytorch) -> our ResNet with the basic stem under ``ours``:
+    the names below the prefix are the same; a key of anything else (an ``fc``) is left to the layout's other rules."""
+    under = rf"{theirs}\." if theirs else ""
+    return [(rf"{under}(conv1|bn1|layer[1-4])\.", rf"{ours}.\1.")]
+
+
+def smp_segmentation_head(ours: str) -> List[Rule]:
+    """segmentation_models_pytorch's ``segmentation_head`` = Sequential(conv, upsampling, activation) -> ``ours``'s
+    ``classifier`` (the upsampling and activation hold no keys)."""
+    return prefix(r"segmentation_head\.0", f"{ours}.classifier")
+
+
 def conv_seg(theirs: str, ours: str) -> List[Rule]:
     """mmsegmentation's ``conv_seg`` classifier of a decode head -> our ``classifier``."""
     return prefix(rf"{theirs}\.conv_seg", f"{ours}.classifier")

@@ -74,10 +74,11 @@ IGNORED = (
     "data_root", "train_pipeline", "test_pipeline", "optimizer", "randomness",
 )
 IGNORED_HOOKS = ("timer", "logger", "param_scheduler", "sampler_seed", "visualization")
-# mmsegmentation's ImageNet initialisations -> (file under pretrained/, converter).
+# mmsegmentation's ImageNet initialisations -> (MODEL.WEIGHTS: the same name, which seg_engine.checkpoint
+# resolves and downloads; converter).
 PRETRAINED = {
-    "open-mmlab://resnet50_v1c": ("pretrained/resnet50_v1c-2cccc1ad.pth", "mmseg_resnet_v1c"),
-    "open-mmlab://resnet101_v1c": ("pretrained/resnet101_v1c-e67eebb6.pth", "mmseg_resnet_v1c"),
+    "open-mmlab://resnet50_v1c": ("open-mmlab://resnet50_v1c", "mmseg_resnet_v1c"),
+    "open-mmlab://resnet101_v1c": ("open-mmlab://resnet101_v1c", "mmseg_resnet_v1c"),
 }
 DATASETS = {  # (dataset type, reduce_zero_label) -> (train name, val name)
     ("ADE20KDataset", True): ("ade20k_150_train", "ade20k_150_val"),

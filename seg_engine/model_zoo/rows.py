@@ -6,7 +6,8 @@ import dataclasses
 import os
 from typing import Callable, Dict, List, Optional, Tuple
 
-from ..checkpoint import WEIGHT_CONVERTERS
+from ..checkpoint import LAYOUTS, WEIGHT_CONVERTERS
+from ..checkpoint.layout import project_of
 from ..interop import backbone_name
 from ..plugins import installed_projects, package_of
 from .flops import (_read_cache_entries, _write_cache_entries, architecture_hash, build_on_meta, compute_flops,
@@ -21,7 +22,7 @@ class ModelZooRow:
     """One recipe: what it builds, how it trains, its size and cost, and what was published for it."""
     project: str
     config: str  # path in the repository: projects/<project>/configs/<recipe>
-    model: str  # the composition: [meta-architecture: ][neck + ]decode head, e.g. "JPU + PPMHead"
+    model: str  # the composition: [meta-architecture: ][neck + ]decode head, e.g. "JPU + <decode head>"
     backbone: str
     dataset: str  # DATASETS.TRAIN
     crop: Optional[Tuple[int, int]]  # INPUT.TRAIN.CROP_SIZE; None: whole images
@@ -47,7 +48,7 @@ class ModelZooRow:
 
 def composition(cfg) -> str:
     """How the zoo names a recipe's model: its decode head, after its neck, after its meta-architecture when that
-    is not the plain EncoderDecoder ("PPMHead", "JPU + PPMHead", "DeepLabV3: DeepLabV3PlusHead")."""
+    is not the plain EncoderDecoder ("<head>", "<neck> + <head>", "<meta-architecture>: <head>")."""
     parts = " + ".join(name for name in (cfg.MODEL.NECK.NAME, cfg.MODEL.HEAD.NAME) if name)
     arch = cfg.MODEL.META_ARCHITECTURE
     return parts if arch == "EncoderDecoder" else f"{arch}: {parts}"
@@ -73,7 +74,8 @@ def list(flops: bool = False, flops_cache: str = FLOPS_CACHE_PATH,  # noqa: A001
     projects = installed_projects()
     for project, configs_dir, paths in installed_recipes():
         package = projects[project].__name__
-        converters = tuple(sorted(name for name, fn in WEIGHT_CONVERTERS if package_of(fn.__module__) == package))
+        converters = tuple(sorted(name for name, fn in WEIGHT_CONVERTERS if
+                                  (project_of(LAYOUTS[name]) == project if name in LAYOUTS else package_of(fn.__module__) == package)))
         published_path = os.path.join(configs_dir, PUBLISHED_FILE)
         published = load_published(published_path) if os.path.isfile(published_path) else {}
         for path in paths:

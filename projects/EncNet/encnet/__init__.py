@@ -1,8 +1,7 @@
 """EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture (the SE-loss), the
 ``EncHead`` head, the MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``, ``mmseg_encnet`` and ``mmseg_fastfcn``."""
-from . import interop
+from . import converters, interop
 from .config import add_encnet_config
-from .converters import fastfcn_encnet, mmseg_encnet, mmseg_fastfcn, pytorch_encoding_encnet
 from .enc_head import EncHead
 from .enc_module import EncModule
 from .encnet import EncNet
@@ -17,10 +16,7 @@ __all__ = [
     "add_encnet_config",
     "aggregate",
     "class_presence",
-    "fastfcn_encnet",
-    "mmseg_encnet",
-    "mmseg_fastfcn",
-    "pytorch_encoding_encnet",
+    "converters",
     "scaled_l2",
     "se_loss",
 ]

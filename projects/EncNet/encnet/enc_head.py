@@ -39,7 +39,7 @@ class EncHead(nn.Module):
     ) -> None:
         super().__init__()
         if bottleneck_kernel not in (1, 3):
-            raise ValueError(f"MODEL.ENCNET.BOTTLENECK_KERNEL must be 1 or 3, got {bottleneck_kernel!r}")
+            raise ValueError(f"MODEL.ENCNET.BOTTLENECK_KERNEL must be 0 (automatic), 1 or 3, got {bottleneck_kernel!r}")
         self.in_feature = in_feature
         self.bottleneck = ConvNormAct(input_shape[in_feature].channels, channels, bottleneck_kernel, norm=norm)
         self.lateral_convs: Optional[nn.ModuleList] = None

@@ -3,6 +3,7 @@ import glob
 import os
 
 
+from seg_engine.checkpoint import resolve_weights
 from seg_engine.config import get_cfg
 from seg_engine.data.transforms import build_augmentation
 from seg_engine.plugins import load_plugin
@@ -35,4 +36,4 @@ def test_camvid_recipe_is_the_authors_solver_and_loss():
     multiplier = build_lr_multiplier(cfg)
     assert [multiplier(p) for p in (0.0, 0.25, 0.5, 0.999)] == [1.0] * 4  # "step" with gamma 1: fixed
     assert build_augmentation(cfg, True).augs == []  # full 360x480 images, no augmentation
-    assert os.path.basename(cfg.MODEL.WEIGHTS) == "vgg16_bn-6c64b313.pth" and cfg.MODEL.WEIGHTS_FORMAT == ""
+    assert os.path.basename(resolve_weights(cfg.MODEL.WEIGHTS).location) == "vgg16_bn-6c64b313.pth" and cfg.MODEL.WEIGHTS_FORMAT == ""

@@ -47,7 +47,7 @@ def reverse_jpu_concat(state: Dict[str, Any]) -> Dict[str, Any]:
 register_layout(WeightLayout(
     name="mmseg_jpu",
     source="the neck.* keys of mmsegmentation's FastFCN checkpoints (JPU: conv_layers, dilation_layers), reused by "
-           "the projects' mmseg_fastfcn* converters",
+           "the projects' FastFCN converters",
     rules=conv_module(r"neck\.conv_layers\.(\d+)\.0", r"neck.convs.\1")
     + separable_conv_module(r"neck\.dilation_layers\.(\d+)\.0", r"neck.branches.\1"),
     finish=reverse_jpu_concat,

@@ -79,7 +79,7 @@ class JPU(nn.Module):
 
 def register_jpu_renames(node: str) -> None:
     """Old configs spelled the JPU as ``<node>.USE_JPU``, ``<node>.JPU_WIDTH`` and ``<node>.JPU_DILATIONS`` of the
-    project that put a head on it (e.g. MODEL.PSP); read them as MODEL.NECK.NAME "JPU" and MODEL.JPU."""
+    project that put a head on it (``node``); read them as MODEL.NECK.NAME "JPU" and MODEL.JPU."""
     why = "the JPU is a neck of its own: MODEL.NECK.NAME JPU, configured by MODEL.JPU"
     register_renamed_key(f"{node}.USE_JPU", lambda use, _: {"MODEL.NECK.NAME": "JPU" if use else ""}, why)
     register_renamed_key(f"{node}.JPU_WIDTH", lambda width, _: {"MODEL.JPU.WIDTH": width}, why)

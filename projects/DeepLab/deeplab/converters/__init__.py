@@ -1,7 +1,4 @@
-"""Weight converters from torchvision's and mmsegmentation's trained DeepLab checkpoints.
-
-Each module registers one function in WEIGHT_CONVERTERS under the module's (and function's) name.
-"""
-from . import mmseg_deeplabv3, mmseg_deeplabv3plus, mmseg_fastfcn_aspp, torchvision_deeplabv3
-
-__all__ = ["mmseg_deeplabv3", "mmseg_deeplabv3plus", "mmseg_fastfcn_aspp", "torchvision_deeplabv3"]
+"""The published layouts of DeepLab weights, one module per source; importing registers them
+(``torchvision_deeplabv3``; ``mmseg_deeplabv3``, ``mmseg_deeplabv3plus``, ``mmseg_fastfcn_aspp``). Their ImageNet
+backbones are the core's ``mmseg_resnet_v1c`` and ``timm_xception*``; torchvision's ResNets need no layout."""
+from . import mmseg, torchvision  # noqa: F401 (registers)

@@ -5,10 +5,9 @@ Their model: ``layer0`` = Sequential(conv1, bn1, relu, conv2, bn2, relu, conv3, 
 Sequential(conv, bn, relu, dropout, classifier).
 """
 from seg_engine.checkpoint import WeightLayout, register_layout
-from seg_engine.checkpoint.vocabulary import children, prefix
+from seg_engine.checkpoint.vocabulary import children, prefix, sequential_fcn_head
 
 HEAD = {"0": "bottleneck.0", "1": "bottleneck.1", "4": "classifier"}
-AUX = {"0": "convs.0.0", "1": "convs.0.1", "4": "classifier"}
 
 register_layout(WeightLayout(
     name="semseg_pspnet",
@@ -17,7 +16,7 @@ register_layout(WeightLayout(
     + prefix(r"^(layer[1-4])", r"backbone.\1")
     + children(r"^ppm\.features\.(\d+)", r"decode_head.ppm.branches.\1.1", {"1": "0", "2": "1"})
     + children(r"^cls", "decode_head", HEAD)
-    + children(r"^aux", "aux_head", AUX),
+    + sequential_fcn_head(r"^aux", "aux_head"),
     recipe="seg_engine://PSPNet/Base-PSPNet.yaml",
     recipe_opts=("MODEL.NUM_CLASSES", 150),
     key_table="projects/PSPNet/tests/data/semseg_pspnet50_ade20k_keys.txt",

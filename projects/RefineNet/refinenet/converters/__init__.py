@@ -1,8 +1,4 @@
-"""Weight converters from DrSleep's RefineNet and Light-Weight RefineNet checkpoints.
-
-Each module registers one function in WEIGHT_CONVERTERS under the module's (and function's) name.
-torchvision's ImageNet ResNets need none: the backbone has their layout.
-"""
-from . import light_weight_refinenet, refinenet_pytorch
-
-__all__ = ["light_weight_refinenet", "refinenet_pytorch"]
+"""The published layouts of RefineNet weights, one module per source repository; importing registers them
+(``refinenet_pytorch``: DrSleep/refinenet-pytorch; ``light_weight_refinenet``: DrSleep/light-weight-refinenet).
+torchvision's ImageNet ResNets need no layout: the backbone has their names."""
+from . import light_weight_refinenet, refinenet_pytorch  # noqa: F401 (registers)

@@ -1,7 +1,3 @@
-"""Weight converters from milesial/Pytorch-UNet, segmentation_models_pytorch and mmsegmentation checkpoints.
-
-Each module registers one function in WEIGHT_CONVERTERS under the module's (and function's) name.
-"""
-from . import milesial_unet, mmseg_unet, smp_linknet, smp_unet, smp_unetplusplus
-
-__all__ = ["milesial_unet", "mmseg_unet", "smp_linknet", "smp_unet", "smp_unetplusplus"]
+"""The published layouts of UNet, UNet++ and LinkNet weights, one module per source; importing registers them
+(``milesial_unet``; ``mmseg_unet``; ``smp_unet``, ``smp_unetplusplus``, ``smp_linknet``)."""
+from . import milesial, mmseg, smp  # noqa: F401 (registers)

@@ -1,11 +1,12 @@
-"""mmseg_fastfcn_psp: every key of mmsegmentation 1.2.2's FastFCN PSPNet maps once onto a key of the same
-shape in the JPU recipe's model; the parameter count is mmsegmentation's (logits parity: README)."""
+"""mmseg_fastfcn_psp beyond its key table (tests/checkpoint/test_layouts.py): the JPU recipe's model has
+mmsegmentation 1.2.2's parameter count and strides (logits parity: README), a checkpoint without the JPU neck is
+pointed to mmseg_pspnet, and the model runs at an odd size."""
 import os
 
 import pytest
 import torch
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, convert_weights
+from seg_engine.checkpoint import WEIGHT_CONVERTERS
 from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
@@ -14,35 +15,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
 load_plugin(PROJECT)
 
-TABLE = os.path.join(HERE, "mmseg_fastfcn_r50_d32_jpu_psp_keys.txt")
 RECIPE = os.path.join(PROJECT, "configs", "ade20k", "pspnet_jpu_R50-d32_512x512_80k_ade20k_mmseg.yaml")
 MMSEG_PARAMS = 68_811_916  # sum(p.numel()) of mmsegmentation's model with 150 classes
 
 
-def reference_shapes():
-    table = {}
-    with open(TABLE) as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            key, shape = line.split()
-            table[key] = () if shape == "-" else tuple(int(s) for s in shape.split(","))
-    return table
-
-
-def test_every_mmseg_key_maps_once_onto_the_jpu_recipe_model():
+def test_the_jpu_recipe_has_mmsegs_parameter_count_and_strides():
     cfg = get_cfg()
     cfg.merge_from_file(RECIPE)
     cfg.merge_from_list(["MODEL.DEVICE", "meta", "MODEL.WEIGHTS", ""])
     with torch.device("meta"):
         model = build_model(cfg)
-    ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    table = reference_shapes()
-    converted = convert_weights({"state_dict": {k: torch.empty(s, device="meta") for k, s in table.items()}},
-                                "mmseg_fastfcn_psp")
-    assert len(converted) == len(table)
-    assert set(converted) == set(ours)
-    assert not {k: (tuple(v.shape), ours[k]) for k, v in converted.items() if tuple(v.shape) != ours[k]}
     assert sum(p.numel() for p in model.parameters()) == MMSEG_PARAMS
     assert model.backbone.layer4[0].conv2.stride == (2, 2) and model.backbone.layer4[0].conv2.dilation == (2, 2)
 
