@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 from torch import nn
 
-from ..checkpoint import Checkpointer, convert_weights
+from ..checkpoint import Checkpointer, convert_weights, load_torch_file
 from ..config import load_config
 from ..modeling import build_model
 from .measure import LOGIT_TOLERANCE, MIN_ARGMAX_AGREEMENT, logits_difference, within
@@ -116,17 +116,20 @@ def format_sizes(sizes: Sequence[Size]) -> str:
 
 
 def check_parity(entry: ParityReference, root: Optional[str] = None, sizes: Optional[Sequence[Size]] = None,
-                 negative: bool = False, seed: int = 0, convert_tool: Optional[str] = None) -> Dict[str, Any]:
+                 negative: bool = False, seed: int = 0, convert_tool: Optional[str] = None,
+                 extra_opts: Sequence[Any] = ()) -> Dict[str, Any]:
     """Run the protocol (module docstring) for ``entry``; returns the report, whose ``passed`` says the verdict.
 
     ``root``: the checkout (or the folder holding it) of a reference from a repository. ``convert_tool``: the path of
-    tools/convert_weights.py for the offline path (skipped, and said so, when None). Raises MissingReference when the
+    tools/convert_weights.py for the offline path (skipped, and said so, when None). ``extra_opts``: KEY VALUE pairs
+    added to our config after the entry's (the report shows them). Raises MissingReference when the
     reference is not there, ValueError when the entry cannot run or the reference refuses a size.
     """
     if not entry.runnable:
         raise ValueError(f"{entry.name}: no reference runs on a machine (checked against {entry.checked_against})")
     folder = entry.requires.resolve(root, entry.name)
     recipe, opts = entry.recipe_and_opts()
+    opts = [*opts, *extra_opts]
     if not recipe:
         raise ValueError(f"{entry.name}: neither the layout {entry.converter!r} nor the entry names a recipe")
     sizes = [tuple(s) for s in (sizes or entry.sizes)]
@@ -159,8 +162,7 @@ def check_parity(entry: ParityReference, root: Optional[str] = None, sizes: Opti
             message = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
             return {**report, "passed": False, "error": f"loading the reference's file failed: {message}"}
         report["parameters"]["ours"] = sum(p.numel() for k, p in model.named_parameters() if k.startswith(entry.scope))
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
-        keys = key_accounting(convert_weights(loaded, entry.converter), model, entry.scope)
+        keys = key_accounting(convert_weights(load_torch_file(path), entry.converter), model, entry.scope)
         report["keys"] = keys
         offline = None
         if convert_tool and not negative:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
-from ..checkpoint import LAYOUTS
+from ..checkpoint import LAYOUTS, WEIGHT_CONVERTERS
 
 Size = Tuple[int, int]
 # Two sizes, one odd and neither a multiple of 32, so padding, cropping and resizing are all exercised.
@@ -182,11 +182,12 @@ PARITY_REFERENCES: Dict[str, ParityReference] = {}
 
 
 def register_parity_reference(entry: ParityReference) -> ParityReference:
-    """Register ``entry`` (its converter must be a registered layout, its name new); returns it."""
+    """Register ``entry`` (its converter must be registered, its name new); returns it."""
     if entry.name in PARITY_REFERENCES:
         raise KeyError(f"a parity reference named {entry.name!r} is registered already")
-    if entry.converter and entry.converter not in LAYOUTS:
-        raise KeyError(f"parity reference {entry.name!r} checks {entry.converter!r}, which is not a registered layout")
+    if entry.converter and entry.converter not in WEIGHT_CONVERTERS:
+        raise KeyError(f"parity reference {entry.name!r} checks {entry.converter!r}, which is not a registered "
+                       "converter (register its layout first)")
     if not entry.runnable and not entry.checked_against:
         raise ValueError(f"parity reference {entry.name!r} can neither run (build and logits) nor says what it is "
                          "checked against")

@@ -1,6 +1,7 @@
 """``tools/check_parity.py``: argument parsing, the listing of every converter's reference, the report of a check.
 
     python tools/check_parity.py CONVERTER [--reference-root DIR] [--sizes 97x65,128x96] [--json FILE] [--negative]
+                                 [KEY VALUE ...]
     python tools/check_parity.py --list
     python tools/check_parity.py --table REPORT.json ...
 
@@ -26,8 +27,15 @@ from .reference import PARITY_REFERENCES, ParityReference, Size, git_commit, sel
 SEG_ENGINE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+class _IntermixedParser(argparse.ArgumentParser):
+    """Options may come before or after CONVERTER and the KEY VALUE pairs."""
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        return self.parse_intermixed_args(args, namespace)
+
+
 def parser(prog: str = "check_parity.py") -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description="Check a weight converter against its reference model: random "
+    p = _IntermixedParser(prog=prog, description="Check a weight converter against its reference model: random "
                                 "weights saved in the reference's layout, loaded through the converter, logits compared.")
     p.add_argument("converter", nargs="?", help="a converter (MODEL.WEIGHTS_FORMAT) or a parity entry; see --list")
     p.add_argument("--list", action="store_true", help="every converter, its reference, recipe and how to get it")
@@ -41,6 +49,8 @@ def parser(prog: str = "check_parity.py") -> argparse.ArgumentParser:
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FOLDER",
                    help="import a project that is not installed (repeatable)")
     p.add_argument("--debug", action="store_true", help="show the traceback of errors")
+    p.add_argument("opts", nargs="*", default=[], metavar="KEY VALUE",
+                   help="KEY VALUE pairs added to our model's config after the entry's (to see what a setting changes)")
     return p
 
 
@@ -163,7 +173,8 @@ def run(args: argparse.Namespace, convert_tool: Optional[str]) -> int:
     sizes = parse_sizes(args.sizes) if args.sizes else None
     reports = []
     for entry in entries:
-        report = check_parity(entry, args.reference_root or None, sizes, args.negative, args.seed, convert_tool)
+        report = check_parity(entry, args.reference_root or None, sizes, args.negative, args.seed, convert_tool,
+                              args.opts)
         print_report(report)
         reports.append(report)
     if args.json:

@@ -139,6 +139,13 @@ def test_a_converter_that_swaps_rgb_and_bgr_fails(toy, tmp_path, capsys):
     assert "FAIL" in capsys.readouterr().out
 
 
+def test_a_setting_after_the_entry_s_can_break_parity(toy, tmp_path):
+    code, (report,) = run(tmp_path, "toy_parity", "--reference-root", toy["root"], "--sizes", "33x49",
+                          "MODEL.ALIGN_CORNERS", "True")
+    assert code == 1 and report["opts"][-2:] == ["MODEL.ALIGN_CORNERS", "True"]
+    assert report["sizes"][0]["relative"] > 1e-3
+
+
 def test_the_negative_control_fails(toy, tmp_path):
     code, (report,) = run(tmp_path, "toy_parity", "--reference-root", toy["root"], "--negative", "--sizes", "33x49")
     assert code == 1 and not report["passed"]

@@ -4,7 +4,7 @@ Importing registers the ``DeepLabV3`` meta-architecture (EncoderDecoder evaluati
 the ``ASPPHead`` and ``DeepLabV3PlusHead`` heads, the ``MODEL.ASPP`` and ``MODEL.DEEPLAB`` config keys and the weight
 converters ``torchvision_deeplabv3``, ``mmseg_deeplabv3``, ``mmseg_deeplabv3plus`` and ``mmseg_fastfcn_aspp``.
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .aspp import ASPP
 from .aspp_head import ASPPHead
 from .config import add_deeplab_config

@@ -1,6 +1,6 @@
 """EncNet and EncNet+JPU: importing this package registers the ``EncNet`` meta-architecture (the SE-loss), the
 ``EncHead`` head, the MODEL.ENCNET config keys and the weight converters ``pytorch_encoding_encnet``, ``fastfcn_encnet``, ``mmseg_encnet`` and ``mmseg_fastfcn``."""
-from . import converters, interop
+from . import converters, interop, parity
 from .config import add_encnet_config
 from .enc_head import EncHead
 from .enc_module import EncModule

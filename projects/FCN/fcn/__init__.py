@@ -4,7 +4,7 @@ CVPR 2015 / PAMI 2016) as a seg_engine project, and converters for the dilated-R
 The Caffe nets are the composed model of the VGG backbone and the ``FCNSkipHead``; importing registers the
 head, the ``MODEL.FCN`` config keys and the weight converters ``pytorch_fcn``, ``torchvision_fcn`` and ``mmseg_fcn``.
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .bilinear import BilinearUpsample, bilinear_kernel
 from .config import add_fcn_config
 from .skip_head import FCNSkipHead

@@ -5,7 +5,7 @@ Semantic FPN is the composed model with the core's ``FPN`` neck (MODEL.NECK.NAME
 this project's ``SemSegFPNHead``; importing registers the head and the weight converters ``mmseg_fpn`` and
 ``smp_fpn``.
 """
-from . import config, converters, interop
+from . import config, converters, interop, parity
 from .sem_seg_fpn_head import SemSegFPNHead
 
 __all__ = ["SemSegFPNHead", "config", "converters"]

@@ -4,7 +4,7 @@ Both are the composed model with the ``RefineNetHead`` decode head; importing re
 ``MODEL.REFINENET`` config keys and the weight converters ``refinenet_pytorch`` and
 ``light_weight_refinenet``.
 """
-from . import converters
+from . import converters, parity
 from .blocks import ChainedResidualPooling, MultiResolutionFusion, RefineBlock, ResidualConvUnit
 from .config import add_refinenet_config
 from .refinenet_head import RefineNetHead

@@ -5,6 +5,6 @@ SegNet is the composed model of the core VGG backbone (ceil-mode pools returning
 ``SegNetDecoder`` head, which importing registers; CamVid is a core dataset (``camvid_*``).
 """
 from .decoder import SegNetDecoder, decoder_layer_table, max_unpool
-from . import config
+from . import config, parity
 
 __all__ = ["SegNetDecoder", "decoder_layer_table", "max_unpool"]

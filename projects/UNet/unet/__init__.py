@@ -6,7 +6,7 @@ Each is the composed model with a decoder neck (``UNetDecoder``, ``NestedDecoder
 (``OverlapTileUNet``: valid convolutions; ``UNetPlusPlus``: deep supervision), the MODEL.UNET* config keys and the
 weight converters.
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .config import add_unet_config
 from .decoder import DecoderBlock, UNetDecoder
 from .encoder import UNetEncoder, build_unet_encoder

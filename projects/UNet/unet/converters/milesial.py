@@ -13,7 +13,7 @@ DOUBLE_CONV = {"0": "0.0", "1": "0.1", "3": "1.0", "4": "1.1"}
 register_layout(WeightLayout(
     name="milesial_unet",
     source="milesial/Pytorch-UNet's checkpoints (their train.py's, or the Carvana release "
-           "unet_carvana_scale{0.5,1.0}_epoch2.pth), for Base-UNet-paper.yaml (bilinear=False) or "
+           "unet_carvana_scale{0.5,1.0}_epoch2.pth), for Base-UNet-milesial.yaml (bilinear=False) or "
            "Base-UNet-milesial-bilinear.yaml, MODEL.NUM_CLASSES as their n_classes",
     rules=children(r"inc\.double_conv", "backbone.stages.0", DOUBLE_CONV)
     + children(r"down(\d)\.maxpool_conv\.1\.double_conv", r"backbone.stages.\1", DOUBLE_CONV)
@@ -21,7 +21,7 @@ register_layout(WeightLayout(
     + children(r"up(\d)\.conv\.double_conv", r"decoder.blocks.<\1>.convs", DOUBLE_CONV)
     + prefix(r"outc\.conv", "decode_head.classifier"),
     drop=[r"mask_values$"],
-    recipe="seg_engine://UNet/Base-UNet-paper.yaml",
+    recipe="seg_engine://UNet/Base-UNet-milesial.yaml",
     recipe_opts=("MODEL.NUM_CLASSES", 1),
     key_table="projects/UNet/tests/data/milesial_unet_keys.txt",
     examples={"backbone.stages.4.1.1.running_var": "down4.maxpool_conv.1.double_conv.4.running_var",
