@@ -21,7 +21,8 @@ class EncoderDecoder(nn.Module):
     """MODEL.BACKBONE -> MODEL.NECK (optional) -> MODEL.HEAD, plus the auxiliary heads MODEL.AUX_HEADS lists, each
     part chosen by name from its registry. Takes the loader's list of dicts; pads and normalizes on its own device.
 
-    Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted); inference returns
+    Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted; one term per loss, e.g.
+    ``loss_sem_seg_dice``, when MODEL.LOSS.NAMES lists several); inference returns
     ``[{"sem_seg": C x H x W scores}]`` at each image's original ``height`` x ``width``: the logits of
     a single whole-image pass, or the aggregate of the TEST.* protocol (sliding window, scales, flip;
     see :mod:`.inference`). With MODEL.PAD_INPUT the network takes any size (padded inside, cropped back).
