@@ -284,6 +284,16 @@ _C.DATASETS.FOLDER.IGNORE_LABEL = 255
 # Raw mask value -> train id, e.g. {255: 1} for binary masks stored as 0/255 (values not listed stay
 # as they are). Held as [raw, train_id] pairs; a YAML or command-line mapping is accepted.
 _C.DATASETS.FOLDER.LABEL_MAP = []
+# The colour of each raw mask value, [[R, G, B], ...] (row i: value i, which LABEL_MAP may then map):
+# masks stored as RGB colours are decoded through it (a colour not in it is an error naming the mask),
+# and it is the display palette. Empty: masks hold the values (8/16-bit or palette-PNG indices).
+_C.DATASETS.FOLDER.PALETTE = []
+# Instead of PALETTE, a palette PNG (mode P, e.g. one of a VOC-style dataset's own masks) whose palette
+# gives the colours, entry i for value i.
+_C.DATASETS.FOLDER.PALETTE_FILE = ""
+# Colours of classes 0..NUM_CLASSES-1 in overlays (predict, SegModel.visualize, visualize_data), for
+# any dataset, [[R, G, B], ...]; empty: the dataset's own palette.
+_C.DATASETS.DISPLAY_PALETTE = []
 
 _C.DATALOADER = _FvCfgNode()
 _C.DATALOADER.NUM_WORKERS = 2
@@ -361,6 +371,17 @@ _C.SEED = 0
 _C.CUDNN_BENCHMARK = False
 # Iterations between console/JSON/TensorBoard writes.
 _C.LOG_PERIOD = 20
+# Experiment trackers besides metrics.json and TensorBoard, each an optional extra: "wandb"
+# (pip install -e ".[wandb]"; WANDB_MODE=offline keeps the run in OUTPUT_DIR/wandb) and "mlflow"
+# (".[mlflow]"). They get metrics.json's raw values every LOG_PERIOD iterations, and the config.
+_C.TRACKERS = _FvCfgNode()
+_C.TRACKERS.NAMES = []
+# The W&B project and the MLflow experiment.
+_C.TRACKERS.PROJECT = "seg_engine"
+# The name of the run; "": the name of OUTPUT_DIR's folder.
+_C.TRACKERS.RUN_NAME = ""
+# Where MLflow records; "": $MLFLOW_TRACKING_URI when set, else OUTPUT_DIR/mlruns.
+_C.TRACKERS.MLFLOW_TRACKING_URI = ""
 
 
 # ---------------------------------------------------------------------------- renamed keys

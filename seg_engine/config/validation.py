@@ -139,6 +139,59 @@ def _label_map(value: Any, cfg: CfgNode) -> Optional[str]:
     return None if ok else "a mapping of raw mask values to train ids, e.g. {255: 1} (values 0..65535)"
 
 
+def _colours(value: Any) -> Optional[str]:
+    from ..data.palette import as_colours
+
+    colours = as_colours(value)
+    if colours is None:
+        return "a list of [R, G, B] colours, each channel 0..255"
+    if len(set(colours)) != len(colours):
+        twice = next(c for c in colours if colours.count(c) > 1)
+        return f"a list of distinct colours ({list(twice)} is listed {colours.count(twice)} times)"
+    return None
+
+
+def _folder_palette(value: Any, cfg: CfgNode) -> Optional[str]:
+    problem = _colours(value)
+    if problem or not value:
+        return problem
+    classes = cfg.DATASETS.FOLDER.CLASSES
+    if cfg.DATASETS.FOLDER.NAME and len(value) < len(classes):
+        return f"at least one colour per class ({len(classes)} in DATASETS.FOLDER.CLASSES)"
+    if cfg.DATASETS.FOLDER.PALETTE_FILE:
+        return "empty when DATASETS.FOLDER.PALETTE_FILE gives the colours"
+    return None
+
+
+def _palette_file(value: Any, cfg: CfgNode) -> Optional[str]:
+    if value and not os.path.isfile(os.path.expanduser(value)):
+        return "an existing palette PNG (mode P)"
+    return None
+
+
+def _display_palette(value: Any, cfg: CfgNode) -> Optional[str]:
+    problem = _colours(value)
+    if problem or not value:
+        return problem
+    n = cfg.MODEL.NUM_CLASSES
+    return None if len(value) >= n else f"empty or at least {n} colours (one per class, MODEL.NUM_CLASSES)"
+
+
+TRACKER_PACKAGES = {"wandb": "wandb", "mlflow": "mlflow"}
+
+
+def _trackers(value: Any, cfg: CfgNode) -> Optional[str]:
+    import importlib.util
+
+    unknown = [name for name in value if name not in TRACKER_PACKAGES]
+    if unknown:
+        return f"a list of {', '.join(map(repr, TRACKER_PACKAGES))} ({unknown[0]!r} is not a tracker)"
+    missing = [name for name in value if importlib.util.find_spec(TRACKER_PACKAGES[name]) is None]
+    if missing:
+        return f"trackers that are installed ({missing[0]} is not: pip install -e \".[{missing[0]}]\")"
+    return None
+
+
 def _class_weights(value: Any, cfg: CfgNode) -> Optional[str]:
     n = cfg.MODEL.NUM_CLASSES
     if len(value) and len(value) != n:
@@ -207,6 +260,9 @@ _BUILTIN: Dict[str, Check] = {
     "DATASETS.FOLDER.ROOT": _folder_root,
     "DATASETS.FOLDER.CLASSES": _folder_classes,
     "DATASETS.FOLDER.LABEL_MAP": _label_map,
+    "DATASETS.FOLDER.PALETTE": _folder_palette,
+    "DATASETS.FOLDER.PALETTE_FILE": _palette_file,
+    "DATASETS.DISPLAY_PALETTE": _display_palette,
     "DATALOADER.NUM_WORKERS": non_negative_int,
     "SOLVER.OPTIMIZER": one_of("SGD", "AdamW"),
     "SOLVER.BASE_LR": non_negative_number,
@@ -222,6 +278,7 @@ _BUILTIN: Dict[str, Check] = {
     "TEST.MODE": one_of("whole", "slide"),
     "TEST.AGGREGATE": one_of("prob", "exp"),
     "LOG_PERIOD": positive_int,
+    "TRACKERS.NAMES": _trackers,
 }
 for _key, _check in _BUILTIN.items():
     register_check(_key, _check)
