@@ -165,7 +165,8 @@ def test_dice_and_focal_class_weights_weigh_the_classes_losses():
 
 def test_lovasz_class_weights_multiply_the_classes_losses_as_mmseg():
     logits, targets = seeded_batch()
-    assert Lovasz(class_weights=[2.0] * 4)(logits, targets).item() == pytest.approx(2 * Lovasz()(logits, targets).item())
+    doubled = Lovasz(class_weights=[2.0] * 4)(logits, targets)
+    assert doubled.item() == pytest.approx(2 * Lovasz()(logits, targets).item())
 
 
 def test_lovasz_per_image_leaves_out_an_image_with_no_valid_pixel():

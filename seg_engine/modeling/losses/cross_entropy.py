@@ -24,7 +24,8 @@ def sem_seg_cross_entropy(
     ``class_weights`` weighs each pixel by its target class. ``average`` (MODEL.LOSS.AVERAGE) divides
     the weighted sum by the valid pixels' weights ("valid"), by every pixel of the batch ("all"), by
     the number of valid pixels ("valid_pixels": Caffe's SoftmaxWithLoss with ``class_weighting``, as
-    SegNet trains; the same as "valid" without class weights) or not at all ("sum"). A batch whose pixels are all ignored gives 0 (with a gradient), not NaN.
+    SegNet trains; the same as "valid" without class weights) or not at all ("sum"). A batch whose pixels are
+    all ignored gives 0 (with a gradient), not NaN.
     """
     if average not in LOSS_AVERAGES:
         raise ValueError(f"MODEL.LOSS.AVERAGE must be one of {LOSS_AVERAGES}, got {average!r}")

@@ -118,7 +118,8 @@ class EncoderDecoder(nn.Module):
             if len(terms) == 1:
                 losses[f"loss_{output}"] = self.loss_weights[output] * next(iter(terms.values()))
             else:
-                losses.update({f"loss_{output}_{name}": self.loss_weights[output] * term for name, term in terms.items()})
+                losses.update({f"loss_{output}_{name}": self.loss_weights[output] * term
+                               for name, term in terms.items()})
         return losses
 
     def pixel_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
