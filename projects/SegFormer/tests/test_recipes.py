@@ -61,3 +61,21 @@ def test_shapes_recipe_builds():
     (path,) = glob.glob(os.path.join(CONFIGS, "shapes", "*.yaml"))
     model = build_on_meta(load_config(path))
     assert type(model.backbone).__name__ == "MixVisionTransformer" and num_params(model) == 518_135
+
+
+def test_trained_checkpoints_name_an_existing_recipe_of_their_form_and_a_registered_converter():
+    import yaml
+
+    from seg_engine.checkpoint import WEIGHT_CONVERTERS
+
+    with open(os.path.join(CONFIGS, "trained.yaml")) as f:
+        rows = yaml.safe_load(f)
+    assert len(rows) == 25
+    for name, row in rows.items():
+        assert os.path.isfile(os.path.join(CONFIGS, row["recipe"])), name
+        assert row["converter"] in WEIGHT_CONVERTERS, name
+        form = NAME.fullmatch(os.path.basename(row["recipe"])).group(5)
+        assert (form, row["converter"]) in {("mmseg", "mmseg_segformer"), ("nvlabs", "hf_segformer")}, name
+        assert row["url"].startswith("https://") and "non-commercial" in row["licence"], name
+        if row["converter"] == "mmseg_segformer":
+            assert row["url"].endswith(f"-{row['sha256_prefix']}.pth"), name
