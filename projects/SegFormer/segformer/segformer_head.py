@@ -86,8 +86,7 @@ class AllMLPHead(nn.Module):
 
 
 @HEAD_REGISTRY.register()
-class SegFormerHead(AllMLPHead):
-    """MODEL.HEAD.NAME "SegFormerHead": :class:`AllMLPHead` built from the config, as heads are today."""
-
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
-        super().__init__(**AllMLPHead.from_config(cfg, head_cfg, input_shape))
+def SegFormerHead(cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> AllMLPHead:  # noqa: N802 (the registered name)
+    """MODEL.HEAD.NAME "SegFormerHead": :class:`AllMLPHead` from the config. A function, so that both ways a
+    registry builds heads, ``entry(cfg, head_cfg, input_shape)`` and ``entry.from_config`` when it exists, build it."""
+    return AllMLPHead(**AllMLPHead.from_config(cfg, head_cfg, input_shape))
