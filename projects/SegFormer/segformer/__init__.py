@@ -8,10 +8,9 @@ the authors' and smp's checkpoints.
 from . import converters
 from .config import add_segformer_config
 from .mix_transformer import MixVisionTransformer, build_mit_backbone
-from .segformer_head import AllMLPHead, SegFormerHead
+from .segformer_head import SegFormerHead
 
 __all__ = [
-    "AllMLPHead",
     "MixVisionTransformer",
     "SegFormerHead",
     "add_segformer_config",

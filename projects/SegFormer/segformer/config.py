@@ -7,7 +7,7 @@ HEAD_FORMS = ("nvlabs", "mmseg")
 
 @register_config
 def add_segformer_config(cfg: CfgNode) -> None:
-    """Add MODEL.MIT and MODEL.SEGFORMER; the head's width, norm and dropout rate are MODEL.HEAD's."""
+    """Add MODEL.MIT and MODEL.SEGFORMER; the head's levels, width, norm and dropout rate are MODEL.HEAD's."""
     cfg.MODEL.MIT = CfgNode()
     # Per stage (four): widths and blocks. MiT-B0: (32, 64, 160, 256), (2, 2, 2, 2); B1..B5 have widths
     # (64, 128, 320, 512) and depths B1 (2, 2, 2, 2), B2 (3, 4, 6, 3), B3 (3, 4, 18, 3), B4 (3, 8, 27, 3),
@@ -36,9 +36,9 @@ def add_segformer_config(cfg: CfgNode) -> None:
     # Stages' outputs by stride: res2 (4), res3 (8), res4 (16), res5 (32).
     cfg.MODEL.MIT.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 
+    # The all-MLP head (SegFormerHead) reads the levels MODEL.HEAD.IN_FEATURES lists, finest first, and brings
+    # each to the finest one's size.
     cfg.MODEL.SEGFORMER = CfgNode()
-    # The all-MLP head's levels, finest first; each is brought to the finest one's size.
-    cfg.MODEL.SEGFORMER.IN_FEATURES = ["res2", "res3", "res4", "res5"]
     # "nvlabs": the authors' head (also transformers' and smp's): a Linear per level, concatenated
     # deepest level first. "mmseg": mmsegmentation's reimplementation: a 1x1 conv with norm and ReLU
     # per level, concatenated finest level first. Both then fuse with a 1x1 conv-norm-ReLU.

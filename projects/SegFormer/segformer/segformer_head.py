@@ -13,8 +13,9 @@ from seg_engine.modeling.layers import ConvNormAct
 from .config import HEAD_FORMS
 
 
-class AllMLPHead(nn.Module):
-    """Each level to ``channels`` by a per-pixel linear map, all brought to the finest level's size
+@HEAD_REGISTRY.register()
+class SegFormerHead(nn.Module):
+    """The all-MLP head: each level to ``channels`` by a per-pixel linear map, all brought to the finest level's size
     (bilinear, align_corners=False in every reference), concatenated, fused by a 1x1 conv-norm-ReLU, then
     dropout and a 1x1 classifier. Logits at the finest level's stride (1/4 with MiT).
 
@@ -39,7 +40,7 @@ class AllMLPHead(nn.Module):
         if form not in HEAD_FORMS:
             raise ValueError(f"MODEL.SEGFORMER.HEAD_FORM must be one of {HEAD_FORMS}, got {form!r}")
         if len(in_channels) != len(in_features) or not in_features:
-            raise ValueError(f"AllMLPHead: {len(in_features)} features but {len(in_channels)} input widths")
+            raise ValueError(f"SegFormerHead: {len(in_features)} features but {len(in_channels)} input widths")
         self.in_features = list(in_features)
         self.form = form
         if form == "nvlabs":
@@ -54,12 +55,9 @@ class AllMLPHead(nn.Module):
 
     @classmethod
     def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> Dict[str, Any]:
-        """The constructor's arguments: levels from MODEL.SEGFORMER.IN_FEATURES, the form and dropout kind
-        from MODEL.SEGFORMER, width, norm and dropout rate from ``head_cfg`` (MODEL.HEAD)."""
-        in_features = list(cfg.MODEL.SEGFORMER.IN_FEATURES)
-        missing = [f for f in in_features if f not in input_shape]
-        if missing or not in_features:
-            raise ValueError(f"MODEL.SEGFORMER.IN_FEATURES {in_features} are not all among the maps {sorted(input_shape)}")
+        """The constructor's arguments: levels (finest first), width, norm and dropout rate from ``head_cfg``
+        (MODEL.HEAD: IN_FEATURES, CHANNELS, NORM, DROPOUT), the form and dropout kind from MODEL.SEGFORMER."""
+        in_features = list(head_cfg.IN_FEATURES)
         return dict(
             in_channels=[input_shape[f].channels for f in in_features], in_features=in_features,
             channels=head_cfg.CHANNELS, num_classes=cfg.MODEL.NUM_CLASSES, form=cfg.MODEL.SEGFORMER.HEAD_FORM,
@@ -84,9 +82,3 @@ class AllMLPHead(nn.Module):
             levels.reverse()
         return self.classifier(self.dropout(self.fuse(torch.cat(levels, dim=1))))
 
-
-@HEAD_REGISTRY.register()
-def SegFormerHead(cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> AllMLPHead:  # noqa: N802 (the registered name)
-    """MODEL.HEAD.NAME "SegFormerHead": :class:`AllMLPHead` from the config. A function, so that both ways a
-    registry builds heads, ``entry(cfg, head_cfg, input_shape)`` and ``entry.from_config`` when it exists, build it."""
-    return AllMLPHead(**AllMLPHead.from_config(cfg, head_cfg, input_shape))

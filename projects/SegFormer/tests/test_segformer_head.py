@@ -1,7 +1,6 @@
 """The all-MLP head in its two forms: the order of the concatenated levels, the per-level layers, the dropout
 kind, and that the model takes any input size in training and evaluation."""
 import os
-import sys
 
 import pytest
 import torch
@@ -14,7 +13,7 @@ from seg_engine.utils.testing import image_batch, load_config
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 load_plugin(PROJECT)
-AllMLPHead = sys.modules[HEAD_REGISTRY.get("SegFormerHead").__module__].AllMLPHead
+SegFormerHead = HEAD_REGISTRY.get("SegFormerHead")
 CONFIGS = os.path.join(PROJECT, "configs")
 SHAPES = {"res2": ShapeSpec(8, 4), "res3": ShapeSpec(16, 8), "res4": ShapeSpec(40, 16), "res5": ShapeSpec(64, 32)}
 NARROW = ("MODEL.MIT.EMBED_DIMS", "[8, 16, 40, 64]", "MODEL.MIT.DEPTHS", "[1, 1, 1, 1]", "MODEL.HEAD.CHANNELS", 16,
@@ -28,7 +27,7 @@ def features():
 
 def head(form):
     torch.manual_seed(0)
-    h = AllMLPHead([s.channels for s in SHAPES.values()], list(SHAPES), 12, 5, form=form).eval()
+    h = SegFormerHead([s.channels for s in SHAPES.values()], list(SHAPES), 12, 5, form=form).eval()
     with torch.no_grad():
         for m in h.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -88,9 +87,17 @@ def test_any_size_trains_and_evaluates(recipe):
 
 
 def test_config_errors_name_the_key():
-    with pytest.raises(ValueError, match=r"MODEL.SEGFORMER.IN_FEATURES \['res2', 'p3'\] are not all among the maps"):
-        build_model(load_config(os.path.join(CONFIGS, "Base-SegFormer.yaml"), *NARROW,
-                                "MODEL.SEGFORMER.IN_FEATURES", "['res2', 'p3']"))
+    with pytest.raises(ValueError, match=r"MODEL.HEAD.IN_FEATURES \['res2', 'p3'\] must name maps among \['res2', 'res3', 'res4', 'res5'\]"):
+        build_model(load_config(os.path.join(CONFIGS, "Base-SegFormer.yaml"), *NARROW, "MODEL.HEAD.IN_FEATURES", "['res2', 'p3']"))
     with pytest.raises(ConfigError, match="MODEL.SEGFORMER.HEAD_FORM must be one of 'nvlabs', 'mmseg', got 'hf'"):
         from seg_engine.config import validate_values
         validate_values(load_config(os.path.join(CONFIGS, "Base-SegFormer.yaml"), "MODEL.SEGFORMER.HEAD_FORM", "hf"))
+
+
+def test_the_head_reads_the_levels_its_node_lists():
+    cfg = load_config(os.path.join(CONFIGS, "Base-SegFormer.yaml"), *NARROW, "MODEL.HEAD.IN_FEATURES", "['res3', 'res4', 'res5']")
+    model = build_model(cfg).eval()
+    assert [e.in_features for e in model.decode_head.embeds] == [16, 40, 64]
+    with torch.no_grad():
+        (out,) = model(image_batch((65, 97)))
+    assert tuple(out["sem_seg"].shape) == (5, 65, 97)
