@@ -1,6 +1,9 @@
-"""Every converter maps every key of its reference's checkpoint (tests/data/<converter>_keys.txt, listed once
-from the reference models, MiT-B0 with 150 classes) onto this model's keys with the same shapes, and moves the
-tensors that are packed differently (key/value, q/k/v, 1x1 convs) as the references compute with them."""
+"""The key tables that tests/checkpoint/test_layouts.py cannot take (listed once from the reference models, MiT-B0
+with 150 classes): the layouts that split or stack tensors (transformers' separate key and value, mmsegmentation's
+packed q/k/v and 1x1-conv FFN), a second key layout of one converter (transformers 5's module names) and the
+ImageNet encoders (backbone only). Each maps every key onto a key of this model with the same shape; the packed
+tensors are split or stacked as the references compute with them. nvlabs_segformer and smp_segformer, which move
+every tensor as it is, are checked by the generic test."""
 import os
 
 import pytest
@@ -17,16 +20,13 @@ load_plugin(os.path.dirname(HERE))
 CASES = {  # table: (converter, key count, recipe, reference keys that are packed or reshaped, not moved as they are)
     "hf_segformer": ("hf_segformer", 208, "Base-SegFormer-hf.yaml", 32),  # 8 blocks x key/value x weight/bias
     "hf_segformer_v5": ("hf_segformer", 208, "Base-SegFormer-hf.yaml", 32),
-    "nvlabs_segformer": ("nvlabs_segformer", 194, "ade20k/segformer_mit-b0_512x512_160k_ade20k_nvlabs.yaml", 0),
-    "smp_segformer": ("smp_segformer", 192, "Base-SegFormer-smp.yaml", 0),
     "mmseg_segformer": ("mmseg_segformer", 192, "ade20k/segformer_mit-b0_512x512_160k_ade20k_mmseg.yaml", 32),  # in_proj x2, 1x1 convs x2
     "hf_mit": ("hf_mit", 194, "Base-SegFormer-hf.yaml", 32),
     "hf_mit_v5": ("hf_mit", 194, "Base-SegFormer-hf.yaml", 32),
     "nvlabs_mit": ("nvlabs_mit", 178, "Base-SegFormer.yaml", 0),
     "mmseg_mit": ("mmseg_mit", 160, "Base-SegFormer-mmseg.yaml", 32),
 }
-DROPPED = {"nvlabs_segformer": {"decode_head.conv_seg.weight", "decode_head.conv_seg.bias"},
-           "hf_mit": {"classifier.weight", "classifier.bias"}, "hf_mit_v5": {"classifier.weight", "classifier.bias"},
+DROPPED = {"hf_mit": {"classifier.weight", "classifier.bias"}, "hf_mit_v5": {"classifier.weight", "classifier.bias"},
            "nvlabs_mit": {"head.weight", "head.bias"}}
 
 
@@ -44,10 +44,18 @@ def test_every_reference_key_maps_onto_a_key_of_the_same_shape(name):
     converter, count, recipe, packed = CASES[name]
     ref = table(name)
     assert len(ref) == count
-    wrap = (lambda s: {"meta": {}, "state_dict": s}) if converter in ("mmseg_segformer", "nvlabs_segformer") else None
+    wrap = (lambda s: {"meta": {}, "state_dict": s}) if converter == "mmseg_segformer" else None
     source = map_key_table(ref, converter, model_shapes(recipe, converter.endswith("_mit")), wrap=wrap)
     moved = {s for s in source.values() if s is not None}
     assert len(set(ref) - moved - DROPPED.get(name, set())) == packed
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_key_of_another_layout_is_refused(name):
+    state = {k: torch.empty(s, device="meta") for k, s in table(name).items()}
+    state["decode_head.linear_pred.weight"] = torch.zeros(1)  # the authors' classifier
+    with pytest.raises(KeyError, match=r"^'1 checkpoint keys match no rule of this layout: decode_head\.linear_pred\.weight'$"):
+        convert_weights(state, CASES[name][0])
 
 
 def random_state(name):
@@ -82,27 +90,17 @@ def test_mmseg_in_proj_splits_into_q_and_kv_and_ffn_convs_become_matrices():
 
 
 @pytest.mark.parametrize("name, ref_key, our_key", [
-    ("nvlabs_segformer", "decode_head.linear_c4.proj.weight", "decode_head.embeds.3.weight"),
-    ("nvlabs_segformer", "backbone.block3.1.mlp.dwconv.dwconv.weight", "backbone.stages.2.blocks.1.ffn.dwconv.weight"),
-    ("nvlabs_segformer", "backbone.norm4.bias", "backbone.stages.3.norm.bias"),
-    ("nvlabs_segformer", "decode_head.linear_fuse.bn.running_mean", "decode_head.fuse.1.running_mean"),
-    ("smp_segformer", "decoder.mlp_stage.0.linear.weight", "decode_head.embeds.3.weight"),
-    ("smp_segformer", "decoder.mlp_stage.3.linear.bias", "decode_head.embeds.0.bias"),
-    ("smp_segformer", "segmentation_head.0.weight", "decode_head.classifier.weight"),
     ("hf_segformer", "decode_head.linear_c.1.proj.weight", "decode_head.embeds.1.weight"),
+    ("hf_segformer", "decode_head.batch_norm.running_mean", "decode_head.fuse.1.running_mean"),
     ("hf_segformer", "segformer.encoder.block.0.1.attention.self.sr.weight", "backbone.stages.0.blocks.1.attn.sr.weight"),
     ("hf_segformer_v5", "segformer.stages.3.blocks.0.attention.o_proj.bias", "backbone.stages.3.blocks.0.attn.proj.bias"),
+    ("hf_segformer_v5", "decode_head.linear_projections.2.proj.bias", "decode_head.embeds.2.bias"),
+    ("mmseg_segformer", "backbone.layers.3.2.weight", "backbone.stages.3.norm.weight"),
+    ("mmseg_segformer", "decode_head.fusion_conv.bn.bias", "decode_head.fuse.1.bias"),
     ("mmseg_mit", "layers.1.0.projection.weight", "backbone.stages.1.patch_embed.proj.weight"),
     ("nvlabs_mit", "block2.1.attn.norm.weight", "backbone.stages.1.blocks.1.attn.norm.weight"),
+    ("hf_mit_v5", "segformer.stages.1.layer_norm.bias", "backbone.stages.1.norm.bias"),
 ])
 def test_keys_land_where_they_belong(name, ref_key, our_key):
     state = random_state(name)
-    converter = CASES[name][0]
-    assert convert_weights(state, converter)[our_key] is state[ref_key]
-
-
-def test_a_key_of_another_layout_is_refused():
-    state = random_state("nvlabs_segformer")
-    state["decode_head.convs.0.conv.weight"] = torch.zeros(1)
-    with pytest.raises(KeyError, match="1 checkpoint keys match no rule of this layout: decode_head.convs.0.conv.weight"):
-        convert_weights(state, "nvlabs_segformer")
+    assert convert_weights(state, CASES[name][0])[our_key] is state[ref_key]

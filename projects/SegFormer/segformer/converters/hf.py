@@ -16,7 +16,8 @@ from typing import Any, Dict
 
 import torch
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
+from seg_engine.checkpoint import WeightLayout, register_layout
+from seg_engine.checkpoint.vocabulary import children, prefix
 
 _OURS = r"backbone.stages.\1.blocks.\2."
 _HUB = r"segformer\.encoder\.block\.(\d+)\.(\d+)\."
@@ -52,13 +53,9 @@ V5_ENCODER_RULES = [
     (r"segformer\.stages\.(\d+)\.layer_norm\.", r"backbone.stages.\1.norm."),
 ]
 ENCODER_RULES = HUB_ENCODER_RULES + V5_ENCODER_RULES
-HEAD_RULES = [
-    (r"decode_head\.(linear_c|linear_projections)\.(\d+)\.proj\.", r"decode_head.embeds.\2."),
-    (r"decode_head\.linear_fuse\.", "decode_head.fuse.0."),
-    (r"decode_head\.batch_norm\.", "decode_head.fuse.1."),
-    (r"decode_head\.classifier\.", "decode_head.classifier."),
-]
-RULES = ENCODER_RULES + HEAD_RULES
+HEAD_RULES = (prefix(r"decode_head\.(?:linear_c|linear_projections)\.(\d+)\.proj", r"decode_head.embeds.\1")
+              + children(r"decode_head", "decode_head.fuse", {"linear_fuse": "0", "batch_norm": "1"})
+              + prefix(r"decode_head\.classifier", "decode_head.classifier"))
 # (key layer, value layer, stacked name) in each layout
 _PAIRS = [(".attention.self.key.", ".attention.self.value.", ".attention.self.kv."),
           (".attention.k_proj.", ".attention.v_proj.", ".attention.kv_proj.")]
@@ -79,15 +76,21 @@ def stack_key_value(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-@WEIGHT_CONVERTERS.register()
-def hf_segformer(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """transformers' SegformerForSemanticSegmentation (``pytorch_model.bin`` of ``nvidia/segformer-*``) for the
-    ``_nvlabs`` recipes (as trained), or ``Base-SegFormer-hf.yaml`` for transformers' own logits (LayerNorm
-    eps 1e-5 everywhere, nn.Dropout)."""
-    return rename_keys(stack_key_value(state_dict), RULES)
-
-
-@WEIGHT_CONVERTERS.register()
-def hf_mit(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """transformers' ImageNet MiT (``nvidia/mit-b0`` .. ``b5``) without its ``classifier``."""
-    return rename_keys(stack_key_value(state_dict), ENCODER_RULES, [r"classifier\."])
+register_layout(WeightLayout(
+    name="hf_mit",
+    source="transformers' ImageNet MiTs (nvidia/mit-b0 .. b5, SegformerForImageClassification), the hub's files and "
+           "transformers 5's module keys; key and value stacked into kv, the classifier dropped",
+    rules=ENCODER_RULES,
+    drop=[r"classifier\."],
+    prepare=stack_key_value,
+    recipe="seg_engine://SegFormer/Base-SegFormer-hf.yaml",
+))
+register_layout(WeightLayout(
+    name="hf_segformer",
+    source="transformers' SegformerForSemanticSegmentation (nvidia/segformer-b*-finetuned-*, pytorch_model.bin; also "
+           "transformers 5's module keys) for the _nvlabs recipes as trained, or Base-SegFormer-hf.yaml for "
+           "transformers' own logits (LayerNorm eps 1e-5 everywhere, nn.Dropout)",
+    rules=HEAD_RULES,
+    reuses=[("segformer.", "hf_mit")],
+    recipe="seg_engine://SegFormer/Base-SegFormer-hf.yaml",
+))

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
+from seg_engine.checkpoint import WeightLayout, register_layout
+from seg_engine.checkpoint.vocabulary import conv_module, conv_seg
 
-_BLOCK = r"backbone\.layers\.(\d+)\.1\.(\d+)\."
+MMSEG_ADE20K = "seg_engine://SegFormer/ade20k/segformer_mit-b0_512x512_160k_ade20k_mmseg.yaml"
+_LAYERS = r"(?:backbone\.)?layers\.(\d+)\."  # ImageNet files have no backbone. prefix
+_BLOCK = _LAYERS + r"1\.(\d+)\."
 _OURS = r"backbone.stages.\1.blocks.\2."
 BACKBONE_RULES = [
-    (r"backbone\.layers\.(\d+)\.0\.projection\.", r"backbone.stages.\1.patch_embed.proj."),
-    (r"backbone\.layers\.(\d+)\.0\.norm\.", r"backbone.stages.\1.patch_embed.norm."),
+    (_LAYERS + r"0\.projection\.", r"backbone.stages.\1.patch_embed.proj."),
+    (_LAYERS + r"0\.norm\.", r"backbone.stages.\1.patch_embed.norm."),
     (_BLOCK + r"attn\.attn\.q_proj_", _OURS + "attn.q."),
     (_BLOCK + r"attn\.attn\.kv_proj_", _OURS + "attn.kv."),
     (_BLOCK + r"attn\.attn\.out_proj\.", _OURS + "attn.proj."),
@@ -25,27 +28,18 @@ BACKBONE_RULES = [
     (_BLOCK + r"ffn\.layers\.0\.", _OURS + "ffn.fc1."),
     (_BLOCK + r"ffn\.layers\.1\.", _OURS + "ffn.dwconv."),
     (_BLOCK + r"ffn\.layers\.4\.", _OURS + "ffn.fc2."),
-    (r"backbone\.layers\.(\d+)\.2\.", r"backbone.stages.\1.norm."),
+    (_LAYERS + r"2\.", r"backbone.stages.\1.norm."),
 ]
-HEAD_RULES = [
-    (r"decode_head\.convs\.(\d+)\.conv\.", r"decode_head.embeds.\1.0."),
-    (r"decode_head\.convs\.(\d+)\.bn\.", r"decode_head.embeds.\1.1."),
-    (r"decode_head\.fusion_conv\.conv\.", "decode_head.fuse.0."),
-    (r"decode_head\.fusion_conv\.bn\.", "decode_head.fuse.1."),
-    (r"decode_head\.conv_seg\.", "decode_head.classifier."),
-]
-RULES = BACKBONE_RULES + HEAD_RULES
 
 
-def split_attention_and_ffn(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """``in_proj_weight``/``in_proj_bias`` (q, k, v stacked) as ``q_proj_*`` and ``kv_proj_*`` (k, v);
-    the FFN's 1x1 conv weights (``ffn.layers.0``/``4``) as matrices."""
+def split_attention_and_ffn(state: Dict[str, Any]) -> Dict[str, Any]:
+    """``in_proj_weight``/``in_proj_bias`` (q, k, v stacked) as ``q_proj_*`` and ``kv_proj_*`` (k, v); the FFN's
+    1x1 conv weights (``ffn.layers.0``/``4``) as matrices."""
     out = {}
-    for name, tensor in state_dict.items():
+    for name, tensor in state.items():
         if ".attn.attn.in_proj_" in name:
             width = tensor.shape[0] // 3
-            kind = name.rsplit("in_proj_", 1)[1]
-            base = name.split("in_proj_")[0]
+            base, kind = name.split("in_proj_")
             out[f"{base}q_proj_{kind}"] = tensor[:width]
             out[f"{base}kv_proj_{kind}"] = tensor[width:]
         elif tensor.ndim == 4 and (".ffn.layers.0.weight" in name or ".ffn.layers.4.weight" in name):
@@ -55,16 +49,21 @@ def split_attention_and_ffn(state_dict: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-@WEIGHT_CONVERTERS.register()
-def mmseg_segformer(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """mmsegmentation's trained SegFormers for the ``_mmseg`` recipes (MODEL.SEGFORMER.HEAD_FORM "mmseg",
-    every LayerNorm with eps 1e-6)."""
-    return rename_keys(split_attention_and_ffn(state_dict), RULES)
-
-
-@WEIGHT_CONVERTERS.register()
-def mmseg_mit(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """mmsegmentation's ImageNet MiT files (``mit_b0_20220624-7e0fe6dd.pth`` ..., the authors' ``mit_b*.pth``
-    through its ``mit2mmseg.py``); keys with or without ``backbone.``."""
-    state = {k if k.startswith("backbone.") else f"backbone.{k}": v for k, v in state_dict.items()}
-    return rename_keys(split_attention_and_ffn(state), BACKBONE_RULES)
+register_layout(WeightLayout(
+    name="mmseg_mit",
+    source="mmsegmentation's ImageNet MiTs (mit_b0_20220624-7e0fe6dd.pth ..., the authors' mit_b*.pth through its "
+           "mit2mmseg.py), keys with or without backbone.; packed q/k/v split, the FFN's 1x1 convs as matrices",
+    rules=BACKBONE_RULES,
+    prepare=split_attention_and_ffn,
+    recipe=MMSEG_ADE20K,
+))
+register_layout(WeightLayout(
+    name="mmseg_segformer",
+    source="mmsegmentation's trained SegFormers (segformer_mit-b*_8xb2-160k_ade20k-512x512, ...) for the _mmseg "
+           "recipes (MODEL.SEGFORMER.HEAD_FORM mmseg, every LayerNorm with eps 1e-6)",
+    rules=conv_module(r"decode_head\.convs\.(\d+)", r"decode_head.embeds.\1")
+    + conv_module(r"decode_head\.fusion_conv", "decode_head.fuse")
+    + conv_seg("decode_head", "decode_head"),
+    reuses=[("backbone.", "mmseg_mit")],
+    recipe=MMSEG_ADE20K,
+))
