@@ -100,7 +100,7 @@ def test_the_derived_layouts_match_the_committed_reference_tables():
     mmseg = read_key_table(os.path.join(ROOT, "projects", "FCN", "tests", "data", "mmseg_fcn_r50_d8_keys.txt"))
     mmseg_backbone = {k[len("backbone."):]: s for k, s in mmseg.items() if k.startswith("backbone.")}
     assert {k: s for k, s in open_mmlab_v1c_layout(50).items() if not k.startswith("fc.")} == mmseg_backbone
-    semseg = read_key_table(os.path.join(ROOT, "projects", "PSPNet", "tests", "semseg_pspnet50_ade20k_keys.txt"))
+    semseg = read_key_table(os.path.join(ROOT, "projects", "PSPNet", "tests", "data", "semseg_pspnet50_ade20k_keys.txt"))
     stem_names = {"0": "conv1", "1": "bn1", "3": "conv2", "4": "bn2", "6": "conv3", "7": "bn3"}
     semseg_backbone = {}
     for key, shape in semseg.items():
