@@ -5,7 +5,7 @@ Importing registers the ``build_mit_backbone`` backbone (the Mix Transformer, MO
 ``SegFormerHead`` head (MODEL.SEGFORMER), and the weight converters of transformers', mmsegmentation's,
 the authors' and smp's checkpoints.
 """
-from . import converters
+from . import converters, interop
 from .config import add_segformer_config
 from .mix_transformer import MixVisionTransformer, build_mit_backbone
 from .segformer_head import SegFormerHead
@@ -16,4 +16,5 @@ __all__ = [
     "add_segformer_config",
     "build_mit_backbone",
     "converters",
+    "interop",
 ]
