@@ -41,7 +41,8 @@ def test_recipe_builds_the_reference_model_and_schedule(path):
     assert num_params(model) == PARAMS[form][variant][cityscapes]
     assert num_params(model.backbone) == MIT_PARAMS[variant]
     assert cfg.MODEL.SEGFORMER.HEAD_FORM == form and cfg.MODEL.NUM_CLASSES == (19 if cityscapes else 150)
-    assert cfg.MODEL.WEIGHTS_FORMAT == f"{form}_mit" and variant in cfg.MODEL.WEIGHTS
+    # both forms start from mmsegmentation's ImageNet MiT file of the variant (the authors' own files: Google Drive only)
+    assert cfg.MODEL.WEIGHTS_FORMAT == "mmseg_mit" and f"/pretrain/segformer/mit_{variant}_20220624-" in cfg.MODEL.WEIGHTS
     s = cfg.SOLVER
     assert (s.OPTIMIZER, s.BASE_LR, s.WEIGHT_DECAY, s.HEAD_LR_MULTIPLIER, s.WEIGHT_DECAY_NORM) == ("AdamW", 6e-5, 0.01, 10.0, 0.0)
     assert (s.LR_SCHEDULER_NAME, s.POLY_POWER, s.MIN_LR, s.WARMUP_ITERS, s.WARMUP_FACTOR) == ("poly", 1.0, 0.0, 1500, 1e-6)
