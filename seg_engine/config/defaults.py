@@ -261,11 +261,14 @@ _C.INPUT.TRAIN.FLIP = True
 _C.INPUT.TRAIN.PHOTOMETRIC = False
 _C.INPUT.TEST = _FvCfgNode()
 # Resize before inference, keeping the aspect ratio: "none", "short_side" (SHORT_SIDE),
-# "long_side" (LONG_SIDE) or "scale" (fit inside SCALE, as mmsegmentation's (2048, 512)).
+# "long_side" (LONG_SIDE), "scale" (fit inside SCALE, as mmsegmentation's (2048, 512)) or
+# "aligned_scale" (fit inside SCALE, then each side rounded up to a multiple of SIZE_DIVISOR by a
+# second resize: SegFormer's AlignedResize).
 _C.INPUT.TEST.RESIZE_MODE = "none"
 _C.INPUT.TEST.SHORT_SIDE = 0
 _C.INPUT.TEST.LONG_SIDE = 0
 _C.INPUT.TEST.SCALE = (2048, 512)
+_C.INPUT.TEST.SIZE_DIVISOR = 32
 
 # ---------------------------------------------------------------------------- data
 _C.DATASETS = _FvCfgNode()

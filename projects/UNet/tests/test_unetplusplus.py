@@ -5,6 +5,8 @@ import sys
 import pytest
 import torch
 
+from seg_engine.modeling.losses import upsample_logits
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_test_helpers import build  # noqa: E402
 
@@ -35,8 +37,10 @@ def test_accurate_averages_the_heads_and_fast_uses_one_from_a_pruned_network():
     fast.load_state_dict(acc.state_dict())
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
-        nodes = acc.decoder(acc.backbone(x))
-        heads = [acc.ds_heads[j](nodes[f"x_0_{j + 1}"]) for j in range(4)]
+        nodes = acc.extract_features(x)
+        # every head reads a stride-2 column; segment brings the logits to the padded input's size
+        heads = [upsample_logits(acc.ds_heads[j](nodes[f"x_0_{j + 1}"]), x.shape[-2:], acc.align_corners)
+                 for j in range(4)]
         assert torch.allclose(acc.segment(x)["sem_seg"], torch.stack(heads).mean(0), atol=1e-6)
         calls = []
         fast.decoder.nodes["x_0_3"].register_forward_hook(lambda *a: calls.append(1))
