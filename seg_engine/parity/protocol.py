@@ -1,8 +1,9 @@
 """The parity protocol, the same for every converter: a reference with random weights, saved in its own layout,
 loaded as a user loads it, and the two models' outputs compared on the same images.
 
-1. The reference is built with its own random initialisation, then its BatchNorms get random statistics and every
-   convolution and linear layer is rescaled to unit output variance on one batch (:mod:`.randomize`).
+1. The reference is built with its own random initialisation, then its norms get random statistics and affines, its
+   zero biases random values, and every convolution, linear layer and attention projection is rescaled to unit output
+   variance on one batch (:mod:`.randomize`).
 2. Its weights are saved as the reference saves them (``ParityReference.checkpoint``).
 3. Our model is built from the converter's recipe and loads the file through ``MODEL.WEIGHTS`` and
    ``MODEL.WEIGHTS_FORMAT`` (the Checkpointer, as ``--eval-only`` and training do); separately the file is converted
@@ -30,7 +31,7 @@ from ..checkpoint import Checkpointer, convert_weights, load_torch_file
 from ..config import load_config
 from ..modeling import build_model
 from .measure import LOGIT_TOLERANCE, MIN_ARGMAX_AGREEMENT, logits_difference, within
-from .randomize import randomize_batchnorm, unit_variance_layers
+from .randomize import randomize_norms_and_biases, unit_variance_layers
 from .reference import ParityReference, Size
 
 BATCH = 2  # images per size: a batch of two also shows an error that mixes images
@@ -56,7 +57,8 @@ def reference_logits(entry: ParityReference, reference: nn.Module, images: torch
 def swap_two_channels(reference: nn.Module, layers: List[str]) -> str:
     """The negative control: output channels 0 and 1 of the middle layer that ran (with at least two) swapped in
     place. Returns its weight's name."""
-    candidates = [name for name in layers if reference.get_submodule(name).weight.shape[0] >= 2]
+    candidates = [name for name in layers if isinstance(getattr(reference.get_submodule(name), "weight", None),
+                                                         torch.Tensor) and reference.get_submodule(name).weight.shape[0] >= 2]
     if not candidates:
         raise ValueError("the negative control found no layer with two output channels in the reference's forward")
     name = candidates[len(candidates) // 2]
@@ -138,7 +140,7 @@ def check_parity(entry: ParityReference, root: Optional[str] = None, sizes: Opti
     torch.manual_seed(seed)
     reference = entry.build(folder)
     reference.eval()  # not chained: some references' train() returns None
-    randomize_batchnorm(reference, seed)
+    randomize_norms_and_biases(reference, seed)
     layers = unit_variance_layers(reference, lambda: reference_logits(entry, reference, images[sizes[0]]))
     expected = {size: reference_logits(entry, reference, images[size]) for size in sizes}
     report: Dict[str, Any] = {

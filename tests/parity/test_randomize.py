@@ -43,3 +43,23 @@ def test_a_layer_that_runs_twice_is_rescaled_once():
     assert unit_variance_layers(conv, lambda: conv(conv(x))) == [""]
     with torch.no_grad():
         assert abs(float(conv(x).std()) - 1) < 1e-4
+
+
+def test_layer_norms_zero_biases_and_attention_projections_are_randomized_and_rescaled():
+    from seg_engine.parity.randomize import randomize_norms_and_biases
+
+    torch.manual_seed(0)
+    norm, linear = nn.LayerNorm(8), nn.Linear(8, 8)
+    attention = nn.MultiheadAttention(8, 2, batch_first=True)
+    nn.init.zeros_(linear.bias)
+    randomize_norms_and_biases(nn.ModuleList([norm, linear, attention]))
+    assert not torch.equal(norm.weight, torch.ones(8)) and norm.bias.abs().min() > 0
+    assert linear.bias.abs().min() > 0 and attention.in_proj_bias.abs().min() > 0 and attention.out_proj.bias.any()
+    with torch.no_grad():
+        attention.in_proj_weight.mul_(7)
+    x = torch.randn(2, 5, 8)
+    order = unit_variance_layers(attention, lambda: attention(x, x, x))
+    assert order == [""]
+    with torch.no_grad():
+        q = nn.functional.linear(x, attention.in_proj_weight[:8], attention.in_proj_bias[:8])
+        assert abs(float(q.std()) - 1) < 1e-4 and abs(float(attention(x, x, x)[0].std()) - 1) < 1e-4

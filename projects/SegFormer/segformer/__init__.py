@@ -5,7 +5,7 @@ Importing registers the ``build_mit_backbone`` backbone (the Mix Transformer, MO
 ``SegFormerHead`` head (MODEL.SEGFORMER), and the weight converters of transformers', mmsegmentation's,
 the authors' and smp's checkpoints.
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .config import add_segformer_config
 from .mix_transformer import MixVisionTransformer, build_mit_backbone
 from .segformer_head import SegFormerHead
