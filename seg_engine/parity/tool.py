@@ -139,12 +139,14 @@ def print_report(report: Dict[str, Any]) -> None:
 
 
 def markdown_table(reports: Sequence[Dict[str, Any]]) -> str:
-    """One row per report: entry, reference version, each size's ratio and argmax agreement, parameters, verdict."""
-    rows = ["| entry | reference | size: max \\|diff\\| / max \\|logit\\|, argmax | parameters (ours / reference) | |",
+    """One row per report: entry, reference version, each size's max |diff|, largest |logit|, their ratio and argmax
+    agreement, parameters, verdict."""
+    rows = ["| entry | reference | size: max \\|diff\\| / max \\|logit\\| = ratio, argmax | parameters (ours / reference) | |",
             "|---|---|---|---|---|"]
     for r in reports:
         versions = ", ".join(f"{k} {v[:12]}" for k, v in r["reference_versions"].items())
-        sizes = "; ".join(f"{s['size'][0]}x{s['size'][1]}: {s['relative']:.1e}, {100 * s['argmax_agreement']:.2f} %"
+        sizes = "; ".join(f"{s['size'][0]}x{s['size'][1]}: {s['max_abs_diff']:.1e} / {s['max_abs_logit']:.3g} = "
+                          f"{s['relative']:.1e}, {100 * s['argmax_agreement']:.2f} %"
                           if "relative" in s else f"{s['size'][0]}x{s['size'][1]}: {s['error']}"
                           for s in r.get("sizes", [])) or r.get("error", "")
         params = r["parameters"]

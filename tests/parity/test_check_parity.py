@@ -197,4 +197,4 @@ def test_table_of_reports(toy, tmp_path, capsys):
     assert main(["--table", str(tmp_path / "report.json")]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[2].startswith("| `toy_parity` | example/toy-reference ") and table[2].endswith("| pass |")
-    assert "33x49: " in table[2] and "100.00 %" in table[2]
+    assert "33x49: " in table[2] and " = " in table[2] and "100.00 %" in table[2]
