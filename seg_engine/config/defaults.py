@@ -59,6 +59,9 @@ _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 # Per-stage dilations of layer1..layer4 replacing those OUTPUT_STRIDE implies (empty: implied); strides
 # still follow OUTPUT_STRIDE. mmsegmentation's FastFCN backbone: OUTPUT_STRIDE 32 with (1, 1, 2, 4).
 _C.MODEL.RESNETS.DILATIONS = []
+# A dilated BasicBlock (depth 18, 34) dilates "both" its 3x3 convs (timm, smp) or the "first" only
+# (mmsegmentation's ResNetV1c: its r18-d8 models).
+_C.MODEL.RESNETS.BASIC_BLOCK_DILATION = "both"
 
 # Any torchvision classifier as the backbone (MODEL.BACKBONE.NAME "build_torchvision_backbone"); its
 # ImageNet checkpoint loads through MODEL.WEIGHTS (torchvision's keys go under "backbone.").
