@@ -102,7 +102,7 @@ _C.MODEL.XCEPTION.FEATURE_TAP = "pre_relu"
 # Divides every width (1, 2, 4, 8); >1 only makes narrow nets for tests.
 _C.MODEL.XCEPTION.WIDTH_DIVISOR = 1
 
-# The Swin Transformer (build_swin_backbone; the authors' segmentation layout, mmseg and transformers
+# The Swin Transformer (build_swin_backbone; the authors' segmentation layout; mmseg's and transformers'
 # through converters). Swin-T below; S: DEPTHS [2, 2, 18, 2]; B: EMBED_DIM 128, NUM_HEADS [4, 8, 16, 32].
 _C.MODEL.SWIN = _FvCfgNode()
 _C.MODEL.SWIN.EMBED_DIM = 96
@@ -120,9 +120,6 @@ _C.MODEL.SWIN.ATTN_DROP_RATE = 0.0
 _C.MODEL.SWIN.DROP_PATH_RATE = 0.3
 # Among "res2".."res5" (strides 4..32, channels EMBED_DIM x 1, 2, 4, 8), each with its own LayerNorm.
 _C.MODEL.SWIN.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
-# Shift every other block's windows also in a stage whose shorter side is at most WINDOW_SIZE (True: the
-# authors and mmsegmentation; False: transformers, whose such stages stay in unshifted windows).
-_C.MODEL.SWIN.SHIFT_SMALL_STAGES = True
 
 # ConvNeXt (build_convnext_backbone; the authors' segmentation layout). ConvNeXt-T below; S: DEPTHS
 # [3, 3, 27, 3]; B: DIMS [128, 256, 512, 1024] with DEPTHS [3, 3, 27, 3].

@@ -1,5 +1,5 @@
 """The Swin backbone: registration and config, parameter counts, window attention against a per-window
-computation written out here, the shifted-window mask, padding for any size and the transformers switch."""
+computation written out here, the shifted-window mask, and padding for any size."""
 import math
 
 import pytest
@@ -139,19 +139,15 @@ def test_patch_merging_concatenates_neighbours_in_the_authors_order_and_pads_odd
     torch.testing.assert_close(merge(x), merge.reduction(merge.norm(concat)))
 
 
-def test_transformers_switch_leaves_small_stages_unshifted():
-    """A 7x5 map in windows of 7: shifted by the authors, not by transformers; larger maps alike."""
+def test_a_stage_of_one_window_is_still_shifted_and_masked():
+    """A 7x5 map in windows of 7 is padded to one window; the shifted block still rolls and masks it."""
     torch.manual_seed(0)
     block = SwinBlock(8, 2, 7, shift=3).eval()
-    small, large = torch.randn(1, 7, 5, 8), torch.randn(1, 9, 8, 8)
+    x = torch.randn(1, 7, 5, 8)
     with torch.no_grad():
-        authors = block(small)
-        block.shift_small_stages = False
-        hf_small, hf_large = block(small), block(large)
+        shifted = block(x)
         block.shift = 0
-        assert torch.equal(hf_small, block(small)) and not torch.allclose(authors, hf_small)
-        block.shift, block.shift_small_stages = 3, True
-        assert torch.equal(hf_large, block(large))
+        assert not torch.allclose(shifted, block(x))
 
 
 def test_drop_path_rises_linearly_over_all_blocks_and_trains():

@@ -9,12 +9,10 @@ stage i) and one output LayerNorm ``norm<i>`` per returned stage. Stages are rep
 
 Any input size works as in the references: the image is padded bottom/right to a multiple of the patch
 size, every block pads its map to a multiple of the window (zeros after its first norm, cropped after
-the attention) and patch merging pads odd maps by one row/column. Where the references differ:
-
-* a stage whose shorter side is at most the window: the authors and mmsegmentation still shift every
-  other block's windows (with the usual mask); transformers keeps such a stage unshifted
-  (``shift_small_stages=False``; transformers also shrinks the window to that side, which fails for
-  sides below the window: here the window stays and the map is padded).
+the attention) and patch merging pads odd maps by one row/column. Every other block shifts its windows
+by half a window, also in stages no larger than one window (the authors, mmsegmentation and transformers'
+``SwinBackbone``, which partitions always; transformers' classifier ``SwinModel`` instead shrinks the
+window to such a stage and does not shift it).
 """
 from __future__ import annotations
 
@@ -122,12 +120,11 @@ class SwinBlock(nn.Module):
     """x + attention(norm1(x)) over (shifted) windows, then x + mlp(norm2(x)); maps are (B, H, W, C)."""
 
     def __init__(self, dim: int, num_heads: int, window_size: int = 7, shift: int = 0, mlp_ratio: float = 4.0,
-                 qkv_bias: bool = True, drop: float = 0.0, attn_drop: float = 0.0, drop_path: float = 0.0,
-                 shift_small_stages: bool = True) -> None:
+                 qkv_bias: bool = True, drop: float = 0.0, attn_drop: float = 0.0, drop_path: float = 0.0) -> None:
         super().__init__()
         if not 0 <= shift < window_size:
             raise ValueError(f"a window shift must be in [0, {window_size}), got {shift}")
-        self.window_size, self.shift, self.shift_small_stages = window_size, shift, shift_small_stages
+        self.window_size, self.shift = window_size, shift
         self.norm1 = nn.LayerNorm(dim)
         self.attn = WindowAttention(dim, num_heads, window_size, qkv_bias, attn_drop, drop)
         self.drop_path = StochasticDepth(drop_path, "row")
@@ -136,8 +133,7 @@ class SwinBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _, h, w, _ = x.shape
-        ws = self.window_size
-        shift = self.shift if self.shift_small_stages or min(h, w) > ws else 0
+        ws, shift = self.window_size, self.shift
         y = self.norm1(x)
         ph, pw = (ws - h % ws) % ws, (ws - w % ws) % ws
         y = F.pad(y, (0, 0, 0, pw, 0, ph))
@@ -214,7 +210,6 @@ class SwinTransformer(Backbone):
         drop_rate, attn_drop_rate: dropout after the embedding/projections and on the attention weights.
         drop_path_rate: stochastic depth, rising linearly from 0 to this over all blocks.
         out_features: among "res2".."res5"; stages past the deepest one are not built.
-        shift_small_stages: see the module docstring (True: the authors and mmsegmentation).
     """
 
     def __init__(
@@ -231,7 +226,6 @@ class SwinTransformer(Backbone):
         attn_drop_rate: float = 0.0,
         drop_path_rate: float = 0.3,
         out_features: Sequence[str] = STAGE_NAMES,
-        shift_small_stages: bool = True,
     ) -> None:
         super().__init__()
         depths, num_heads = tuple(depths), tuple(num_heads)
@@ -257,7 +251,7 @@ class SwinTransformer(Backbone):
             dim = embed_dim * 2**i
             blocks = [
                 SwinBlock(dim, num_heads[i], window_size, 0 if j % 2 == 0 else window_size // 2, mlp_ratio, qkv_bias,
-                          drop_rate, attn_drop_rate, rates[sum(depths[:i]) + j], shift_small_stages)
+                          drop_rate, attn_drop_rate, rates[sum(depths[:i]) + j])
                 for j in range(depths[i])
             ]
             self.layers.append(SwinStage(blocks, PatchMerging(dim) if i + 1 < num_stages else None))
@@ -288,7 +282,7 @@ class SwinTransformer(Backbone):
             embed_dim=s.EMBED_DIM, depths=tuple(s.DEPTHS), num_heads=tuple(s.NUM_HEADS), window_size=s.WINDOW_SIZE,
             mlp_ratio=s.MLP_RATIO, qkv_bias=s.QKV_BIAS, patch_size=s.PATCH_SIZE, patch_norm=s.PATCH_NORM,
             drop_rate=s.DROP_RATE, attn_drop_rate=s.ATTN_DROP_RATE, drop_path_rate=s.DROP_PATH_RATE,
-            out_features=list(s.OUT_FEATURES), shift_small_stages=s.SHIFT_SMALL_STAGES,
+            out_features=list(s.OUT_FEATURES),
         )
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
