@@ -282,6 +282,17 @@ _C.SOLVER.HEAD_LR_MULTIPLIER = 1.0
 # Biases (of convs and linear layers, not of norms) learn at this times their LR: 2 in the Caffe nets
 # (lr_mult 2 on biases: FCN, SegNet).
 _C.SOLVER.BIAS_LR_FACTOR = 1.0
+# Parameters whose full names contain one of these strings get no weight decay, e.g. the Swin recipes'
+# ["absolute_pos_embed", "relative_position_bias_table", "norm"] (mmsegmentation's custom_keys with
+# decay_mult 0); checked before WEIGHT_DECAY_NORM and WEIGHT_DECAY_BIAS.
+_C.SOLVER.NO_DECAY_KEYS = []
+# Layer-wise learning-rate decay (mmsegmentation's LearningRateDecayOptimizerConstructor): a backbone
+# parameter at depth d (numbered by the backbone, 0 .. NUM_LAYERS) learns at BASE_LR * RATE ** (NUM_LAYERS
+# + 1 - d), everything outside the backbone at BASE_LR. TYPE "" (off), "layer_wise" or "stage_wise".
+_C.SOLVER.LR_DECAY = _FvCfgNode()
+_C.SOLVER.LR_DECAY.TYPE = ""
+_C.SOLVER.LR_DECAY.RATE = 1.0
+_C.SOLVER.LR_DECAY.NUM_LAYERS = 12
 # Total images per iteration over all processes.
 _C.SOLVER.IMS_PER_BATCH = 16
 _C.SOLVER.MAX_ITER = 80000

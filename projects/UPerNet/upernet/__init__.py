@@ -1,0 +1,17 @@
+"""UPerNet (Xiao et al., "Unified Perceptual Parsing for Scene Understanding", ECCV 2018) as a seg_engine project.
+
+Importing registers the ``UPerHead`` decode head, the ``MODEL.UPERNET`` config keys and the weight
+converters (mmsegmentation's, transformers' and smp's UPerNets; the Swin and ConvNeXt ImageNet backbones).
+The model is the core ``EncoderDecoder``: backbone (ResNet, Swin, ConvNeXt or any other with four maps),
+``UPerHead`` and the core ``FCNHead`` as auxiliary head.
+"""
+from seg_engine.model_zoo import register_backbone_name
+
+from . import converters
+from .config import add_upernet_config
+from .uper_head import UPerHead, UPerNetHead
+
+register_backbone_name("build_swin_backbone", lambda cfg: f"Swin (C={cfg.MODEL.SWIN.EMBED_DIM}, depths {list(cfg.MODEL.SWIN.DEPTHS)})")
+register_backbone_name("build_convnext_backbone", lambda cfg: f"ConvNeXt (dims {list(cfg.MODEL.CONVNEXT.DIMS)}, depths {list(cfg.MODEL.CONVNEXT.DEPTHS)})")
+
+__all__ = ["UPerHead", "UPerNetHead", "add_upernet_config", "converters"]
