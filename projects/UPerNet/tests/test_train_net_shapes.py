@@ -14,7 +14,10 @@ TINY = {
 }
 
 
-@pytest.mark.parametrize("recipe", TINY)
+@pytest.mark.parametrize("recipe", [
+    "upernet_R18_shapes.yaml",
+    pytest.param("upernet_swin_shapes.yaml", marks=pytest.mark.slow),  # the Swin path is covered fast elsewhere
+])
 def test_train_then_eval_only_gives_the_same_metrics(recipe, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))
     opts = [*tiny_schedule(max_iter=3, checkpoint_period=3), *TINY[recipe]]
