@@ -1,5 +1,5 @@
 """The converters map every key of the reference models (tests/data/*_keys.txt, listed once from mmsegmentation
-1.2.2, transformers 5.25.0, smp 0.6.0 and timm 1.0.31; see each file's header) onto this model, one to one, with
+1.2.2, transformers 5.25.0, smp 0.6.0, timm 1.0.31 and the Swin and ConvNeXt authors' code; see each file's header) onto this model, one to one, with
 the model's shapes; the reorderings and concatenations they need are checked on numbers."""
 import os
 import re
@@ -22,6 +22,8 @@ CASES = {  # table: (converter, key count, recipe, wrap in mmseg's checkpoint la
     "hf_upernet_swin-t_150_keys.txt": ("hf_upernet", 309, "Base-UPerNet-Swin-hf.yaml", False),
     "hf_upernet_convnext-t_150_keys.txt": ("hf_upernet", 268, "Base-UPerNet-ConvNeXt-hf.yaml", False),
     "smp_upernet_resnet50_150_keys.txt": ("smp_upernet", 400, "Base-UPerNet-smp.yaml", False),
+    "authors_upernet_swin-t_150_keys.txt": ("authors_upernet", 271, "ade20k/upernet_swin-t_512x512_160k_ade20k_mmseg.yaml", True),
+    "authors_upernet_convnext-t_150_keys.txt": ("authors_upernet", 268, "ade20k/upernet_convnext-t_512x512_160k_ade20k_mmseg.yaml", True),
 }
 
 
@@ -174,7 +176,7 @@ def test_authors_imagenet_files_and_mmsegs_agree():
     assert set(convert_weights({"state_dict": mmpretrain}, "mmpretrain_convnext_imagenet")) == set(convnext) | {"backbone.norm3.weight", "backbone.norm3.bias"}
 
 
-@pytest.mark.parametrize("converter", ["mmseg_upernet", "hf_upernet", "smp_upernet", "swin_imagenet", "timm_convnext"])
+@pytest.mark.parametrize("converter", ["mmseg_upernet", "hf_upernet", "smp_upernet", "authors_upernet", "swin_imagenet", "timm_convnext"])
 def test_a_key_of_another_layout_is_refused(converter):
     with pytest.raises(KeyError):
         convert_weights({"backbone.stem.0.weight": torch.zeros(1), "auxiliary_head.conv_cls.weight": torch.zeros(1)}, converter)
