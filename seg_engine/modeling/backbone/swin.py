@@ -93,13 +93,18 @@ class WindowAttention(nn.Module):
     def forward(self, x: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``x``: (B, windows, N, C); ``mask``: (windows, N, N) or None."""
         b, nw, n, c = x.shape
-        q, k, v = self.qkv(x).view(b, nw, n, 3, self.num_heads, c // self.num_heads).permute(3, 0, 1, 4, 2, 5)
-        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n, n, -1).permute(2, 0, 1)
-        bias = bias.to(q.dtype)
-        if mask is not None:
-            bias = bias + mask[:, None].to(q.dtype)  # (windows, heads, N, N)
+        h = self.num_heads
+        qkv = self.qkv(x).view(b, nw, n, 3, h, c // h).permute(3, 0, 1, 4, 2, 5)  # 3, B, windows, heads, N, C/heads
+        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n, n, h).permute(2, 0, 1)
+        bias = bias.to(qkv.dtype)[None]  # 1, heads, N, N
+        # 4-D attention (what ONNX exports): windows into the batch, or with a mask per window into the heads.
+        if mask is None:
+            q, k, v = qkv.reshape(3, b * nw, h, n, c // h)
+        else:
+            q, k, v = qkv.reshape(3, b, nw * h, n, c // h)
+            bias = (bias + mask[:, None].to(bias.dtype)).reshape(1, nw * h, n, n)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=self.attn_drop if self.training else 0.0)
-        return self.proj_drop(self.proj(out.transpose(2, 3).reshape(b, nw, n, c)))
+        return self.proj_drop(self.proj(out.view(b, nw, h, n, c // h).transpose(2, 3).reshape(b, nw, n, c)))
 
 
 class Mlp(nn.Module):
