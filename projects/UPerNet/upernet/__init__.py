@@ -5,13 +5,8 @@ converters (mmsegmentation's, transformers' and smp's UPerNets; the Swin and Con
 The model is the core ``EncoderDecoder``: backbone (ResNet, Swin, ConvNeXt or any other with four maps),
 ``UPerHead`` and the core ``FCNHead`` as auxiliary head.
 """
-from seg_engine.model_zoo import register_backbone_name
-
-from . import converters
+from . import backbone_names, converters
 from .config import add_upernet_config
 from .uper_head import UPerHead, UPerNetHead
-
-register_backbone_name("build_swin_backbone", lambda cfg: f"Swin (C={cfg.MODEL.SWIN.EMBED_DIM}, depths {list(cfg.MODEL.SWIN.DEPTHS)})")
-register_backbone_name("build_convnext_backbone", lambda cfg: f"ConvNeXt (dims {list(cfg.MODEL.CONVNEXT.DIMS)}, depths {list(cfg.MODEL.CONVNEXT.DEPTHS)})")
 
 __all__ = ["UPerHead", "UPerNetHead", "add_upernet_config", "converters"]
