@@ -9,9 +9,7 @@ import pytest
 from seg_engine.deploy import ExportMismatchError, export_model
 from seg_engine.plugins import load_plugin
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-load_plugin(os.path.dirname(HERE))
-from test_upernet_model import narrow  # noqa: E402
+load_plugin(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HAS_ONNX = all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxscript", "onnxruntime"))
 pytestmark = [pytest.mark.slow,  # a minute per export on the 2-core machine
@@ -19,7 +17,7 @@ pytestmark = [pytest.mark.slow,  # a minute per export on the 2-core machine
 
 
 @pytest.mark.parametrize("design", ["swin", "convnext"])
-def test_static_onnx_matches_pytorch_at_two_sizes(design, tmp_path):
+def test_static_onnx_matches_pytorch_at_two_sizes(design, tmp_path, narrow):
     model = narrow(design).eval()
     for size in [(97, 65), (128, 96)]:
         path = tmp_path / f"{design}_{size[0]}x{size[1]}.onnx"
@@ -28,7 +26,7 @@ def test_static_onnx_matches_pytorch_at_two_sizes(design, tmp_path):
         assert result["max_abs_diff"] <= 1e-5 * result["max_abs_logit"] and path.stat().st_size > 0
 
 
-def test_dynamic_onnx_is_refused_and_deleted(tmp_path):
+def test_dynamic_onnx_is_refused_and_deleted(tmp_path, narrow):
     path = tmp_path / "swin.onnx"
     with pytest.raises(ExportMismatchError, match="does not match PyTorch at 73x81"):
         export_model(narrow("swin").eval(), str(path), "onnx", (97, 65), dynamic=True)

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seg_engine.modeling import EncoderDecoder, ShapeSpec, build_model
+from seg_engine.modeling import EncoderDecoder, ShapeSpec
 from seg_engine.plugins import load_plugin
 from seg_engine.utils.testing import build_on_meta, image_batch, load_config, num_params, randomize_batchnorm
 
@@ -47,6 +47,9 @@ def test_head_layout_follows_mmsegs_upernet():
     assert head.dropout.p == 0.1 and head.classifier.out_channels == 150
 
 
+DESIGNS = ["resnet", "swin", "convnext", "smp"]
+
+
 def feature_shapes(channels=(4, 6, 8, 10)):
     return {f"res{i + 2}": ShapeSpec(c, 4 * 2**i) for i, c in enumerate(channels)}
 
@@ -78,26 +81,8 @@ def test_head_refuses_missing_or_unordered_maps():
         UPerNetHead(feature_shapes(), ["res5", "res2"], 3)
 
 
-NARROW = {
-    "resnet": ("ade20k/upernet_r50_512x512_80k_ade20k_mmseg.yaml", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "8",
-               "MODEL.RESNETS.STEM_WIDTH", "0"),
-    "swin": ("ade20k/upernet_swin-t_512x512_160k_ade20k_mmseg.yaml", "MODEL.SWIN.EMBED_DIM", "8", "MODEL.SWIN.DEPTHS", "[1, 1, 2, 1]",
-             "MODEL.SWIN.NUM_HEADS", "[1, 1, 2, 2]"),
-    "convnext": ("ade20k/upernet_convnext-t_512x512_160k_ade20k_mmseg.yaml", "MODEL.CONVNEXT.DIMS", "[8, 8, 16, 16]",
-                 "MODEL.CONVNEXT.DEPTHS", "[1, 1, 1, 1]", "TEST.MODE", "whole"),
-    "smp": ("Base-UPerNet-smp.yaml", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH", "8"),
-}
-
-
-def narrow(design, *opts):
-    recipe, *rest = NARROW[design]
-    torch.manual_seed(0)
-    return build_model(cfg(recipe, "MODEL.NUM_CLASSES", "5", "MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8",
-                           *rest, *opts))
-
-
-@pytest.mark.parametrize("design", NARROW)
-def test_training_at_odd_sizes_reaches_every_level(design):
+@pytest.mark.parametrize("design", DESIGNS)
+def test_training_at_odd_sizes_reaches_every_level(design, narrow):
     model = narrow(design).train()
     losses = model(image_batch((65, 97), (47, 71), with_masks=True))
     expected = {"loss_sem_seg"} if design == "smp" else {"loss_sem_seg", "loss_aux"}
@@ -108,8 +93,8 @@ def test_training_at_odd_sizes_reaches_every_level(design):
     assert all(p.grad is not None for p in model.backbone.parameters() if p.requires_grad)
 
 
-@pytest.mark.parametrize("design", NARROW)
-def test_eval_gives_scores_at_each_original_size(design):
+@pytest.mark.parametrize("design", DESIGNS)
+def test_eval_gives_scores_at_each_original_size(design, narrow):
     model = narrow(design).eval()
     with torch.no_grad():
         outputs = model(image_batch((97, 65), (33, 49)))
@@ -118,7 +103,7 @@ def test_eval_gives_scores_at_each_original_size(design):
 
 
 @pytest.mark.parametrize("design", ["swin", "convnext", "resnet"])
-def test_channels_last_and_bfloat16_give_the_same_predictions_on_cpu(design):
+def test_channels_last_and_bfloat16_give_the_same_predictions_on_cpu(design, narrow):
     model = narrow(design).eval()
     randomize_batchnorm(model)
     images = image_batch((97, 65))
