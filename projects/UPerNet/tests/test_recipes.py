@@ -19,7 +19,7 @@ RECIPES = sorted(p for p in glob.glob(os.path.join(CONFIGS, "**", "*.yaml"), rec
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: os.path.relpath(p, CONFIGS))
 def test_recipe_builds(path):
     model = build_on_meta(load_config(path))
-    assert type(model).__name__ == "EncoderDecoder" and type(model.decode_head).__name__ == "UPerHead"
+    assert type(model).__name__ == "EncoderDecoder" and type(model.decode_head).__name__ == "UPerNetHead"
 
 
 @pytest.mark.parametrize("recipe, classes, batch, iters, crop", [

@@ -14,7 +14,7 @@ from seg_engine.utils.testing import build_on_meta, image_batch, load_config, nu
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
 load_plugin(os.path.dirname(HERE))
-from upernet import UPerHead, UPerNetHead  # noqa: E402  (registered by load_plugin)
+from upernet import UPerNetHead  # noqa: E402  (registered by load_plugin)
 
 # recipe: parameters at 150 classes, and the reference that has exactly as many
 COUNTS = {
@@ -32,7 +32,7 @@ def cfg(recipe, *opts):
 @pytest.mark.parametrize("recipe", COUNTS)
 def test_parameter_counts_equal_the_references(recipe):
     model = build_on_meta(cfg(recipe))
-    assert type(model) is EncoderDecoder and isinstance(model.decode_head, UPerHead)
+    assert type(model) is EncoderDecoder and isinstance(model.decode_head, UPerNetHead)
     assert num_params(model) == COUNTS[recipe]
 
 

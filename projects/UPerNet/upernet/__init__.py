@@ -1,6 +1,6 @@
 """UPerNet (Xiao et al., "Unified Perceptual Parsing for Scene Understanding", ECCV 2018) as a seg_engine project.
 
-Importing registers the ``UPerHead`` decode head, the ``MODEL.UPERNET`` config keys and the weight
+Importing registers the ``UPerHead`` decode head (``UPerNetHead``), the ``MODEL.UPERNET`` config keys and the weight
 converters (mmsegmentation's, transformers' and smp's UPerNets; the Swin and ConvNeXt ImageNet backbones).
 The model is the core ``EncoderDecoder``: backbone (ResNet, Swin, ConvNeXt or any other with four maps),
 ``UPerHead`` and the core ``FCNHead`` as auxiliary head.
