@@ -1,4 +1,4 @@
-"""The pyramid pooling module of PSPNet, also UPerNet's context branch: pooled context at several grid
+"""The pyramid pooling module (PSPNet's, also UPerNet's context branch): pooled context at several grid
 sizes, up-sampled and concatenated to the input."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .adaptive_pool import exportable_adaptive_avg_pool2d
 from .conv_norm_act import ConvNormAct
 
 
@@ -16,8 +17,10 @@ class PyramidPooling(nn.Module):
 
     Each branch (``branches.<i>``) is adaptive average pooling to ``bin x bin``, then a 1x1
     conv-norm-ReLU to ``reduction_channels``; ``up`` is bilinear back to the input's size. The output
-    has ``in_channels + len(bins) * reduction_channels`` channels (``out_channels``). The same layout
-    as PSPNet's copy in projects/PSPNet, so that one can switch to this file without a key change.
+    has ``in_channels + len(bins) * reduction_channels`` channels (``out_channels``). Under torch.export
+    the pooling is :func:`exportable_adaptive_avg_pool2d`, so a dynamic-size export stays right at any
+    input size; the module tree keeps ``nn.AdaptiveAvgPool2d`` (the state-dict keys and printed model do
+    not change).
     """
 
     def __init__(
@@ -41,7 +44,8 @@ class PyramidPooling(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         size = x.shape[-2:]
         pooled = [
-            F.interpolate(branch(x), size=size, mode="bilinear", align_corners=self.align_corners)
-            for branch in self.branches
+            F.interpolate(conv(exportable_adaptive_avg_pool2d(x, pool.output_size)), size=size, mode="bilinear",
+                          align_corners=self.align_corners)
+            for pool, conv in self.branches
         ]
         return torch.cat([x, *pooled], dim=1)
