@@ -8,6 +8,7 @@ import os
 import pytest
 
 from seg_engine import model_zoo
+from seg_engine.model_zoo.recipes import DATA_FILES
 
 ROOT = model_zoo.ROOT
 _spec = importlib.util.spec_from_file_location("tool_model_zoo", os.path.join(ROOT, "tools", "model_zoo.py"))
@@ -40,7 +41,7 @@ def test_model_zoo_md_is_up_to_date(rows):
 
 def test_one_row_per_recipe_of_every_project(rows):
     recipes = [p for p in glob.glob(os.path.join(ROOT, "projects", "*", "configs", "**", "*.yaml"), recursive=True)
-               if not os.path.basename(p).startswith("Base-") and os.path.basename(p) not in ("published.yaml", "trained.yaml")]
+               if not os.path.basename(p).startswith("Base-") and os.path.basename(p) not in DATA_FILES]
     assert sorted(r.config for r in rows) == sorted(os.path.relpath(p, ROOT) for p in recipes)
     assert {r.project for r in rows} >= {"PSPNet", "EncNet", "DeepLab", "FCN", "UNet", "FPN", "RefineNet"}
 
@@ -63,6 +64,10 @@ def test_row_of_the_authors_pspnet(rows):
     ("projects/FCN/configs/voc2012/fcn16s_vgg16_voc_paper.yaml", 134_815_994, "VGG16"),
     ("projects/DeepLab/configs/ade20k/deeplabv3plus_xception65_ade20k_seed.yaml", None, "Xception-65"),
     ("projects/FCN/configs/ade20k/fcn32s_vgg19bn_ade20k_seed.yaml", None, "VGG19-BN"),
+    ("projects/UPerNet/configs/ade20k/upernet_swin-t_512x512_160k_ade20k_mmseg.yaml", 59_941_862, "Swin-T"),
+    ("projects/UPerNet/configs/ade20k/upernet_swin-b_512x512_160k_ade20k_mmseg.yaml", None, "Swin-B"),
+    ("projects/UPerNet/configs/ade20k/upernet_convnext-s_512x512_160k_ade20k_mmseg.yaml", None, "ConvNeXt-S"),
+    ("projects/UPerNet/configs/shapes/upernet_swin_shapes.yaml", None, "Swin (C 16, depths [1, 1, 2, 1])"),
 ])
 def test_parameters_and_backbones(rows, config, parameters, backbone):
     r = row(rows, config)
