@@ -30,12 +30,12 @@ def our_groups(recipe, *opts):
     return {names[id(p)]: (g["lr"] / cfg.SOLVER.BASE_LR, g["weight_decay"]) for g in get_param_groups(model, cfg) for p in g["params"]}
 
 
-def mmseg_names(key_table):
+def mmseg_names(key_table, layout):
     """our name -> mmseg's, through the converter applied to meta tensors of the reference's key table; the
     patch-merging weights it reorders (new tensors) keep their names but for stages -> layers."""
     tensors = {k: torch.empty(s, device="meta") for k, s in read_key_table(os.path.join(HERE, "data", key_table)).items()}
     source = {id(t): k for k, t in tensors.items()}
-    converted = convert_weights(tensors, "mmseg_upernet")
+    converted = convert_weights(tensors, layout)
     return {k: source.get(id(t), k.replace("backbone.layers.", "backbone.stages.")) for k, t in converted.items()}
 
 
@@ -43,7 +43,7 @@ def mmseg_names(key_table):
 def test_convnext_lr_decay_equals_mmsegs_constructor(decay_type, column):
     table = read_table("mmseg_convnext-t_lr_decay_groups.txt")
     ours = our_groups("ade20k/upernet_convnext-t_512x512_160k_ade20k_mmseg.yaml", "SOLVER.LR_DECAY.TYPE", decay_type)
-    names = mmseg_names("mmseg_upernet_convnext-t_150_keys.txt")
+    names = mmseg_names("mmseg_upernet_convnext-t_150_keys.txt", "mmseg_upernet_convnext")
     assert len(ours) == len(table) == 229
     for name, (scale, decay) in ours.items():
         expected = table[names[name]]
@@ -56,7 +56,7 @@ def test_convnext_lr_decay_equals_mmsegs_constructor(decay_type, column):
 def test_swin_no_decay_keys_equal_mmsegs_custom_keys():
     table = read_table("mmseg_swin-t_param_groups.txt")
     ours = our_groups("ade20k/upernet_swin-t_512x512_160k_ade20k_mmseg.yaml")
-    names = mmseg_names("mmseg_upernet_swin-t_150_keys.txt")
+    names = mmseg_names("mmseg_upernet_swin-t_150_keys.txt", "mmseg_upernet_swin")
     assert len(ours) == len(table) == 220
     for name, (scale, decay) in ours.items():
         assert [scale, decay] == pytest.approx(table[names[name]], abs=1e-12), name

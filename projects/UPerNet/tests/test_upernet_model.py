@@ -14,7 +14,7 @@ from seg_engine.utils.testing import build_on_meta, image_batch, load_config, nu
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
 load_plugin(os.path.dirname(HERE))
-from upernet import UPerNetHead  # noqa: E402  (registered by load_plugin)
+from seg_engine_projects.upernet import UPerNetHead  # noqa: E402  (the installed package load_plugin imports)
 
 # recipe: parameters at 150 classes, and the reference that has exactly as many
 COUNTS = {
@@ -72,6 +72,14 @@ def test_head_sums_top_down_then_fuses_every_level():
         outs = [head.fpn_convs[0](l2), head.fpn_convs[1](l3), head.fpn_convs[2](l4), top]
         expected = head.classifier(head.fpn_bottleneck(torch.cat([outs[0]] + [up(o, outs[0]) for o in outs[1:]], 1)))
         assert torch.equal(head(feats), expected)
+
+
+def test_head_reads_the_maps_its_node_lists():
+    head = build_on_meta(cfg("ade20k/upernet_r50_512x512_80k_ade20k_mmseg.yaml",
+                             "MODEL.HEAD.IN_FEATURES", '["res3", "res4", "res5"]')).decode_head
+    assert head.in_features == ["res3", "res4", "res5"]
+    assert [c[0].in_channels for c in head.lateral_convs] == [512, 1024] and len(head.fpn_convs) == 2
+    assert head.fpn_bottleneck[0].in_channels == 3 * 512
 
 
 def test_head_refuses_missing_or_unordered_maps():

@@ -1,14 +1,13 @@
-"""MODEL.UPERNET: the keys of the UPerNet head that MODEL.HEAD does not have."""
+"""MODEL.UPERNET: the keys of the UPerNet head that a head node does not have."""
 from seg_engine.config import CfgNode, register_config
 
 
 @register_config
 def add_upernet_config(cfg: CfgNode) -> None:
-    """The head's width, norm and dropout are MODEL.HEAD's (CHANNELS 512, BN, 0.1 in mmsegmentation)."""
+    """The head's maps, width, norm and dropout are its head node's (MODEL.HEAD: IN_FEATURES finest first, the
+    last feeding the pyramid pooling and the others the FPN's lateral convs, as mmsegmentation's in_index 0..3;
+    CHANNELS 512, BN, 0.1 in mmsegmentation)."""
     cfg.MODEL.UPERNET = CfgNode()
-    # The backbone maps the head reads, finest first; the last one feeds the pyramid pooling, the others
-    # the FPN's lateral convs (mmsegmentation's in_index 0..3).
-    cfg.MODEL.UPERNET.IN_FEATURES = ["res2", "res3", "res4", "res5"]
     # Output sizes of the pyramid pooling's adaptive average poolings.
     cfg.MODEL.UPERNET.POOL_SCALES = (1, 2, 3, 6)
     # A LayerNorm (eps 1e-6) over the channels of every input map before the head (smp's feature_norms).

@@ -3,7 +3,7 @@ as mmsegmentation's ``UPerHead``: pyramid pooling on the coarsest map, an FPN ov
 fused by a 3x3 conv."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -11,10 +11,10 @@ from torch import nn
 
 from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 from seg_engine.modeling.backbone.convnext import LayerNorm2d
-from seg_engine.modeling.layers import ConvNormAct
-from seg_engine.modeling.layers.pyramid_pooling import PyramidPooling
+from seg_engine.modeling.layers import ConvNormAct, PyramidPooling
 
 
+@HEAD_REGISTRY.register()
 class UPerNetHead(nn.Module):
     """Logits at the finest input's resolution from any backbone's maps (finest first).
 
@@ -54,11 +54,11 @@ class UPerNetHead(nn.Module):
         missing = [name for name in self.in_features if name not in input_shape]
         if missing or len(self.in_features) < 2:
             raise ValueError(
-                f"MODEL.UPERNET.IN_FEATURES {self.in_features} must name at least two of the maps {sorted(input_shape)}"
+                f"MODEL.HEAD.IN_FEATURES {self.in_features} must name at least two of the maps {sorted(input_shape)}"
             )
         strides = [input_shape[name].stride for name in self.in_features]
         if strides != sorted(strides):
-            raise ValueError(f"MODEL.UPERNET.IN_FEATURES must go from the finest map to the coarsest, got strides {strides}")
+            raise ValueError(f"MODEL.HEAD.IN_FEATURES must go from the finest map to the coarsest, got strides {strides}")
         in_channels = [input_shape[name].channels for name in self.in_features]
         self.align_corners = align_corners
         self.input_norms = nn.ModuleList(LayerNorm2d(c, eps=1e-6) for c in in_channels) if input_norm else None
@@ -72,11 +72,11 @@ class UPerNetHead(nn.Module):
 
     @classmethod
     def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> Dict[str, object]:
-        """The constructor's arguments from ``head_cfg`` (MODEL.HEAD: CHANNELS, NORM, DROPOUT), MODEL.UPERNET
-        and the model-wide MODEL.NUM_CLASSES and MODEL.ALIGN_CORNERS."""
+        """The constructor's arguments from ``head_cfg`` (MODEL.HEAD: IN_FEATURES, CHANNELS, NORM, DROPOUT),
+        MODEL.UPERNET and the model-wide MODEL.NUM_CLASSES and MODEL.ALIGN_CORNERS."""
         u = cfg.MODEL.UPERNET
         return dict(
-            input_shape=input_shape, in_features=list(u.IN_FEATURES), num_classes=cfg.MODEL.NUM_CLASSES,
+            input_shape=input_shape, in_features=list(head_cfg.IN_FEATURES), num_classes=cfg.MODEL.NUM_CLASSES,
             channels=head_cfg.CHANNELS, pool_scales=tuple(u.POOL_SCALES), norm=head_cfg.NORM, dropout=head_cfg.DROPOUT,
             align_corners=cfg.MODEL.ALIGN_CORNERS if u.ALIGN_CORNERS is None else bool(u.ALIGN_CORNERS),
             input_norm=u.INPUT_NORM,
@@ -98,9 +98,3 @@ class UPerNetHead(nn.Module):
         fused = self.fpn_bottleneck(torch.cat([outs[0]] + [self._resize(x, size) for x in outs[1:]], dim=1))
         return self.classifier(self.dropout(fused))
 
-
-@HEAD_REGISTRY.register()
-def UPerHead(cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> UPerNetHead:  # noqa: N802 (mmseg's name, in recipes)
-    """UPerNetHead under today's head interface, ``fn(cfg, head_cfg, input_shape)``: a factory, not a subclass,
-    so that a registry which calls ``from_config`` itself (the parts redesign) finds no second constructor."""
-    return UPerNetHead(**UPerNetHead.from_config(cfg, head_cfg, input_shape))
