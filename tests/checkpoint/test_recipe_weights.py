@@ -12,6 +12,7 @@ import torchvision
 import yaml
 
 from seg_engine.checkpoint import Checkpointer, WeightsDownloadError, convert_weights, fetch_weights, resolve_weights, unwrap_state_dict
+from seg_engine.model_zoo.recipes import DATA_FILES
 from seg_engine.utils.testing import ROOT, build_on_meta, load_config, read_key_table
 
 Shape = Tuple[int, ...]
@@ -53,8 +54,10 @@ def test_the_check_catches_a_hand_fetched_file():
 def test_each_written_name_resolves_and_agrees_with_the_format_beside_it():
     written = {relative(p): (written_weights(p), written_model_node(p).get("WEIGHTS_FORMAT", ""))
                for p in YAMLS if "://" in written_weights(p)}
-    assert len(written) == 19  # the files that named pretrained/ or initmodel/ files before
-    assert {w.split("://")[0] for w, _ in written.values()} == {"open-mmlab", "torchvision", "timm", "semseg", "http"}
+    # the 19 files that named pretrained/ or initmodel/ files before, and UPerNet's 12 (open-mmlab:// ResNets,
+    # mmsegmentation's Swin and mmpretrain's ConvNeXt URLs)
+    assert len(written) == 31
+    assert {w.split("://")[0] for w, _ in written.values()} == {"open-mmlab", "torchvision", "timm", "semseg", "http", "https"}
     for path, (weights, weights_format) in written.items():
         implied = resolve_weights(weights).weights_format
         assert not (weights_format and implied) or weights_format == implied, path
@@ -100,7 +103,7 @@ def test_the_derived_layouts_match_the_committed_reference_tables():
     mmseg = read_key_table(os.path.join(ROOT, "projects", "FCN", "tests", "data", "mmseg_fcn_r50_d8_keys.txt"))
     mmseg_backbone = {k[len("backbone."):]: s for k, s in mmseg.items() if k.startswith("backbone.")}
     assert {k: s for k, s in open_mmlab_v1c_layout(50).items() if not k.startswith("fc.")} == mmseg_backbone
-    semseg = read_key_table(os.path.join(ROOT, "projects", "PSPNet", "tests", "semseg_pspnet50_ade20k_keys.txt"))
+    semseg = read_key_table(os.path.join(ROOT, "projects", "PSPNet", "tests", "data", "semseg_pspnet50_ade20k_keys.txt"))
     stem_names = {"0": "conv1", "1": "bn1", "3": "conv2", "4": "bn2", "6": "conv3", "7": "bn3"}
     semseg_backbone = {}
     for key, shape in semseg.items():
@@ -110,6 +113,76 @@ def test_the_derived_layouts_match_the_committed_reference_tables():
         elif key.startswith(("layer1.", "layer2.", "layer3.", "layer4.")):
             semseg_backbone[key] = shape
     assert {k: s for k, s in semseg_v2_layout(50).items() if not k.startswith("fc.")} == semseg_backbone
+    # mmsegmentation's trained UPerNets hold the backbones of its ImageNet files, with output norms norm0..3 in place
+    # of the classifiers' (Swin: norm; ConvNeXt: norm3) and without the shift masks (computed in forward there)
+    upernet = os.path.join(ROOT, "projects", "UPerNet", "tests", "data")
+    for layout, table, out_dims in ((mmseg_swin_layout(96, (2, 2, 6, 2), (3, 6, 12, 24)), "mmseg_upernet_swin-t_150_keys.txt",
+                                     (96, 192, 384, 768)),
+                                    (mmpretrain_convnext_layout((96, 192, 384, 768), (3, 3, 9, 3)),
+                                     "mmseg_upernet_convnext-t_150_keys.txt", (96, 192, 384, 768))):
+        trained = {k: s for k, s in read_key_table(os.path.join(upernet, table)).items() if k.startswith("backbone.")}
+        output_norms = {f"backbone.norm{i}.{p}": (d,) for i, d in enumerate(out_dims) for p in ("weight", "bias")}
+        classifier = re.compile(r"^(backbone\.norm3?\.|head\.)|attn_mask$")
+        assert {**{k: s for k, s in layout.items() if not classifier.search(k)}, **output_norms} == trained
+
+
+def mmseg_swin_layout(embed_dim: int, depths, num_heads, window: int = 7) -> Dict[str, Shape]:
+    """mmsegmentation's ImageNet Swin file (the authors' 224-pixel classifier through swin2mmseg): backbone.patch_embed
+    .projection, stages.i.blocks.j.{norm1, attn.w_msa, norm2, ffn.layers}, stages.i.downsample, the final norm, and
+    the authors' buffers (relative-position indices, the shifted blocks' masks where a stage is larger than a window)."""
+    c, table = embed_dim, (2 * window - 1) ** 2
+    shapes = {"backbone.patch_embed.projection.weight": (c, 3, 4, 4), "backbone.patch_embed.projection.bias": (c,),
+              "backbone.patch_embed.norm.weight": (c,), "backbone.patch_embed.norm.bias": (c,)}
+    for i, (depth, heads) in enumerate(zip(depths, num_heads)):
+        d, side = c * 2**i, 56 // 2**i
+        for j in range(depth):
+            b = f"backbone.stages.{i}.blocks.{j}."
+            shapes.update({b + "norm1.weight": (d,), b + "norm1.bias": (d,), b + "norm2.weight": (d,), b + "norm2.bias": (d,),
+                           b + "attn.w_msa.relative_position_bias_table": (table, heads),
+                           b + "attn.w_msa.relative_position_index": (window**2, window**2),
+                           b + "attn.w_msa.qkv.weight": (3 * d, d), b + "attn.w_msa.qkv.bias": (3 * d,),
+                           b + "attn.w_msa.proj.weight": (d, d), b + "attn.w_msa.proj.bias": (d,),
+                           b + "ffn.layers.0.0.weight": (4 * d, d), b + "ffn.layers.0.0.bias": (4 * d,),
+                           b + "ffn.layers.1.weight": (d, 4 * d), b + "ffn.layers.1.bias": (d,)})
+            if j % 2 and side > window:
+                shapes[b + "attn_mask"] = ((side // window) ** 2, window**2, window**2)
+        if i < len(depths) - 1:
+            shapes.update({f"backbone.stages.{i}.downsample.reduction.weight": (2 * d, 4 * d),
+                           f"backbone.stages.{i}.downsample.norm.weight": (4 * d,),
+                           f"backbone.stages.{i}.downsample.norm.bias": (4 * d,)})
+    d = c * 2 ** (len(depths) - 1)
+    return {**shapes, "backbone.norm.weight": (d,), "backbone.norm.bias": (d,)}
+
+
+def mmpretrain_convnext_layout(dims, depths) -> Dict[str, Shape]:
+    """mmpretrain's ImageNet ConvNeXt file: backbone.downsample_layers, stages.i.j.{depthwise_conv, norm,
+    pointwise_conv1/2, gamma}, the stage-3 norm (norm3) and the classifier head.fc."""
+    shapes = {"backbone.downsample_layers.0.0.weight": (dims[0], 3, 4, 4), "backbone.downsample_layers.0.0.bias": (dims[0],),
+              "backbone.downsample_layers.0.1.weight": (dims[0],), "backbone.downsample_layers.0.1.bias": (dims[0],)}
+    for i, (d, depth) in enumerate(zip(dims, depths)):
+        if i:
+            shapes.update({f"backbone.downsample_layers.{i}.0.weight": (dims[i - 1],),
+                           f"backbone.downsample_layers.{i}.0.bias": (dims[i - 1],),
+                           f"backbone.downsample_layers.{i}.1.weight": (d, dims[i - 1], 2, 2),
+                           f"backbone.downsample_layers.{i}.1.bias": (d,)})
+        for j in range(depth):
+            b = f"backbone.stages.{i}.{j}."
+            shapes.update({b + "gamma": (d,), b + "depthwise_conv.weight": (d, 1, 7, 7), b + "depthwise_conv.bias": (d,),
+                           b + "norm.weight": (d,), b + "norm.bias": (d,), b + "pointwise_conv1.weight": (4 * d, d),
+                           b + "pointwise_conv1.bias": (4 * d,), b + "pointwise_conv2.weight": (d, 4 * d),
+                           b + "pointwise_conv2.bias": (d,)})
+    return {**shapes, "backbone.norm3.weight": (dims[-1],), "backbone.norm3.bias": (dims[-1],),
+            "head.fc.weight": (1000, dims[-1]), "head.fc.bias": (1000,)}
+
+
+# mmsegmentation's ImageNet Swins and mmpretrain's ConvNeXts as the UPerNet recipes name them: size -> arguments
+MMSEG_SWIN_URL = re.compile(r"/pretrain/swin/swin_(tiny|small|base)_patch4_window7_224_20220317-[0-9a-f]{8}\.pth$")
+MMSEG_SWINS = {"tiny": (96, (2, 2, 6, 2), (3, 6, 12, 24)), "small": (96, (2, 2, 18, 2), (3, 6, 12, 24)),
+               "base": (128, (2, 2, 18, 2), (4, 8, 16, 32))}
+MMPRETRAIN_CONVNEXT_URL = re.compile(r"/convnext/downstream/convnext-(tiny|small|base)_3rdparty_32xb128-noema_in1k_20220301-"
+                                     r"[0-9a-f]{8}\.pth$")
+MMPRETRAIN_CONVNEXTS = {"tiny": ((96, 192, 384, 768), (3, 3, 9, 3)), "small": ((96, 192, 384, 768), (3, 3, 27, 3)),
+                        "base": ((128, 256, 512, 1024), (3, 3, 27, 3))}
 
 
 def outside_layout(reference: str) -> Dict[str, Shape]:
@@ -122,22 +195,29 @@ def outside_layout(reference: str) -> Dict[str, Shape]:
         return semseg_v2_layout(int(re.match(r"resnet(\d+)_v2$", name).group(1)))
     if scheme == "timm":
         return read_key_table(os.path.join(ROOT, "tests", "checkpoint", "data", f"timm_{name.split('.')[0]}_keys.txt"))
+    if MMSEG_SWIN_URL.search(reference):
+        return mmseg_swin_layout(*MMSEG_SWINS[MMSEG_SWIN_URL.search(reference).group(1)])
+    if MMPRETRAIN_CONVNEXT_URL.search(reference):
+        return mmpretrain_convnext_layout(*MMPRETRAIN_CONVNEXTS[MMPRETRAIN_CONVNEXT_URL.search(reference).group(1)])
     if "drive.google.com" in reference:  # wkentaro's vgg16_from_caffe.pth has torchvision's vgg16 keys
         return torchvision_layout("vgg16")
     raise AssertionError(f"no layout known for {reference}")
 
 
 CLASSIFIER = re.compile(r"^(backbone\.)?(fc|classifier|head\.fc)\.")
+# The output norms of the Swin and ConvNeXt segmentation backbones, which the ImageNet classifiers do not have (they
+# keep their initialisation, as in the authors' and mmsegmentation's code)
+OUTPUT_NORMS = re.compile(r"^backbone\.norm\d\.")
 
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:.*copying from a non-meta parameter")
 def test_every_named_weight_fits_its_recipes_backbone():
     """For every recipe whose MODEL.WEIGHTS is a name or URL, the file's layout through the converter the recipe
-    uses (its own or the one the name implies) covers every backbone tensor with the model's shape; only the
-    ImageNet classifier is left over."""
+    uses (its own or the one the name implies) covers every backbone tensor with the model's shape (but the output
+    norms of Swin and ConvNeXt); only the ImageNet classifier is left over."""
     recipes = [p for p in YAMLS if "projects" in p and not os.path.basename(p).startswith("Base-")
-               and os.path.basename(p) != "published.yaml"]
+               and os.path.basename(p) not in DATA_FILES]
     checked, problems = [], {}
     for path in recipes:
         cfg = load_config(path)
@@ -151,12 +231,13 @@ def test_every_named_weight_fits_its_recipes_backbone():
         state = convert_weights(layout, weights_format) if weights_format else checkpointer._match_backbone(unwrap_state_dict(layout))
         incompatible = checkpointer._load_model({"model": state})
         wrong = [k for k, *_ in incompatible.incorrect_shapes]
-        wrong += [k for k in incompatible.missing_keys if k.startswith("backbone.") and not k.endswith("num_batches_tracked")]
+        wrong += [k for k in incompatible.missing_keys if k.startswith("backbone.") and not k.endswith("num_batches_tracked")
+                  and not OUTPUT_NORMS.match(k)]
         wrong += [k for k in incompatible.unexpected_keys if not CLASSIFIER.match(k)]
         if wrong:
             problems[relative(path)] = (cfg.MODEL.WEIGHTS, wrong[:5])
     assert problems == {}
-    assert len(checked) >= 19
+    assert len(checked) >= 39  # 19 + UPerNet's 20
 
 
 def test_a_semseg_name_says_where_the_file_comes_from_and_where_it_goes(tmp_path, monkeypatch):
