@@ -67,6 +67,16 @@ def non_negative_number(value: Any, cfg: CfgNode = None) -> Optional[str]:
     return None if ok else "a finite number >= 0"
 
 
+def positive_number(value: Any, cfg: CfgNode = None) -> Optional[str]:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    return None if ok else "a finite number > 0"
+
+
+def fraction_or_none(value: Any, cfg: CfgNode = None) -> Optional[str]:
+    ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1)
+    return None if ok else "None or a number in [0, 1]"
+
+
 def one_of(*allowed: Any) -> Check:
     def check(value: Any, cfg: CfgNode) -> Optional[str]:
         return None if value in allowed else f"one of {', '.join(map(repr, allowed))}"
@@ -189,6 +199,24 @@ def _class_weights(value: Any, cfg: CfgNode) -> Optional[str]:
     return None
 
 
+def _loss_names(value: Any, cfg: CfgNode) -> Optional[str]:
+    from ..modeling.losses.build import loss_names_requirement
+
+    return loss_names_requirement(list(value))
+
+
+def _loss_weights(value: Any, cfg: CfgNode) -> Optional[str]:
+    from ..modeling.losses.build import loss_weights_requirement
+
+    return loss_weights_requirement(list(value), list(cfg.MODEL.LOSS.NAMES))
+
+
+def _loss_averages():
+    from ..modeling.losses import LOSS_AVERAGES
+
+    return LOSS_AVERAGES
+
+
 def _resnet_depths():
     from ..modeling.backbone.resnet import ARCH_SETTINGS
 
@@ -211,8 +239,21 @@ _BUILTIN: Dict[str, Check] = {
     "MODEL.DEVICE": _device,
     "MODEL.NUM_CLASSES": positive_int,
     "MODEL.RESNETS.DEPTH": one_of_lazy(_resnet_depths),
-    "MODEL.LOSS.AVERAGE": one_of("valid", "all", "sum"),
+    "MODEL.LOSS.NAMES": _loss_names,
+    "MODEL.LOSS.WEIGHTS": _loss_weights,
+    "MODEL.LOSS.AVERAGE": one_of_lazy(_loss_averages),
     "MODEL.LOSS.CLASS_WEIGHTS": _class_weights,
+    "MODEL.LOSS.DICE.SMOOTH": non_negative_number,
+    "MODEL.LOSS.DICE.EPS": positive_number,
+    "MODEL.LOSS.TVERSKY.ALPHA": non_negative_number,
+    "MODEL.LOSS.TVERSKY.BETA": non_negative_number,
+    "MODEL.LOSS.TVERSKY.GAMMA": positive_number,
+    "MODEL.LOSS.TVERSKY.SMOOTH": non_negative_number,
+    "MODEL.LOSS.TVERSKY.EPS": positive_number,
+    "MODEL.LOSS.FOCAL.GAMMA": non_negative_number,
+    "MODEL.LOSS.FOCAL.ALPHA": fraction_or_none,
+    "MODEL.LOSS.OHEM.THRESH": fraction_or_none,
+    "MODEL.LOSS.OHEM.MIN_KEPT": positive_int,
     "INPUT.TRAIN.RESIZE_MODE": one_of_lazy(_train_resize_modes),
     "INPUT.TRAIN.CROP_SIZE": pair_of(non_negative_int, "integers >= 0"),
     "INPUT.TEST.RESIZE_MODE": one_of_lazy(_test_resize_modes),

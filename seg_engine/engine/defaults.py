@@ -256,7 +256,7 @@ class DefaultTrainer(TrainerBase):
             # checkpoint written at an evaluated iteration holds the best metric of that evaluation.
             hooks.BestCheckpointer(self.checkpointer, best_metric_name(cfg)),
             hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP, save_final=False),
-            hooks.PeriodicWriter(default_writers(cfg.OUTPUT_DIR, self.max_iter, cfg), cfg.LOG_PERIOD) if main else None,
+            hooks.PeriodicWriter(lambda: default_writers(cfg.OUTPUT_DIR, self.max_iter, cfg), cfg.LOG_PERIOD) if main else None,
             hooks.PreemptionCheckpointer(self.checkpointer),
         ]
 

@@ -7,7 +7,7 @@ import math
 import os
 import signal
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
 import torch
 
@@ -175,11 +175,19 @@ class BestCheckpointer(HookBase):
 
 
 class PeriodicWriter(HookBase):
-    """Calls every writer every ``period`` iterations, at the last one, and closes them at the end."""
+    """Calls every writer every ``period`` iterations, at the last one, and closes them at the end.
 
-    def __init__(self, writers: List[EventWriter], period: int = 20) -> None:
-        self.writers = writers
+    ``writers`` may be a function that makes them: they are then opened when training starts, so that a run
+    failing before it (e.g. on a bad MODEL.WEIGHTS download) leaves no file open."""
+
+    def __init__(self, writers: Union[List[EventWriter], Callable[[], List[EventWriter]]], period: int = 20) -> None:
+        self._make = writers if callable(writers) else None
+        self.writers: List[EventWriter] = [] if callable(writers) else writers
         self.period = period
+
+    def before_train(self) -> None:
+        if self._make is not None:
+            self.writers = self._make()
 
     def after_step(self) -> None:
         next_iter = self.trainer.iter + 1

@@ -51,7 +51,7 @@ def test_a_trace_that_bakes_the_size_is_refused_and_deleted(tmp_path):
     model = tiny("EncoderDecoder", "MODEL.SIZE_DIVISIBILITY", "32")
     path = tmp_path / "padded.pt"
     with pytest.raises(ExportMismatchError, match=r"does not match PyTorch at 49x121: max \|logit difference\|.*"
-                                                  r"the tracer flagged encoder_decoder.py:\d+"):
+                                                  r"the tracer flagged .*encoder_decoder.py:\d+"):
         export_model(model, str(path), "torchscript", (64, 96), dynamic=True)
     assert not path.exists()
     assert export_model(model, str(path), "torchscript", (64, 96))[0]["argmax_agreement"] == 1.0

@@ -120,6 +120,14 @@ def test_periodic_writer_writes_raw_json_lines(tmp_path):
     assert rows[0]["total_loss"] == pytest.approx(0.5)
 
 
+def test_periodic_writer_opens_writers_made_by_a_function_when_training_starts(tmp_path):
+    path = tmp_path / "metrics.json"
+    hook = hooks.PeriodicWriter(lambda: [JSONWriter(str(path))], period=2)
+    assert not path.exists()  # a run failing before training (a bad download) leaves no open file
+    run([hook], max_iter=3)
+    assert [json.loads(line)["iteration"] for line in path.read_text().splitlines()] == [1, 2]
+
+
 def test_iteration_timer_puts_time():
     trainer = run([hooks.IterationTimer()], max_iter=3)
     assert len(trainer.storage.history("time").values()) == 3
