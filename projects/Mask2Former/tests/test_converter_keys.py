@@ -1,8 +1,8 @@
-"""hf_mask2former maps every key of transformers' Mask2FormerForUniversalSegmentation (ResNet-50, 150 classes)
-onto the R50 recipe one to one; parameter counts of both are pinned.
+"""hf_mask2former maps every key of transformers' Mask2FormerForUniversalSegmentation (ResNet-50 and Swin-T,
+150 classes) onto the R50 and Swin-T recipes one to one; parameter counts of both sides are pinned.
 
-The table (data/hf_mask2former_r50_keys.txt) lists the state_dict keys and shapes of the reference model,
-written once from transformers 5.25.0.
+The tables (data/hf_mask2former_{r50,swin-t}_keys.txt) list the state_dict keys and shapes of the reference
+models, written once from transformers 5.25.0.
 """
 import os
 
@@ -76,3 +76,30 @@ def test_keys_land_where_they_belong_and_qkv_pack_in_order():
     assert packed.shape == (768,)
     assert [packed[i * 256].item() for i in range(3)] == [
         index[dec + f"layers.4.self_attn.{p}_proj.weight"] for p in "qkv"]
+
+
+SWIN_T_HF = os.path.join(CONFIGS, "ade20k", "mask2former_swin-t_512x512_160k_ade20k_hf.yaml")
+HF_SWIN_T_PARAMETERS = 47_441_169
+UNUSED_FINAL_LAYERNORM = 2 * 768  # SwinBackbone's swin.layernorm, which no output reads
+
+
+def test_swin_t_reference_keys_map_once_and_parameter_counts_are_pinned():
+    ref = read_key_table(os.path.join(HERE, "data", "hf_mask2former_swin-t_keys.txt"))
+    assert len(ref) == 556
+    model = build_on_meta(load_config(SWIN_T_HF))
+    assert num_params(model) == 47_439_633 == HF_SWIN_T_PARAMETERS - UNUSED_FINAL_LAYERNORM
+    source = map_key_table(ref, "hf_mask2former", state_shapes(model))
+    dropped = {k for k in ref if k == "criterion.empty_weight" or ".swin.layernorm." in k}
+    packed = {k for k in ref if any(f".{p}_proj." in k for p in "qkv")}
+    assert len(packed) == (12 + 9) * 3 * 2  # 12 Swin-T blocks, 9 decoder layers
+    assert sorted(k for k in source.values() if k) == sorted(set(ref) - dropped - packed)
+    assert sum(v is None for v in source.values()) == (12 + 9) * 2
+    converted = convert_weights({k: torch.full(s[:1] or (1,), float(i)) for i, (k, s) in enumerate(ref.items())},
+                                "hf_mask2former")
+    index = {k: i for i, k in enumerate(ref)}
+    enc = "model.pixel_level_module.encoder."
+    assert converted["backbone.norm2.weight"][0] == index[enc + "hidden_states_norms.stage3.weight"]
+    assert converted["backbone.layers.2.blocks.5.attn.proj.bias"][0] == index[enc + "swin.encoder.layers.2.blocks.5.attention.o_proj.bias"]
+    qkv = converted["backbone.layers.1.blocks.0.attn.qkv.weight"]
+    assert [qkv[i * 192].item() for i in range(3)] == [
+        index[enc + f"swin.encoder.layers.1.blocks.0.attention.{p}_proj.weight"] for p in "qkv"]

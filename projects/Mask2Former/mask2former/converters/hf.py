@@ -1,10 +1,12 @@
 """transformers' ``Mask2FormerForUniversalSegmentation`` (its ``model.*`` and ``class_predictor.*`` keys) to
-Mask2Former, for the recipes with the ResNet backbone (transformers' ResNetBackbone: ``embedder`` and
-``encoder.stages.S.layers.I.{shortcut, layer.J}``).
+Mask2Former, for the ResNet recipes (transformers' ResNetBackbone: ``embedder`` and
+``encoder.stages.S.layers.I.{shortcut, layer.J}``) and the Swin recipes (its SwinBackbone: ``swin.embeddings``,
+``swin.encoder.layers.I.blocks.J.{layernorm_before, attention, layernorm_after, mlp}``, ``hidden_states_norms``).
 
-The decoder's self-attention has separate q/k/v projections there and one packed ``in_proj`` here
-(nn.MultiheadAttention, the authors' layout): they are concatenated in q, k, v order. The loss's
-``criterion.empty_weight`` buffer and BN ``num_batches_tracked`` counters (FrozenBN here) are dropped.
+The decoder's self-attention and Swin's window attention have separate q/k/v projections there and one
+packed projection here (nn.MultiheadAttention's ``in_proj``, Swin's ``qkv``: the authors' layouts): they
+are concatenated in q, k, v order. Dropped: the loss's ``criterion.empty_weight`` buffer, BN
+``num_batches_tracked`` counters (FrozenBN here) and SwinBackbone's unused final ``swin.layernorm``.
 """
 from __future__ import annotations
 
@@ -30,6 +32,21 @@ BACKBONE_RULES = [
       for s in range(4) for j in range(3)],
     *[(RESNET + rf"encoder\.stages\.{s}\.layers\.(\d+)\.layer\.{j}\.normalization\.", rf"backbone.layer{s + 1}.\1.bn{j + 1}.")
       for s in range(4) for j in range(3)],
+]
+
+SWIN = RESNET + r"swin\."
+SWIN_RULES = [
+    (SWIN + r"embeddings\.patch_embeddings\.projection\.", "backbone.patch_embed.proj."),
+    (SWIN + r"embeddings\.norm\.", "backbone.patch_embed.norm."),
+    (SWIN + r"encoder\.layers\.(\d+)\.blocks\.(\d+)\.layernorm_before\.", r"backbone.layers.\1.blocks.\2.norm1."),
+    (SWIN + r"encoder\.layers\.(\d+)\.blocks\.(\d+)\.layernorm_after\.", r"backbone.layers.\1.blocks.\2.norm2."),
+    (SWIN + r"encoder\.layers\.(\d+)\.blocks\.(\d+)\.attention\.qkv\.", r"backbone.layers.\1.blocks.\2.attn.qkv."),
+    (SWIN + r"encoder\.layers\.(\d+)\.blocks\.(\d+)\.attention\.o_proj\.", r"backbone.layers.\1.blocks.\2.attn.proj."),
+    (SWIN + r"encoder\.layers\.(\d+)\.blocks\.(\d+)\.attention\.relative_position_bias\.relative_position_bias_table$",
+     r"backbone.layers.\1.blocks.\2.attn.relative_position_bias_table"),
+    (SWIN + r"encoder\.layers\.(\d+)\.blocks\.(\d+)\.mlp\.", r"backbone.layers.\1.blocks.\2.mlp."),
+    (SWIN + r"encoder\.layers\.(\d+)\.downsample\.", r"backbone.layers.\1.downsample."),
+    (RESNET + r"hidden_states_norms\.stage(\d)\.", r"backbone.norm<\1>."),
 ]
 
 PIXEL_DECODER_RULES = [
@@ -62,32 +79,35 @@ DECODER_RULES = [
     (r"^class_predictor\.", "decode_head.class_embed."),
 ]
 
-DROP = [r"^criterion\.empty_weight$", r".*\.num_batches_tracked$"]
+DROP = [r"^criterion\.empty_weight$", r".*\.num_batches_tracked$", SWIN + r"layernorm\."]
 
-_QKV = re.compile(r"^(.*\.self_attn)\.q_proj\.(weight|bias)$")
+_Q_PROJ = re.compile(r"^(.*)\.q_proj\.(weight|bias)$")
 
 
-def pack_self_attention(state: Dict[str, Any]) -> Dict[str, Any]:
-    """``<layer>.self_attn.{q,k,v}_proj.{weight,bias}`` -> ``<layer>.self_attn.in_proj_{weight,bias}``."""
+def pack_qkv(state: Dict[str, Any]) -> Dict[str, Any]:
+    """``P.{q,k,v}_proj.X`` -> ``P.in_proj_X`` in the transformer decoder (nn.MultiheadAttention) and
+    ``P.qkv.X`` elsewhere (Swin's window attention), concatenated in q, k, v order."""
     out = dict(state)
     for key in list(state):
-        m = _QKV.match(key)
-        if not m or "transformer_module" not in key:
+        m = _Q_PROJ.match(key)
+        if not m:
             continue
         prefix, kind = m.groups()
         parts = [out.pop(f"{prefix}.{p}_proj.{kind}") for p in ("q", "k", "v")]
-        out[f"{prefix}.in_proj_{kind}"] = torch.cat(parts, 0)
+        packed = f"{prefix}.in_proj_{kind}" if key.startswith("model.transformer_module.") else f"{prefix}.qkv.{kind}"
+        out[packed] = torch.cat(parts, 0)
     return out
 
 
 def convert_hf_mask2former_head(state: Dict[str, Any]) -> Dict[str, Any]:
     """The pixel decoder, the transformer decoder and the class predictor (any backbone)."""
-    return rename_keys(pack_self_attention(state), PIXEL_DECODER_RULES + DECODER_RULES, drop=DROP)
+    return rename_keys(pack_qkv(state), PIXEL_DECODER_RULES + DECODER_RULES, drop=DROP)
 
 
 @WEIGHT_CONVERTERS.register()
 def hf_mask2former(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For the ResNet recipes (mask2former_R50_*_hf): transformers' ResNet backbone and the heads."""
-    backbone = {k: v for k, v in state_dict.items() if re.match(RESNET, k)}
+    """For the ResNet and Swin recipes (``*_hf.yaml``): the backbone's layout is told by its keys."""
+    backbone = pack_qkv({k: v for k, v in state_dict.items() if re.match(RESNET, k)})
     rest = {k: v for k, v in state_dict.items() if not re.match(RESNET, k)}
-    return {**rename_keys(backbone, BACKBONE_RULES, drop=DROP), **convert_hf_mask2former_head(rest)}
+    rules = SWIN_RULES if any(re.match(SWIN, k) for k in backbone) else BACKBONE_RULES
+    return {**rename_keys(backbone, rules, drop=DROP), **convert_hf_mask2former_head(rest)}
