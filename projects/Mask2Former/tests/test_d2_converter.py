@@ -90,3 +90,14 @@ def test_the_conversion_tool_writes_a_checkpoint_that_loads_whole(tmp_path, caps
         assert torch.equal(v, ours[k]), k
     assert convert_d2([str(tmp_path / "missing.pkl"), str(tmp_path / "x.pth")]) == 2
     assert "missing.pkl" in capsys.readouterr().err
+
+
+def test_the_authors_swin_t_keys_map_once_less_the_position_index_buffers():
+    ref = read_key_table(os.path.join(HERE, "data", "d2_mask2former_swin-t_keys.txt"))
+    assert len(ref) == 482
+    model = build_on_meta(load_config(R50_D2.replace("R50", "swin-t")))
+    assert num_params(model) == 47_439_633  # the authors' count (data table header)
+    source = map_key_table(ref, "d2_mask2former", state_shapes(model))
+    dropped = {k for k in ref if k.endswith("relative_position_index") or k == "criterion.empty_weight"}
+    assert len(dropped) == 12 + 1
+    assert sorted(source.values()) == sorted(set(ref) - dropped)
