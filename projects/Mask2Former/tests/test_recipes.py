@@ -38,3 +38,22 @@ def test_the_authors_schedules(recipe, classes, iters, crop, scale, parameters):
     assert cfg.SOLVER.BASE_LR == pytest.approx(1e-5) and cfg.SOLVER.BASE_LR * cfg.SOLVER.HEAD_LR_MULTIPLIER == pytest.approx(1e-4)
     assert (cfg.MODEL.MASK_FORMER.NUM_QUERIES, cfg.MODEL.MASK_FORMER.DEC_LAYERS, cfg.MODEL.PIXEL_DECODER.ENCODER_LAYERS) == (100, 9, 6)
     assert num_params(build_on_meta(cfg)) == parameters
+
+
+def test_trained_checkpoints_name_existing_recipes_their_converters_and_published_numbers():
+    import yaml
+
+    from seg_engine.model_zoo import load_published
+
+    with open(os.path.join(CONFIGS, "trained.yaml")) as f:
+        trained = yaml.safe_load(f)
+    published = load_published(os.path.join(CONFIGS, "published.yaml"))
+    assert len(trained) == 17
+    for name, entry in trained.items():
+        cfg = load_config(os.path.join(CONFIGS, entry["recipe"]))
+        if entry["converter"] == "mmseg_mask2former":
+            assert cfg.MODEL.WEIGHTS_FORMAT == "mmseg_mask2former" and entry["url"].endswith(".pth"), name
+        else:
+            assert entry["converter"] == "d2_mask2former" and entry["url"].endswith(".pkl"), name
+            assert "CC BY-NC 4.0" in entry["licence"]
+        assert published[entry["recipe"]].single_scale.miou == entry["published_mIoU"], name
