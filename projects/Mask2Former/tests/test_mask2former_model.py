@@ -156,6 +156,21 @@ def test_flip_views_average_the_scores_or_their_softmax_as_configured():
         torch.testing.assert_close(probs, ((plain.softmax(1) + flipped.softmax(1)) / 2)[0])
 
 
+def test_sliding_windows_average_the_scores_of_each_window():
+    cfg = load_config(SHAPES, *TINY, "TEST.MODE", "slide", "TEST.CROP_SIZE", "(64, 64)", "TEST.STRIDE", "(64, 32)")
+    torch.manual_seed(0)
+    m = build_model(cfg).eval()
+    x = batch(((64, 96),))
+    with torch.no_grad():
+        images, _ = m.preprocess_images(x)
+        left = m.predict_logits(images[:, :, :, :64])
+        right = m.predict_logits(images[:, :, :, 32:96])
+        scores = m(x)[0]["sem_seg"]
+    torch.testing.assert_close(scores[:, :, :32], left[0, :, :, :32])
+    torch.testing.assert_close(scores[:, :, 32:64], (left[0, :, :, 32:] + right[0, :, :, :32]) / 2)
+    torch.testing.assert_close(scores[:, :, 64:], right[0, :, :, 32:])
+
+
 @pytest.mark.parametrize("opts, message", [
     (("MODEL.HEAD.NAME", "FCNHead"), "set MODEL.HEAD.NAME to MaskedAttentionHead"),
     (("MODEL.AUX_HEAD.ENABLED", "True"), "no auxiliary head"),
