@@ -47,18 +47,20 @@ class HungarianMatcher:
                  targets: List[dict]) -> List[Tuple[torch.Tensor, torch.Tensor]]:
         """pred_logits: N x Q x (C+1); pred_masks: N x Q x h x w; targets: per image ``labels`` (T) and
         ``masks`` (T x H x W, 0/1)."""
-        indices = []
-        for b, target in enumerate(targets):
-            probs = pred_logits[b].float().softmax(-1)
-            cost_class = -probs[:, target["labels"]]
-            coords = self.rand(1, self.num_points, 2, device=pred_masks.device)
-            out = point_sample(pred_masks[b][:, None].float(), coords.repeat(pred_masks.shape[1], 1, 1))[:, 0]
-            tgt_masks = target["masks"][:, None].to(out)
-            tgt = point_sample(tgt_masks, coords.repeat(tgt_masks.shape[0], 1, 1))[:, 0]
-            cost = (self.cost_mask * pairwise_sigmoid_ce(out, tgt) + self.cost_class * cost_class
-                    + self.cost_dice * pairwise_dice(out, tgt))
-            big = torch.finfo(cost.dtype).max
-            cost = torch.nan_to_num(cost, nan=big, posinf=big, neginf=big)
-            rows, cols = linear_sum_assignment(cost.cpu())
-            indices.append((torch.as_tensor(rows, dtype=torch.int64), torch.as_tensor(cols, dtype=torch.int64)))
-        return indices
+        with torch.autocast(device_type=pred_masks.device.type, enabled=False):  # the costs in fp32
+            return [self._match(pred_logits[b], pred_masks[b], target) for b, target in enumerate(targets)]
+
+    def _match(self, pred_logits: torch.Tensor, pred_masks: torch.Tensor, target: dict) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Query and target indices of one image's least-cost assignment."""
+        probs = pred_logits.float().softmax(-1)
+        cost_class = -probs[:, target["labels"]]
+        coords = self.rand(1, self.num_points, 2, device=pred_masks.device)
+        out = point_sample(pred_masks[:, None].float(), coords.repeat(pred_masks.shape[0], 1, 1))[:, 0]
+        tgt_masks = target["masks"][:, None].to(out)
+        tgt = point_sample(tgt_masks, coords.repeat(tgt_masks.shape[0], 1, 1))[:, 0]
+        cost = (self.cost_mask * pairwise_sigmoid_ce(out, tgt) + self.cost_class * cost_class
+                + self.cost_dice * pairwise_dice(out, tgt))
+        big = torch.finfo(cost.dtype).max
+        cost = torch.nan_to_num(cost, nan=big, posinf=big, neginf=big)
+        rows, cols = linear_sum_assignment(cost.cpu())
+        return torch.as_tensor(rows, dtype=torch.int64), torch.as_tensor(cols, dtype=torch.int64)

@@ -155,9 +155,15 @@ class MSDeformAttnPixelDecoder(nn.Module):
         return dict(self._out_shapes)
 
     def forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """In fp32 even under autocast, as the authors' (the deformable attention is not run in half precision)."""
+        device_type = next(iter(features.values())).device.type
+        with torch.autocast(device_type=device_type, enabled=False):
+            return self._forward(features)
+
+    def _forward(self, features: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         srcs, pos = [], []
         for proj, f in zip(self.input_proj, self.transformer_in_features[::-1]):
-            x = features[f].float()  # the authors keep the decoder in fp32 (deformable attention)
+            x = features[f].float()
             srcs.append(proj(x))
             pos.append(sine_position_embedding(x, self.conv_dim // 2))
         n = srcs[0].shape[0]

@@ -140,6 +140,20 @@ def test_inference_gives_the_semantic_scores_of_the_padded_batch_cropped_to_each
         torch.testing.assert_close(o["sem_seg"], scores[i, :, : x["height"], : x["width"]])
 
 
+def test_the_pixel_decoder_and_the_matching_run_in_fp32_under_autocast(model):
+    model.eval()
+    images = torch.randn(1, 3, 64, 64)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        features = model.backbone(images)
+        out = model.neck(features)
+        decoded = model.decode_head(out)
+        semantic = torch.zeros(1, 64, 64, dtype=torch.long)
+        semantic[:, :, 32:] = 3
+        indices = model.criterion.matcher(decoded["pred_logits"], decoded["pred_masks"], model.mask_targets(semantic))
+    assert all(v.dtype == torch.float32 for v in out.values())
+    assert indices[0][1].tolist() in ([0, 1], [1, 0])
+
+
 def test_flip_views_average_the_scores_or_their_softmax_as_configured():
     cfg = load_config(SHAPES, *TINY, "TEST.FLIP", "True")
     torch.manual_seed(0)
