@@ -72,7 +72,7 @@ def inputs(batch: int, size: int, num_classes: int = 150):
 
 
 def steps(ours, theirs, images, semantic, labels, masks):
-    from mask2former import semantic_scores
+    from seg_engine_projects.mask2former import semantic_scores
 
     def ours_infer():
         ours.eval()
@@ -102,7 +102,7 @@ def steps(ours, theirs, images, semantic, labels, masks):
 
 def deformable_share(ours, images, semantic) -> dict:
     """Seconds of the grid_sample deformable-attention core (forward + backward) in one training step."""
-    import mask2former.ms_deform_attn as msda
+    import seg_engine_projects.mask2former.ms_deform_attn as msda
 
     calls = []
     original = msda.ms_deform_attn_pytorch

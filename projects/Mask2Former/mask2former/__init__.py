@@ -1,6 +1,7 @@
 """Mask2Former (Cheng et al., CVPR 2022) for semantic segmentation as a seg_engine project.
 
-Importing registers the ``Mask2Former`` meta-architecture, the ``MaskedAttentionHead`` head, the
+Importing registers the ``Mask2Former`` meta-architecture, the ``MSDeformAttnPixelDecoder`` neck, the
+``MaskedAttentionHead`` head, the
 ``MODEL.PIXEL_DECODER`` and ``MODEL.MASK_FORMER`` config keys and the weight converters
 ``hf_mask2former``, ``d2_mask2former`` and ``mmseg_mask2former``.
 """
@@ -11,14 +12,13 @@ from .mask2former import Mask2Former, semantic_scores
 from .matcher import HungarianMatcher
 from .ms_deform_attn import MSDeformAttn, ms_deform_attn_pytorch
 from .pixel_decoder import MSDeformAttnPixelDecoder
-from .transformer_decoder import MaskedAttentionDecoder, MaskedAttentionHead
+from .transformer_decoder import MaskedAttentionHead
 
 __all__ = [
     "HungarianMatcher",
     "MSDeformAttn",
     "MSDeformAttnPixelDecoder",
     "Mask2Former",
-    "MaskedAttentionDecoder",
     "MaskedAttentionHead",
     "SetCriterion",
     "add_mask2former_config",

@@ -1,8 +1,8 @@
 """Convert the authors' released Mask2Former ``.pkl`` to a seg_engine checkpoint that MODEL.WEIGHTS loads:
 
-    python -m mask2former.convert_d2 model_final_XXXX.pkl OUT.pth
+    python -m seg_engine_projects.mask2former.convert_d2 model_final_XXXX.pkl OUT.pth
 
-The file is read with :func:`mask2former.converters.d2.read_d2_pkl` (numpy arrays only, no code run) and
+The file is read with :func:`seg_engine_projects.mask2former.converters.d2.read_d2_pkl` (numpy arrays only, no code run) and
 its keys renamed by the ``d2_mask2former`` converter; errors print one line (exit 2, traceback with --debug).
 """
 from __future__ import annotations

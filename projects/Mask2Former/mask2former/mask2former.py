@@ -47,8 +47,8 @@ def mean_view_scores(predict, images: torch.Tensor, protocol: InferenceProtocol)
 
 @META_ARCH_REGISTRY.register()
 class Mask2Former(EncoderDecoder):
-    """Backbone -> MSDeformAttnPixelDecoder (the neck, MODEL.PIXEL_DECODER) -> MaskedAttentionHead
-    (MODEL.HEAD.NAME, reading MODEL.MASK_FORMER) -> set-prediction loss.
+    """Backbone -> MSDeformAttnPixelDecoder (MODEL.NECK.NAME, reading MODEL.PIXEL_DECODER) ->
+    MaskedAttentionHead (MODEL.HEAD.NAME, reading MODEL.MASK_FORMER) -> set-prediction loss.
 
     ``segment`` returns, in training, the decoder's predictions (for the loss) and in inference
     ``{"sem_seg": N x C x H x W semantic scores}`` at the input's size, so EncoderDecoder's whole /
@@ -63,23 +63,28 @@ class Mask2Former(EncoderDecoder):
                 f"Mask2Former decodes with the masked-attention decoder: set MODEL.HEAD.NAME to "
                 f"MaskedAttentionHead (got {cfg.MODEL.HEAD.NAME!r})"
             )
-        if cfg.MODEL.AUX_HEAD.ENABLED:
+        if not isinstance(self.neck, MSDeformAttnPixelDecoder):
+            raise ValueError(f"Mask2Former reads the deformable pixel decoder: set MODEL.NECK.NAME to "
+                             f"MSDeformAttnPixelDecoder (got {cfg.MODEL.NECK.NAME!r})")
+        if self.input_multiple != 1:
+            raise ValueError("Mask2Former pads its batches to MODEL.SIZE_DIVISIBILITY (its masks and targets at the "
+                             "padded size): set MODEL.PAD_INPUT False")
+        if list(cfg.MODEL.AUX_HEADS):
             raise ValueError("Mask2Former has no auxiliary head (its decoder is deeply supervised): "
-                             "set MODEL.AUX_HEAD.ENABLED False")
+                             f"set MODEL.AUX_HEADS [] (got {list(cfg.MODEL.AUX_HEADS)})")
         aggregate = cfg.MODEL.MASK_FORMER.VIEW_AGGREGATE
         if aggregate not in VIEW_AGGREGATES:
             raise ValueError(f"MODEL.MASK_FORMER.VIEW_AGGREGATE must be one of {VIEW_AGGREGATES}, got {aggregate!r}")
         self.view_aggregate = aggregate
-        self.neck = MSDeformAttnPixelDecoder(**MSDeformAttnPixelDecoder.from_config(cfg, self.backbone.output_shape()))
         self.decode_head = build_head(cfg, cfg.MODEL.HEAD, self.head_input_shape())
-        self.aux_head = None
         self.criterion = SetCriterion(**SetCriterion.from_config(cfg))
 
     def decode(self, features: Dict[str, torch.Tensor]) -> Dict[str, object]:
-        return self.decode_head(self.neck(features))
+        """The decoder's predictions from the pixel decoder's maps (the losses' and the scores' input)."""
+        return self.decode_head(features)
 
     def segment(self, images: torch.Tensor) -> Dict[str, object]:
-        outputs = self.decode(self.backbone(images))
+        outputs = self.decode(self.extract_features(images))
         if self.training:
             return outputs
         return {"sem_seg": semantic_scores(outputs["pred_logits"], outputs["pred_masks"], images.shape[-2:])}

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import NECK_REGISTRY, ShapeSpec
 from seg_engine.modeling.layers.norm import get_norm
 
 from .ms_deform_attn import MSDeformAttn
@@ -65,11 +65,12 @@ def reference_points(spatial_shapes: Sequence[tuple], batch: int, device, dtype)
     return ref.expand(batch, -1, len(spatial_shapes), -1)
 
 
+@NECK_REGISTRY.register()
 class MSDeformAttnPixelDecoder(nn.Module):
     """Backbone maps -> ``{"mask_features": stride COMMON_STRIDE, "p5", "p4", "p3": the encoder's maps}``.
 
-    Built from explicit arguments; :meth:`from_config` reads MODEL.PIXEL_DECODER. ``output_shape()``
-    gives the shapes, as a backbone's, for the transformer decoder.
+    The neck of the composed model (MODEL.NECK.NAME), built from explicit arguments; :meth:`from_config`
+    reads MODEL.PIXEL_DECODER. ``output_shape()`` gives the shapes, as a backbone's, for the transformer decoder.
     """
 
     def __init__(

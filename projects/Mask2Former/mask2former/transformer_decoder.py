@@ -10,7 +10,7 @@ deeply supervised in training.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -75,15 +75,19 @@ class MaskedAttentionDecoderLayer(nn.Module):
         )
 
 
-class MaskedAttentionDecoder(nn.Module):
+@HEAD_REGISTRY.register()
+class MaskedAttentionHead(nn.Module):
     """Pixel-decoder outputs -> ``{"pred_logits": N x Q x (C+1), "pred_masks": N x Q x H/4 x W/4,
     "aux_outputs": [the same, before the first layer and after each but the last]}`` (aux in training
-    with deep supervision). Built from explicit arguments; :meth:`from_config` reads MODEL.MASK_FORMER."""
+    with deep supervision). ``in_features``: the mask features and the three scales the layers attend to
+    (taken coarsest first). Built from explicit arguments; :meth:`from_config` reads its head node
+    (IN_FEATURES) and MODEL.MASK_FORMER."""
 
     def __init__(
         self,
         input_shape: Dict[str, ShapeSpec],
         num_classes: int,
+        in_features: Sequence[str] = (MASK_FEATURES, "p5", "p4", "p3"),
         hidden_dim: int = 256,
         num_queries: int = 100,
         num_heads: int = 8,
@@ -96,13 +100,12 @@ class MaskedAttentionDecoder(nn.Module):
         deep_supervision: bool = True,
     ) -> None:
         super().__init__()
-        if MASK_FEATURES not in input_shape:
-            raise ValueError(f"the mask-attention decoder reads {MASK_FEATURES!r}; the pixel decoder gives {sorted(input_shape)}")
-        scales = sorted((k for k in input_shape if k != MASK_FEATURES), key=lambda k: -input_shape[k].stride)
+        scales = sorted((k for k in in_features if k != MASK_FEATURES), key=lambda k: -input_shape[k].stride)
         self.num_scales = 3
-        if len(scales) < self.num_scales:
-            raise ValueError(f"the mask-attention decoder reads 3 scales; the pixel decoder gives {scales}")
-        self.in_features = scales[: self.num_scales]  # coarsest first: stride 32, 16, 8
+        if MASK_FEATURES not in in_features or len(scales) != self.num_scales:
+            raise ValueError(f"MODEL.HEAD.IN_FEATURES must name {MASK_FEATURES!r} and three scales of the pixel "
+                             f"decoder ({sorted(input_shape)}), got {list(in_features)}")
+        self.in_features = scales  # coarsest first: stride 32, 16, 8
         self.num_heads = num_heads
         self.deep_supervision = deep_supervision
         self.layers = nn.ModuleList(
@@ -123,11 +126,12 @@ class MaskedAttentionDecoder(nn.Module):
         self.hidden_dim = hidden_dim
 
     @classmethod
-    def from_config(cls, cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
+    def from_config(cls, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> dict:
         m = cfg.MODEL.MASK_FORMER
         return {
             "input_shape": input_shape,
             "num_classes": cfg.MODEL.NUM_CLASSES,
+            "in_features": list(head_cfg.IN_FEATURES),
             "hidden_dim": m.HIDDEN_DIM,
             "num_queries": m.NUM_QUERIES,
             "num_heads": m.NHEADS,
@@ -175,10 +179,3 @@ class MaskedAttentionDecoder(nn.Module):
         attn = attn.sigmoid().flatten(2).unsqueeze(1).repeat(1, self.num_heads, 1, 1).flatten(0, 1) < 0.5
         return logits, masks, attn.detach()
 
-
-@HEAD_REGISTRY.register()
-class MaskedAttentionHead(MaskedAttentionDecoder):
-    """The decoder under today's head interface ``cls(cfg, head_cfg, input_shape)`` (MODEL.HEAD.NAME)."""
-
-    def __init__(self, cfg, head_cfg, input_shape: Dict[str, ShapeSpec]) -> None:
-        super().__init__(**MaskedAttentionDecoder.from_config(cfg, input_shape))

@@ -20,8 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
 load_plugin(PROJECT)
 
-from mask2former.convert_d2 import main as convert_d2  # noqa: E402
-from mask2former.converters.d2 import read_d2_pkl  # noqa: E402
+from seg_engine_projects.mask2former.convert_d2 import main as convert_d2  # noqa: E402
+from seg_engine_projects.mask2former.converters.d2 import read_d2_pkl  # noqa: E402
 
 R50_D2 = os.path.join(PROJECT, "configs", "ade20k", "mask2former_R50_512x512_160k_ade20k_d2.yaml")
 SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_R18_shapes.yaml")

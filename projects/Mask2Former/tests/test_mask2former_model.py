@@ -12,10 +12,10 @@ from seg_engine.utils.testing import load_config
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 load_plugin(PROJECT)
 
-from mask2former import MSDeformAttn, ms_deform_attn_pytorch, semantic_scores  # noqa: E402
-from mask2former.ms_deform_attn import ms_deform_attn  # noqa: E402
-from mask2former.transformer_decoder import MaskedAttentionDecoder  # noqa: E402
-from mask2former.pixel_decoder import MASK_FEATURES  # noqa: E402
+from seg_engine_projects.mask2former import MSDeformAttn, ms_deform_attn_pytorch, semantic_scores  # noqa: E402
+from seg_engine_projects.mask2former.ms_deform_attn import ms_deform_attn  # noqa: E402
+from seg_engine_projects.mask2former.transformer_decoder import MaskedAttentionHead  # noqa: E402
+from seg_engine_projects.mask2former.pixel_decoder import MASK_FEATURES  # noqa: E402
 from seg_engine.modeling import ShapeSpec  # noqa: E402
 
 SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_R18_shapes.yaml")
@@ -69,8 +69,8 @@ def test_attention_impl_fused_is_refused_without_the_kernel_and_auto_falls_back(
 
 def test_a_query_whose_mask_is_empty_attends_everywhere_instead_of_giving_nan():
     shape = {MASK_FEATURES: ShapeSpec(16, 4), "p5": ShapeSpec(16, 32), "p4": ShapeSpec(16, 16), "p3": ShapeSpec(16, 8)}
-    decoder = MaskedAttentionDecoder(shape, num_classes=3, hidden_dim=16, num_queries=5, num_heads=2,
-                                     dim_feedforward=32, dec_layers=3, mask_dim=16).eval()
+    decoder = MaskedAttentionHead(shape, num_classes=3, hidden_dim=16, num_queries=5, num_heads=2,
+                                  dim_feedforward=32, dec_layers=3, mask_dim=16).eval()
     with torch.no_grad():
         for p in decoder.mask_embed.layers[-1].parameters():
             p.zero_()
@@ -132,7 +132,7 @@ def test_inference_gives_the_semantic_scores_of_the_padded_batch_cropped_to_each
         out = model(data)
         images, sizes = model.preprocess_images(data)
         assert images.shape[-2:] == (64, 64)  # padded to SIZE_DIVISIBILITY 32
-        decoded = model.decode(model.backbone(images))
+        decoded = model.decode(model.extract_features(images))
         scores = semantic_scores(decoded["pred_logits"], decoded["pred_masks"], (64, 64))
     for i, (x, o) in enumerate(zip(data, out)):
         assert o["sem_seg"].shape == (7, x["height"], x["width"])
@@ -187,7 +187,10 @@ def test_sliding_windows_average_the_scores_of_each_window():
 
 @pytest.mark.parametrize("opts, message", [
     (("MODEL.HEAD.NAME", "FCNHead"), "set MODEL.HEAD.NAME to MaskedAttentionHead"),
-    (("MODEL.AUX_HEAD.ENABLED", "True"), "no auxiliary head"),
+    (("MODEL.AUX_HEADS", "['AUX_HEAD']"), "no auxiliary head"),
+    (("MODEL.NECK.NAME", "FPN"), "set MODEL.NECK.NAME to MSDeformAttnPixelDecoder"),
+    (("MODEL.PAD_INPUT", "True"), "set MODEL.PAD_INPUT False"),
+    (("MODEL.HEAD.IN_FEATURES", "['mask_features', 'p5', 'p4']"), "must name 'mask_features' and three scales"),
     (("MODEL.MASK_FORMER.VIEW_AGGREGATE", "mean"), "VIEW_AGGREGATE must be one of"),
     (("MODEL.PIXEL_DECODER.IN_FEATURES", "['res1', 'res2']"), "add them to the backbone's OUT_FEATURES"),
 ])

@@ -9,9 +9,9 @@ from seg_engine.plugins import load_plugin
 
 load_plugin(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from mask2former import HungarianMatcher, SetCriterion  # noqa: E402
-from mask2former.matcher import pairwise_dice, pairwise_sigmoid_ce  # noqa: E402
-from mask2former.point_sampling import point_sample, uncertain_point_coords  # noqa: E402
+from seg_engine_projects.mask2former import HungarianMatcher, SetCriterion  # noqa: E402
+from seg_engine_projects.mask2former.matcher import pairwise_dice, pairwise_sigmoid_ce  # noqa: E402
+from seg_engine_projects.mask2former.point_sampling import point_sample, uncertain_point_coords  # noqa: E402
 
 
 def fixed_points(points):

@@ -3,7 +3,7 @@ Mask2Former, for the ``*_d2.yaml`` recipes.
 
 A release file is a pickled ``{"model": {key: numpy array}, ...}``. :func:`read_d2_pkl` unpickles it
 allowing only numpy's array reconstruction (any other global in the file is refused, so loading runs no
-code from the file) and returns torch tensors; ``python -m mask2former.convert_d2 IN.pkl OUT.pth`` writes
+code from the file) and returns torch tensors; ``python -m seg_engine_projects.mask2former.convert_d2 IN.pkl OUT.pth`` writes
 a checkpoint that MODEL.WEIGHTS loads as it is.
 
 Keys: detectron2's ResNet (``backbone.stem.conv1``, ``backbone.res<k>.<i>.{conv<j>, shortcut}`` each with
