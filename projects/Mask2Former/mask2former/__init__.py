@@ -1,9 +1,8 @@
 """Mask2Former (Cheng et al., CVPR 2022) for semantic segmentation as a seg_engine project.
 
 Importing registers the ``Mask2Former`` meta-architecture, the ``MSDeformAttnPixelDecoder`` neck, the
-``MaskedAttentionHead`` head, the
-``MODEL.PIXEL_DECODER`` and ``MODEL.MASK_FORMER`` config keys and the weight converters
-``hf_mask2former``, ``d2_mask2former`` and ``mmseg_mask2former``.
+``MaskedAttentionHead`` head, the ``MODEL.PIXEL_DECODER`` and ``MODEL.MASK_FORMER`` config keys and the weight
+layouts ``d2_mask2former(_swin)``, ``hf_mask2former(_swin)`` and ``mmseg_mask2former``.
 """
 from . import converters
 from .config import add_mask2former_config

@@ -1,5 +1,5 @@
-"""d2_mask2former and the authors' .pkl reader: every key of the authors' model maps one to one onto the
-recipe's, the file loads without running code, and the conversion tool writes a checkpoint MODEL.WEIGHTS loads.
+"""The authors' layouts and .pkl reader: the parameter counts agree, the Swin layout drops the index buffers, the file
+loads without running code, and the conversion tool writes a checkpoint MODEL.WEIGHTS loads.
 
 data/d2_mask2former_r50_keys.txt lists the state_dict of the authors' MaskFormer built from
 configs/ade20k/semantic-segmentation/maskformer2_R50_bs16_160k.yaml (facebookresearch/Mask2Former @9b0651c).
@@ -14,7 +14,7 @@ import torch
 from seg_engine.checkpoint import Checkpointer, convert_weights
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
-from seg_engine.utils.testing import build_on_meta, load_config, map_key_table, num_params, read_key_table, state_shapes
+from seg_engine.utils.testing import build_on_meta, load_config, num_params, read_key_table
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
@@ -28,26 +28,21 @@ SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_R18_shapes.yaml
 AUTHORS_R50_PARAMETERS = 43_988_247
 
 
-def test_every_authors_key_maps_once_and_the_parameter_counts_agree():
-    ref = read_key_table(os.path.join(HERE, "data", "d2_mask2former_r50_keys.txt"))
-    assert len(ref) == 558
-    model = build_on_meta(load_config(R50_D2))
-    assert num_params(model) == AUTHORS_R50_PARAMETERS
-    source = map_key_table(ref, "d2_mask2former", state_shapes(model))
-    assert sorted(source.values()) == sorted(set(ref) - {"criterion.empty_weight"})
-    converted = convert_weights({k: k for k in ref}, "d2_mask2former")
-    assert converted["backbone.bn1.running_var"] == "backbone.stem.conv1.norm.running_var"
-    assert converted["backbone.layer4.2.bn3.weight"] == "backbone.res5.2.conv3.norm.weight"
-    assert converted["backbone.layer1.0.downsample.0.weight"] == "backbone.res2.0.shortcut.weight"
-    assert converted["neck.level_embed"] == "sem_seg_head.pixel_decoder.transformer.level_embed"
-    assert converted["neck.lateral_convs.0.1.bias"] == "sem_seg_head.pixel_decoder.adapter_1.norm.bias"
-    assert converted["neck.output_convs.0.0.weight"] == "sem_seg_head.pixel_decoder.layer_1.weight"
-    p = "sem_seg_head.predictor."
-    assert converted["decode_head.layers.8.cross_attn.in_proj_weight"] == \
-        p + "transformer_cross_attention_layers.8.multihead_attn.in_proj_weight"
-    assert converted["decode_head.layers.3.ffn_norm.bias"] == p + "transformer_ffn_layers.3.norm.bias"
-    assert converted["decode_head.layers.3.linear2.weight"] == p + "transformer_ffn_layers.3.linear2.weight"
-    assert converted["decode_head.mask_embed.layers.1.weight"] == p + "mask_embed.layers.1.weight"
+def test_the_authors_parameter_counts_are_ours():
+    """The key-by-key mapping of both tables is tests/checkpoint/test_layouts.py's (d2_mask2former, d2_mask2former_swin)."""
+    assert num_params(build_on_meta(load_config(R50_D2))) == AUTHORS_R50_PARAMETERS
+    assert num_params(build_on_meta(load_config(R50_D2.replace("R50", "swin-t")))) == 47_439_633  # the table's header
+    assert "43988247 parameters" in open(os.path.join(HERE, "data", "d2_mask2former_r50_keys.txt")).read()
+
+
+def test_the_swin_layout_leaves_out_the_position_index_buffers_and_refuses_a_resnet():
+    ref = read_key_table(os.path.join(HERE, "data", "d2_mask2former_swin-t_keys.txt"))
+    converted = convert_weights({k: torch.empty(s, device="meta") for k, s in ref.items()}, "d2_mask2former_swin")
+    dropped = {k for k in ref if k.endswith("relative_position_index") or k == "criterion.empty_weight"}
+    assert len(dropped) == 12 + 1 and len(converted) == len(ref) - len(dropped)
+    resnet = read_key_table(os.path.join(HERE, "data", "d2_mask2former_r50_keys.txt"))
+    with pytest.raises(KeyError, match="checkpoint keys match no rule of this layout"):
+        convert_weights({k: torch.empty(s, device="meta") for k, s in resnet.items()}, "d2_mask2former_swin")
 
 
 class Evil:
@@ -90,14 +85,3 @@ def test_the_conversion_tool_writes_a_checkpoint_that_loads_whole(tmp_path, caps
         assert torch.equal(v, ours[k]), k
     assert convert_d2([str(tmp_path / "missing.pkl"), str(tmp_path / "x.pth")]) == 2
     assert "missing.pkl" in capsys.readouterr().err
-
-
-def test_the_authors_swin_t_keys_map_once_less_the_position_index_buffers():
-    ref = read_key_table(os.path.join(HERE, "data", "d2_mask2former_swin-t_keys.txt"))
-    assert len(ref) == 482
-    model = build_on_meta(load_config(R50_D2.replace("R50", "swin-t")))
-    assert num_params(model) == 47_439_633  # the authors' count (data table header)
-    source = map_key_table(ref, "d2_mask2former", state_shapes(model))
-    dropped = {k for k in ref if k.endswith("relative_position_index") or k == "criterion.empty_weight"}
-    assert len(dropped) == 12 + 1
-    assert sorted(source.values()) == sorted(set(ref) - dropped)

@@ -1,6 +1,6 @@
-"""transformers' ``Mask2FormerForUniversalSegmentation`` (its ``model.*`` and ``class_predictor.*`` keys) to
-Mask2Former, for the ResNet recipes (transformers' ResNetBackbone: ``embedder`` and
-``encoder.stages.S.layers.I.{shortcut, layer.J}``) and the Swin recipes (its SwinBackbone: ``swin.embeddings``,
+"""transformers' ``Mask2FormerForUniversalSegmentation`` (its ``model.*`` and ``class_predictor.*`` keys), one layout
+per backbone: ``hf_mask2former`` for the ResNet recipes (transformers' ResNetBackbone: ``embedder`` and
+``encoder.stages.S.layers.I.{shortcut, layer.J}``) and ``hf_mask2former_swin`` for the Swin recipes (its SwinBackbone: ``swin.embeddings``,
 ``swin.encoder.layers.I.blocks.J.{layernorm_before, attention, layernorm_after, mlp}``, ``hidden_states_norms``).
 
 The decoder's self-attention and Swin's window attention have separate q/k/v projections there and one
@@ -15,7 +15,7 @@ from typing import Any, Dict
 
 import torch
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
+from seg_engine.checkpoint import WeightLayout, register_layout
 
 RESNET = r"^model\.pixel_level_module\.encoder\."
 PIXEL = r"^model\.pixel_level_module\.decoder\."
@@ -99,15 +99,25 @@ def pack_qkv(state: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def convert_hf_mask2former_head(state: Dict[str, Any]) -> Dict[str, Any]:
-    """The pixel decoder, the transformer decoder and the class predictor (any backbone)."""
-    return rename_keys(pack_qkv(state), PIXEL_DECODER_RULES + DECODER_RULES, drop=DROP)
-
-
-@WEIGHT_CONVERTERS.register()
-def hf_mask2former(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For the ResNet and Swin recipes (``*_hf.yaml``): the backbone's layout is told by its keys."""
-    backbone = pack_qkv({k: v for k, v in state_dict.items() if re.match(RESNET, k)})
-    rest = {k: v for k, v in state_dict.items() if not re.match(RESNET, k)}
-    rules = SWIN_RULES if any(re.match(SWIN, k) for k in backbone) else BACKBONE_RULES
-    return {**rename_keys(backbone, rules, drop=DROP), **convert_hf_mask2former_head(rest)}
+HEAD_RULES = PIXEL_DECODER_RULES + DECODER_RULES
+RECIPES = "seg_engine://Mask2Former/ade20k/"
+# Their key tables are checked in tests/test_converter_keys.py: q, k and v become new packed tensors, which the
+# generic one-tensor-per-key test cannot follow.
+register_layout(WeightLayout(
+    name="hf_mask2former",
+    source="transformers' Mask2FormerForUniversalSegmentation with its ResNetBackbone (facebook/mask2former-*): "
+           "q, k and v packed, BN counters and the loss's empty_weight dropped",
+    rules=BACKBONE_RULES + HEAD_RULES,
+    drop=DROP,
+    prepare=pack_qkv,
+    recipe=RECIPES + "mask2former_R50_512x512_160k_ade20k_hf.yaml",
+))
+register_layout(WeightLayout(
+    name="hf_mask2former_swin",
+    source="transformers' Mask2FormerForUniversalSegmentation with its SwinBackbone (facebook/mask2former-swin-*): "
+           "q, k and v packed, hidden_states_norms as the per-stage norms, the unused final layernorm dropped",
+    rules=SWIN_RULES + HEAD_RULES,
+    drop=DROP,
+    prepare=pack_qkv,
+    recipe=RECIPES + "mask2former_swin-t_512x512_160k_ade20k_hf.yaml",
+))

@@ -11,9 +11,7 @@ every recipe (res2).
 """
 from __future__ import annotations
 
-from typing import Any, Dict
-
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
+from seg_engine.checkpoint import WeightLayout, register_layout
 
 PIXEL = r"^decode_head\.pixel_decoder\."
 DECODER = r"^decode_head\.transformer_decoder\."
@@ -49,7 +47,21 @@ RULES = [
 DROP = [r".*\.num_batches_tracked$"]
 
 
-@WEIGHT_CONVERTERS.register()
-def mmseg_mask2former(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """Every key renamed by RULES (BN counters dropped: the recipes' FrozenBN has none)."""
-    return rename_keys(state_dict, RULES, drop=DROP)
+register_layout(WeightLayout(
+    name="mmseg_mask2former",
+    source="mmsegmentation 1.2.2's trained Mask2Former with a ResNet (mask2former_r50_8xb2-160k_ade20k-512x512, ...; "
+           "mmdet 3.3.0's Mask2FormerHead): every key renamed, BN counters dropped (FrozenBN here)",
+    rules=RULES,
+    drop=DROP,
+    recipe="seg_engine://Mask2Former/ade20k/mask2former_R50_512x512_160k_ade20k_mmseg.yaml",
+    key_table="projects/Mask2Former/tests/data/mmseg_mask2former_r50_keys.txt",
+    examples={"decode_head.layers.4.cross_attn_norm.weight": "decode_head.transformer_decoder.layers.4.norms.0.weight",
+              "decode_head.layers.4.self_attn_norm.weight": "decode_head.transformer_decoder.layers.4.norms.1.weight",
+              "decode_head.layers.4.ffn_norm.weight": "decode_head.transformer_decoder.layers.4.norms.2.weight",
+              "decode_head.layers.4.cross_attn.in_proj_weight":
+                  "decode_head.transformer_decoder.layers.4.cross_attn.attn.in_proj_weight",
+              "decode_head.mask_embed.layers.2.bias": "decode_head.mask_embed.4.bias",
+              "neck.input_proj.0.1.weight": "decode_head.pixel_decoder.input_convs.0.gn.weight",
+              "neck.level_embed": "decode_head.pixel_decoder.level_encoding.weight",
+              "backbone.layer2.3.bn2.running_var": "backbone.layer2.3.bn2.running_var"},
+))
