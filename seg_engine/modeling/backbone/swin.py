@@ -1,7 +1,7 @@
 """The Swin Transformer (Liu et al., "Swin Transformer: Hierarchical Vision Transformer using Shifted
 Windows", ICCV 2021) as a segmentation backbone, laid out as the authors' segmentation code.
 
-Parameter names follow SwinTransformer/Swin-Transformer-Semantic-Segmentation (and Mask2Former's copy):
+Parameter names follow SwinTransformer/Swin-Transformer-Semantic-Segmentation (and the copies in its detection and mask-classification descendants):
 ``patch_embed.{proj,norm}``, ``layers.<i>.blocks.<j>.{norm1, attn.{qkv, proj, relative_position_bias_table},
 norm2, mlp.{fc1, fc2}}``, ``layers.<i>.downsample.{norm, reduction}`` (the patch merging at the end of
 stage i) and one output LayerNorm ``norm<i>`` per returned stage. Stages are reported as ``res2``..``res5``
