@@ -55,8 +55,9 @@ def test_each_written_name_resolves_and_agrees_with_the_format_beside_it():
     written = {relative(p): (written_weights(p), written_model_node(p).get("WEIGHTS_FORMAT", ""))
                for p in YAMLS if "://" in written_weights(p)}
     # the 19 files that named pretrained/ or initmodel/ files before, SegFormer's 26 recipes (mmsegmentation's MiT URLs)
-    # and UPerNet's 12 (open-mmlab:// ResNets, mmsegmentation's Swin and mmpretrain's ConvNeXt URLs)
-    assert len(written) == 57
+    # UPerNet's 12 (open-mmlab:// ResNets, mmsegmentation's Swin and mmpretrain's ConvNeXt URLs) and Mask2Former's 13
+    # (torchvision:// ResNets, the Swin authors' release URLs)
+    assert len(written) == 70
     assert {w.split("://")[0] for w, _ in written.values()} == {"open-mmlab", "torchvision", "timm", "semseg", "http", "https"}
     for path, (weights, weights_format) in written.items():
         implied = resolve_weights(weights).weights_format
@@ -206,6 +207,37 @@ def mmpretrain_convnext_layout(dims, depths) -> Dict[str, Shape]:
             "head.fc.weight": (1000, dims[-1]), "head.fc.bias": (1000,)}
 
 
+def authors_swin_layout(embed_dim: int, depths, num_heads, window: int, image: int, classes: int) -> Dict[str, Shape]:
+    """The Swin authors' ImageNet state dict (microsoft/Swin-Transformer's releases): mmsegmentation's layout
+    under the authors' names (patch_embed.proj, layers.i.blocks.j.{attn, mlp.fc1/fc2}, layers.i.downsample, the final
+    norm, the classifier head), for a classifier of ``image`` pixels with ``window``-pixel windows."""
+    names = [("backbone.", ""), ("patch_embed.projection", "patch_embed.proj"), ("stages.", "layers."),
+             ("attn.w_msa.", "attn."), ("ffn.layers.0.0", "mlp.fc1"), ("ffn.layers.1", "mlp.fc2")]
+    shapes = {}
+    for key, shape in mmseg_swin_layout(embed_dim, depths, num_heads, window).items():
+        if key.endswith("attn_mask"):
+            continue
+        for theirs, ours in names:
+            key = key.replace(theirs, ours)
+        shapes[key] = shape
+    for i, depth in enumerate(depths):
+        side = image // 4 // 2**i
+        for j in range(1, depth, 2):
+            if side > window:
+                shapes[f"layers.{i}.blocks.{j}.attn_mask"] = ((side // window) ** 2, window**2, window**2)
+    d = embed_dim * 2 ** (len(depths) - 1)
+    return {**shapes, "head.weight": (classes, d), "head.bias": (classes,)}
+
+
+# The Swin authors' ImageNet releases as the Mask2Former recipes name them: name -> arguments
+AUTHORS_SWIN_URL = re.compile(r"^https://github\.com/SwinTransformer/storage/releases/download/v1\.0\.0/"
+                              r"(swin_(?:tiny|small|base|large)_patch4_window(?:7_224|12_384)(?:_22k)?)\.pth$")
+AUTHORS_SWINS = {"swin_tiny_patch4_window7_224": (96, (2, 2, 6, 2), (3, 6, 12, 24), 7, 224, 1000),
+                 "swin_small_patch4_window7_224": (96, (2, 2, 18, 2), (3, 6, 12, 24), 7, 224, 1000),
+                 "swin_base_patch4_window12_384": (128, (2, 2, 18, 2), (4, 8, 16, 32), 12, 384, 1000),
+                 "swin_base_patch4_window12_384_22k": (128, (2, 2, 18, 2), (4, 8, 16, 32), 12, 384, 21841),
+                 "swin_large_patch4_window12_384_22k": (192, (2, 2, 18, 2), (6, 12, 24, 48), 12, 384, 21841)}
+
 # mmsegmentation's ImageNet Swins and mmpretrain's ConvNeXts as the UPerNet recipes name them: size -> arguments
 MMSEG_SWIN_URL = re.compile(r"/pretrain/swin/swin_(tiny|small|base)_patch4_window7_224_20220317-[0-9a-f]{8}\.pth$")
 MMSEG_SWINS = {"tiny": (96, (2, 2, 6, 2), (3, 6, 12, 24)), "small": (96, (2, 2, 18, 2), (3, 6, 12, 24)),
@@ -228,6 +260,8 @@ def outside_layout(reference: str) -> Dict[str, Shape]:
         return read_key_table(os.path.join(ROOT, "tests", "checkpoint", "data", f"timm_{name.split('.')[0]}_keys.txt"))
     if MMSEG_MIT_URL.search(reference):
         return mmseg_mit_layout(MMSEG_MIT_URL.search(reference).group(1))
+    if AUTHORS_SWIN_URL.match(reference):
+        return authors_swin_layout(*AUTHORS_SWINS[AUTHORS_SWIN_URL.match(reference).group(1)])
     if MMSEG_SWIN_URL.search(reference):
         return mmseg_swin_layout(*MMSEG_SWINS[MMSEG_SWIN_URL.search(reference).group(1)])
     if MMPRETRAIN_CONVNEXT_URL.search(reference):
@@ -270,7 +304,7 @@ def test_every_named_weight_fits_its_recipes_backbone():
         if wrong:
             problems[relative(path)] = (cfg.MODEL.WEIGHTS, wrong[:5])
     assert problems == {}
-    assert len(checked) >= 72  # 19 + SegFormer's 33 + UPerNet's 20
+    assert len(checked) >= 87  # 19 + SegFormer's 33 + UPerNet's 20 + Mask2Former's 15
 
 
 def test_a_semseg_name_says_where_the_file_comes_from_and_where_it_goes(tmp_path, monkeypatch):
