@@ -2,8 +2,9 @@
 
     python -m seg_engine_projects.mask2former.convert_d2 model_final_XXXX.pkl OUT.pth
 
-The file is read with :func:`seg_engine_projects.mask2former.converters.d2.read_d2_pkl` (numpy arrays only, no code run) and
-its keys renamed by the ``d2_mask2former`` converter; errors print one line (exit 2, traceback with --debug).
+The file is read with :func:`seg_engine_projects.mask2former.converters.d2.read_d2_pkl` (numpy arrays only, no code
+run) and its keys renamed by the ``d2_mask2former`` or, for a Swin, the ``d2_mask2former_swin`` layout; errors print
+one line (exit 2, traceback with --debug).
 """
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--debug", action="store_true", help="show the traceback of errors")
 
     def convert(args: argparse.Namespace) -> None:
-        state = convert_weights(read_d2_pkl(args.input), "d2_mask2former")
+        state = read_d2_pkl(args.input)
+        swin = any(key.startswith("backbone.patch_embed.") for key in state)
+        state = convert_weights(state, "d2_mask2former_swin" if swin else "d2_mask2former")
         atomic_write(args.output, lambda f: torch.save({"model": state}, f))
         print(f"wrote {len(state)} tensors to {args.output}")
 

@@ -1,6 +1,7 @@
-"""hf_mask2former and hf_mask2former_swin map every key of transformers' Mask2FormerForUniversalSegmentation (ResNet-50
-and Swin-T, 150 classes) onto the R50 and Swin-T recipes one to one; parameter counts of both sides are pinned. (Their q,
-k and v become new packed tensors, which tests/checkpoint/test_layouts.py's one-tensor-per-key check cannot follow.)
+"""hf_mask2former and hf_mask2former_swin map every key of transformers' Mask2FormerForUniversalSegmentation
+(ResNet-50 and Swin-T, 150 classes) onto the R50 and Swin-T recipes one to one; parameter counts of both sides are
+pinned. (Their q, k and v become new packed tensors, which tests/checkpoint/test_layouts.py's one-tensor-per-key check
+cannot follow.)
 
 The tables (data/hf_mask2former_{r50,swin-t}_keys.txt) list the state_dict keys and shapes of the reference
 models, written once from transformers 5.25.0.

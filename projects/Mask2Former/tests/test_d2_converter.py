@@ -29,7 +29,8 @@ AUTHORS_R50_PARAMETERS = 43_988_247
 
 
 def test_the_authors_parameter_counts_are_ours():
-    """The key-by-key mapping of both tables is tests/checkpoint/test_layouts.py's (d2_mask2former, d2_mask2former_swin)."""
+    """The key-by-key mapping of both tables is tests/checkpoint/test_layouts.py's (d2_mask2former and
+    d2_mask2former_swin)."""
     assert num_params(build_on_meta(load_config(R50_D2))) == AUTHORS_R50_PARAMETERS
     assert num_params(build_on_meta(load_config(R50_D2.replace("R50", "swin-t")))) == 47_439_633  # the table's header
     assert "43988247 parameters" in open(os.path.join(HERE, "data", "d2_mask2former_r50_keys.txt")).read()

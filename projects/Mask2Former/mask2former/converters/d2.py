@@ -3,13 +3,13 @@ backbone (``d2_mask2former``: ResNet; ``d2_mask2former_swin``: Swin), for the ``
 
 A release file is a pickled ``{"model": {key: numpy array}, ...}``. :func:`read_d2_pkl` unpickles it
 allowing only numpy's array reconstruction (any other global in the file is refused, so loading runs no
-code from the file) and returns torch tensors; ``python -m seg_engine_projects.mask2former.convert_d2 IN.pkl OUT.pth`` writes
-a checkpoint that MODEL.WEIGHTS loads as it is.
+code from the file) and returns torch tensors; ``python -m seg_engine_projects.mask2former.convert_d2 IN.pkl
+OUT.pth`` writes a checkpoint that MODEL.WEIGHTS loads as it is.
 
 Keys: detectron2's ResNet (``backbone.stem.conv1``, ``backbone.res<k>.<i>.{conv<j>, shortcut}`` each with
 ``.norm``) becomes torchvision's layout; the Swin backbone keeps its names (the authors' layout, the core's
-``swin_imagenet``) less its ``relative_position_index`` buffers; ``sem_seg_head.pixel_decoder.*`` becomes ``neck.*`` and
-``sem_seg_head.predictor.*`` ``decode_head.*``.
+``swin_imagenet``) less its ``relative_position_index`` buffers; ``sem_seg_head.pixel_decoder.*`` becomes
+``neck.*`` and ``sem_seg_head.predictor.*`` ``decode_head.*``.
 """
 from __future__ import annotations
 
@@ -93,8 +93,8 @@ HEAD_EXAMPLES = {
 
 register_layout(WeightLayout(
     name="d2_mask2former",
-    source="the authors' trained Mask2Former with a ResNet (facebookresearch/Mask2Former's MODEL_ZOO: model_final_*.pkl, "
-           "read by read_d2_pkl or python -m seg_engine_projects.mask2former.convert_d2): detectron2's ResNet to "
+    source="the authors' trained Mask2Former with a ResNet (facebookresearch/Mask2Former's MODEL_ZOO: "
+           "model_final_*.pkl, read by read_d2_pkl or python -m seg_engine_projects.mask2former.convert_d2): detectron2's ResNet to "
            "torchvision's names, the pixel decoder to neck, the predictor to decode_head",
     rules=RESNET_RULES + HEAD_RULES,
     drop=DROP,
@@ -108,8 +108,8 @@ register_layout(WeightLayout(
 register_layout(WeightLayout(
     name="d2_mask2former_swin",
     source="the authors' trained Mask2Former with a Swin (facebookresearch/Mask2Former's MODEL_ZOO: model_final_*.pkl, "
-           "read as d2_mask2former's): the Swin in the authors' layout (swin_imagenet) less its relative_position_index "
-           "buffers",
+           "read as d2_mask2former's): the Swin in the authors' layout (swin_imagenet) less its "
+           "relative_position_index buffers",
     rules=HEAD_RULES,
     reuses=[("backbone.", "swin_imagenet")],
     drop=DROP,

@@ -1,7 +1,7 @@
 """transformers' ``Mask2FormerForUniversalSegmentation`` (its ``model.*`` and ``class_predictor.*`` keys), one layout
 per backbone: ``hf_mask2former`` for the ResNet recipes (transformers' ResNetBackbone: ``embedder`` and
-``encoder.stages.S.layers.I.{shortcut, layer.J}``) and ``hf_mask2former_swin`` for the Swin recipes (its SwinBackbone: ``swin.embeddings``,
-``swin.encoder.layers.I.blocks.J.{layernorm_before, attention, layernorm_after, mlp}``, ``hidden_states_norms``).
+``encoder.stages.S.layers.I.{shortcut, layer.J}``) and ``hf_mask2former_swin`` for the Swin recipes (its
+SwinBackbone: ``swin.embeddings``, ``swin.encoder.layers.I.blocks.J.{layernorm_before, attention, layernorm_after, mlp}``, ``hidden_states_norms``).
 
 The decoder's self-attention and Swin's window attention have separate q/k/v projections there and one
 packed projection here (nn.MultiheadAttention's ``in_proj``, Swin's ``qkv``: the authors' layouts): they
