@@ -24,7 +24,7 @@ import time
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RECIPE = os.path.join(os.path.dirname(HERE), "configs", "ade20k", "mask2former_R50_512x512_160k_ade20k_hf.yaml")
+RECIPE = os.path.join(os.path.dirname(HERE), "configs", "ade20k", "mask2former_r50_512x512_160k_ade20k_hf.yaml")
 
 
 def build_pair(num_classes: int = 150):

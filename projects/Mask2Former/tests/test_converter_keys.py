@@ -19,7 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
 load_plugin(os.path.dirname(HERE))
 
-R50_HF = os.path.join(CONFIGS, "ade20k", "mask2former_R50_512x512_160k_ade20k_hf.yaml")
+R50_HF = os.path.join(CONFIGS, "ade20k", "mask2former_r50_512x512_160k_ade20k_hf.yaml")
 HF_R50_PARAMETERS = 44_041_367  # transformers' count (its BN affines are parameters)
 FROZEN_BN_AFFINES = 53_120  # ResNet-50's BN weights and biases: buffers of FrozenBN here
 

@@ -23,8 +23,8 @@ load_plugin(PROJECT)
 from seg_engine_projects.mask2former.convert_d2 import main as convert_d2  # noqa: E402
 from seg_engine_projects.mask2former.converters.d2 import read_d2_pkl  # noqa: E402
 
-R50_D2 = os.path.join(PROJECT, "configs", "ade20k", "mask2former_R50_512x512_160k_ade20k_d2.yaml")
-SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_R18_shapes.yaml")
+R50_D2 = os.path.join(PROJECT, "configs", "ade20k", "mask2former_r50_512x512_160k_ade20k_d2.yaml")
+SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_r18_shapes.yaml")
 AUTHORS_R50_PARAMETERS = 43_988_247
 
 
@@ -32,7 +32,7 @@ def test_the_authors_parameter_counts_are_ours():
     """The key-by-key mapping of both tables is tests/checkpoint/test_layouts.py's (d2_mask2former and
     d2_mask2former_swin)."""
     assert num_params(build_on_meta(load_config(R50_D2))) == AUTHORS_R50_PARAMETERS
-    assert num_params(build_on_meta(load_config(R50_D2.replace("R50", "swin-t")))) == 47_439_633  # the table's header
+    assert num_params(build_on_meta(load_config(R50_D2.replace("r50", "swin-t")))) == 47_439_633  # the table's header
     assert "43988247 parameters" in open(os.path.join(HERE, "data", "d2_mask2former_r50_keys.txt")).read()
 
 

@@ -18,7 +18,7 @@ from seg_engine_projects.mask2former.transformer_decoder import MaskedAttentionH
 from seg_engine_projects.mask2former.pixel_decoder import MASK_FEATURES  # noqa: E402
 from seg_engine.modeling import ShapeSpec  # noqa: E402
 
-SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_R18_shapes.yaml")
+SHAPES = os.path.join(PROJECT, "configs", "shapes", "mask2former_r18_shapes.yaml")
 TINY = ["MODEL.DEVICE", "cpu", "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.MASK_FORMER.DEC_LAYERS", "2",
         "MODEL.MASK_FORMER.TRAIN_NUM_POINTS", "64", "MODEL.PIXEL_DECODER.ENCODER_LAYERS", "1"]
 

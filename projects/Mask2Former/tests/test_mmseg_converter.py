@@ -9,7 +9,7 @@ from seg_engine.utils.testing import build_on_meta, load_config, num_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 load_plugin(os.path.dirname(HERE))
-R50_MMSEG = os.path.join(os.path.dirname(HERE), "configs", "ade20k", "mask2former_R50_512x512_160k_ade20k_mmseg.yaml")
+R50_MMSEG = os.path.join(os.path.dirname(HERE), "configs", "ade20k", "mask2former_r50_512x512_160k_ade20k_mmseg.yaml")
 
 
 def test_mmsegs_parameter_count_is_ours_plus_the_frozen_bn_affines():

@@ -12,11 +12,11 @@ CONFIGS = os.path.join(os.path.dirname(HERE), "configs")
 load_plugin(os.path.dirname(HERE))
 
 @pytest.mark.parametrize("recipe, classes, iters, crop, scale, parameters", [
-    ("ade20k/mask2former_R50_512x512_160k_ade20k_d2.yaml", 150, 160000, (512, 512), (2048, 512), 43_988_247),
-    ("ade20k/mask2former_R101_512x512_160k_ade20k_d2.yaml", 150, 160000, (512, 512), (2048, 512), 63_033_495),
+    ("ade20k/mask2former_r50_512x512_160k_ade20k_d2.yaml", 150, 160000, (512, 512), (2048, 512), 43_988_247),
+    ("ade20k/mask2former_r101_512x512_160k_ade20k_d2.yaml", 150, 160000, (512, 512), (2048, 512), 63_033_495),
     ("ade20k/mask2former_swin-s_512x512_160k_ade20k_d2.yaml", 150, 160000, (512, 512), (2048, 512), 68_757_537),
     ("ade20k/mask2former_swin-l-in21k_640x640_160k_ade20k_d2.yaml", 150, 160000, (640, 640), (2560, 640), 215_488_779),
-    ("cityscapes/mask2former_R50_512x1024_90k_cityscapes_d2.yaml", 19, 90000, (512, 1024), (2048, 1024), 44_007_700),
+    ("cityscapes/mask2former_r50_512x1024_90k_cityscapes_d2.yaml", 19, 90000, (512, 1024), (2048, 1024), 44_007_700),
 ])
 def test_the_authors_schedules(recipe, classes, iters, crop, scale, parameters):
     cfg = load_config(os.path.join(CONFIGS, recipe))

@@ -6,7 +6,7 @@ import pytest
 from seg_engine.utils.testing import tiny_schedule, train_then_eval_only
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG = os.path.join(PROJECT, "configs", "shapes", "mask2former_R18_shapes.yaml")
+CONFIG = os.path.join(PROJECT, "configs", "shapes", "mask2former_r18_shapes.yaml")
 
 TINY = [*tiny_schedule(max_iter=3, checkpoint_period=2), "MODEL.RESNETS.BASE_WIDTH", "8",
         "MODEL.MASK_FORMER.DEC_LAYERS", "2", "MODEL.MASK_FORMER.TRAIN_NUM_POINTS", "64",

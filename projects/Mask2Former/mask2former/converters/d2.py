@@ -98,7 +98,7 @@ register_layout(WeightLayout(
            "torchvision's names, the pixel decoder to neck, the predictor to decode_head",
     rules=RESNET_RULES + HEAD_RULES,
     drop=DROP,
-    recipe=RECIPES + "mask2former_R50_512x512_160k_ade20k_d2.yaml",
+    recipe=RECIPES + "mask2former_r50_512x512_160k_ade20k_d2.yaml",
     key_table="projects/Mask2Former/tests/data/d2_mask2former_r50_keys.txt",
     examples={**HEAD_EXAMPLES,
               "backbone.bn1.running_var": "backbone.stem.conv1.norm.running_var",

@@ -110,7 +110,7 @@ register_layout(WeightLayout(
     rules=BACKBONE_RULES + HEAD_RULES,
     drop=DROP,
     prepare=pack_qkv,
-    recipe=RECIPES + "mask2former_R50_512x512_160k_ade20k_hf.yaml",
+    recipe=RECIPES + "mask2former_r50_512x512_160k_ade20k_hf.yaml",
 ))
 register_layout(WeightLayout(
     name="hf_mask2former_swin",

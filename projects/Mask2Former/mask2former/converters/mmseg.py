@@ -53,7 +53,7 @@ register_layout(WeightLayout(
            "mmdet 3.3.0's Mask2FormerHead): every key renamed, BN counters dropped (FrozenBN here)",
     rules=RULES,
     drop=DROP,
-    recipe="seg_engine://Mask2Former/ade20k/mask2former_R50_512x512_160k_ade20k_mmseg.yaml",
+    recipe="seg_engine://Mask2Former/ade20k/mask2former_r50_512x512_160k_ade20k_mmseg.yaml",
     key_table="projects/Mask2Former/tests/data/mmseg_mask2former_r50_keys.txt",
     examples={"decode_head.layers.4.cross_attn_norm.weight": "decode_head.transformer_decoder.layers.4.norms.0.weight",
               "decode_head.layers.4.self_attn_norm.weight": "decode_head.transformer_decoder.layers.4.norms.1.weight",
