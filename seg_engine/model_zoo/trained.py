@@ -2,15 +2,15 @@
 
 A row names a checkpoint (mmsegmentation's metafile name for its rows), where it comes from and how it loads::
 
-    pspnet_r101-d8_4xb4-80k_ade20k-512x512:
-      url: https://download.openmmlab.com/.../pspnet_r101-d8_512x512_80k_ade20k_20200614_031423-b6e782f0.pth
-      converter: mmseg_pspnet                 # MODEL.WEIGHTS_FORMAT of the file ("" for our own checkpoints)
-      recipe: ade20k/pspnet_R50_512x512_80k_ade20k_mmseg.yaml   # or seg_engine://<Project>/<path>
+    deeplabv3_r101-d8_4xb4-80k_ade20k-512x512:
+      url: https://download.openmmlab.com/.../deeplabv3_r101-d8_512x512_80k_ade20k_20200615_021256-d89c7fa4.pth
+      converter: <a layout name>              # MODEL.WEIGHTS_FORMAT of the file ("" for our own checkpoints)
+      recipe: ade20k/deeplabv3_R50-D8_512x512_80k_ade20k_mmseg.yaml    # or seg_engine://<Project>/<path>
       opts: {MODEL.RESNETS.DEPTH: 101, MODEL.WEIGHTS: open-mmlab://resnet101_v1c}   # what the recipe lacks
-      dataset: ADE20K val, 150 classes        # what it was trained and evaluated on (text)
-      published: {mIoU: 43.57, mIoU_ms_flip: 44.35}   # published, NOT reproduced here; or null
+      dataset: ADE20K                         # what it was trained and evaluated on (text)
+      published: {mIoU: 44.08, mIoU_ms_flip: 45.19}   # published by the source, NOT reproduced here; or null
       licence: Apache License 2.0
-      source: mmsegmentation 1.2.2 configs/pspnet/metafile.yaml
+      source: mmsegmentation 1.2.2 configs/deeplabv3/metafile.yaml
       # optional: sha256 (a prefix or the digest, besides the one the file name carries), note, hf_id
 
 The recipe with its ``opts`` rebuilds the network with the source's test pipeline; ``zoo://NAME`` loads the file
