@@ -74,5 +74,8 @@ setup(
         "export": ["onnx", "onnxscript", "onnxruntime"],
         "plots": ["matplotlib"],
         "timm": ["timm>=0.9"],
+        # Experiment trackers (TRACKERS.NAMES); not in [dev], whose tests of them skip without them.
+        "wandb": ["wandb"],
+        "mlflow": ["mlflow-skinny"],
     },
 )

@@ -15,7 +15,7 @@ import numpy as np
 from .config import CfgNode, load_config
 from .data import MetadataCatalog
 from .data.datasets import register_folder_from_cfg
-from .data.datasets.folder import default_palette
+from .data.palette import display_palette
 from .engine.defaults import DefaultPredictor
 from .utils.visualizer import overlay
 
@@ -32,9 +32,8 @@ class SegModel:
         meta = MetadataCatalog.get(names[0]) if names else None
         n = self.cfg.MODEL.NUM_CLASSES
         classes = meta.get("classes") if meta is not None else None
-        palette = meta.get("palette") if meta is not None else None
         self.classes = list(classes) if classes is not None and len(classes) == n else [str(i) for i in range(n)]
-        self.palette = [tuple(c) for c in palette] if palette is not None and len(palette) >= n else default_palette(n)
+        self.palette = display_palette(self.cfg, names[0] if names else None)
         self.ignore_label = meta.get("ignore_label", 255) if meta is not None else 255
 
     @classmethod

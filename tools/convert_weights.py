@@ -16,7 +16,7 @@ import sys
 
 import torch
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, atomic_write, convert_weights, fetch_weights, load_torch_file
+from seg_engine.checkpoint import LAYOUTS, WEIGHT_CONVERTERS, atomic_write, convert_weights, fetch_weights, load_torch_file
 from seg_engine.plugins import load_plugins
 from seg_engine.utils.cli import run_tool
 
@@ -33,10 +33,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def converter_table() -> str:
+    """One line per registered converter: its name, what it loads and where those files come from, and the recipe
+    whose model it loads into."""
+    lines = []
+    for name in sorted(name for name, _ in WEIGHT_CONVERTERS):
+        layout = LAYOUTS.get(name)
+        if layout is None:  # a plugin's plain converter function
+            doc = (WEIGHT_CONVERTERS.get(name).__doc__ or "").strip().splitlines()
+            lines.append(f"{name}: {doc[0] if doc else 'no description'}")
+            continue
+        into = f" -> {layout.recipe}" if layout.recipe else ""
+        lines.append(f"{name}: {layout.source}{into}")
+    return "\n".join(lines)
+
+
 def convert(args: argparse.Namespace) -> None:
     load_plugins(args.plugin)
     if args.list:
-        print("\n".join(sorted(name for name, _ in WEIGHT_CONVERTERS)))
+        print(converter_table())
         return
     if not (args.input and args.output):
         raise ValueError("IN and OUT are required (or --list)")

@@ -114,7 +114,7 @@ def stage_times(cfg, samples: int) -> Dict[str, float]:
         t0 = time.perf_counter()
         image = read_image(d["file_name"])
         t1 = time.perf_counter()
-        mask = map_labels(read_mask(d["sem_seg_file_name"]), mapper.label_map)
+        mask = map_labels(read_mask(d["sem_seg_file_name"], mapper.mask_colours), mapper.label_map)
         t2 = time.perf_counter()
         image, mask, _ = mapper.augmentations(image, mask, np.random.default_rng(i))
         t3 = time.perf_counter()

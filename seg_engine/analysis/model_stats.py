@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import torch
@@ -32,17 +32,31 @@ def parameter_table(model: nn.Module, depth: int = 2) -> List[Tuple[str, int, in
     return [(name, total, trainable) for name, (total, trainable) in rows.items()]
 
 
-def count_flops(model: nn.Module, size: Tuple[int, int]) -> int:
-    """FLOPs of one whole-image pass at ``size`` as fvcore counts them (one multiply-add = one FLOP)."""
+def attention_flops(inputs: List[Any], outputs: List[Any]) -> int:
+    """fvcore's count of ``aten::scaled_dot_product_attention``, which it does not know: the two products
+    ``q @ k^T`` (L x S x E per batch and head) and ``softmax @ v`` (L x S x Ev), one multiply-add = one FLOP."""
+    from fvcore.nn.jit_handles import get_shape
+
+    q, k, out = get_shape(inputs[0]), get_shape(inputs[1]), get_shape(outputs[0])
+    source = k[-2]
+    return int(np.prod(q[:-1])) * source * q[-1] + int(np.prod(out[:-1])) * source * out[-1]
+
+
+def flop_analysis(module: nn.Module, *inputs: torch.Tensor):
+    """fvcore's FlopCountAnalysis of ``module(*inputs)`` with the operators it lacks added (attention), quiet."""
     from fvcore.nn import FlopCountAnalysis  # here: importing fvcore.nn warns about torch.jit.script
 
+    logging.getLogger("fvcore.nn.jit_analysis").setLevel(logging.ERROR)
+    analysis = FlopCountAnalysis(module, inputs).set_op_handle("aten::scaled_dot_product_attention", attention_flops)
+    return analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+
+
+def count_flops(model: nn.Module, size: Tuple[int, int]) -> int:
+    """FLOPs of one whole-image pass at ``size`` as fvcore counts them (one multiply-add = one FLOP)."""
     wrapper = ImageToLogits(model).eval()
     image = torch.zeros(1, 3, *size, device=model.pixel_mean.device)
-    logging.getLogger("fvcore.nn.jit_analysis").setLevel(logging.ERROR)
     with torch.no_grad():
-        analysis = FlopCountAnalysis(wrapper, image)
-        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-        return int(analysis.total())
+        return int(flop_analysis(wrapper, image).total())
 
 
 def protocol_views(cfg, image_size: Tuple[int, int]) -> Counter:

@@ -15,9 +15,10 @@ from torch import nn
 
 from .atomic import atomic_write
 from .converters import convert_weights, unwrap_state_dict
-from .errors import CheckpointError, CheckpointMismatchError
+from .errors import CheckpointError, CheckpointMismatchError, NonFiniteCheckpointError
 from .references import fetch_weights, resolve_weights
 from .safe_load import load_torch_file
+from .non_finite import non_finite_tensors
 
 
 def _disk_full(error: BaseException) -> bool:
@@ -56,6 +57,7 @@ class Checkpointer(_FvCheckpointer):
         # (iteration, path) of the newest checkpoint ``last_checkpoint`` names, written by this process.
         self.last_saved: Optional[Tuple[int, str]] = None
         self._resuming_from = ""
+        self._file_was_ours = False  # the last file loaded was a seg_engine checkpoint (a "model" key)
         self._file_format = weights_format  # the converter of the file being loaded: explicit, or implied by its name
         self._for_inference = False  # load_for_inference: every tensor must fit (no classifier is re-initialised)
 
@@ -72,6 +74,7 @@ class Checkpointer(_FvCheckpointer):
             return
         basename = f"{name}.pth"
         path = os.path.join(self.save_dir, basename)
+        self._refuse_non_finite(data, path)
         self.logger.info(f"Saving checkpoint to {path}")
         try:
             atomic_write(path, lambda f: torch.save(data, f))
@@ -87,6 +90,20 @@ class Checkpointer(_FvCheckpointer):
             ) from None
         if tag_last and "iteration" in kwargs:
             self.last_saved = (kwargs["iteration"], path)
+
+    def _refuse_non_finite(self, data: Dict[str, Any], path: str) -> None:
+        """A state with NaN or infinity anywhere (weights, BatchNorm statistics, optimizer moments) is
+        never written: resuming from it would restart from a broken model."""
+        bad = non_finite_tensors(data)
+        if not bad:
+            return
+        name, kind = bad[0]
+        more = f" (and {len(bad) - 1} more non-finite tensors)" if len(bad) > 1 else ""
+        last = self.get_checkpoint_file() if self.has_checkpoint() else ""
+        raise NonFiniteCheckpointError(
+            f"checkpoint {path} not written: {name} holds {kind}{more}; last_checkpoint "
+            f"{'still names ' + last if last else 'names none (nothing finite was saved before)'}"
+        )
 
     def tag_last_checkpoint(self, last_filename_basename: str) -> None:
         atomic_write(os.path.join(self.save_dir, "last_checkpoint"), lambda f: f.write(last_filename_basename.encode()))
@@ -140,21 +157,27 @@ class Checkpointer(_FvCheckpointer):
 
     def load_for_inference(self, path: str) -> None:
         """Load model weights that must cover the whole model (evaluation, prediction): a key the
-        file lacks, or has in another shape, is an error instead of a randomly initialised layer."""
+        file lacks, or has in another shape, is an error naming the first such key instead of a randomly
+        initialised layer."""
         self._for_inference = True
         try:
             self.load(path, checkpointables=[])
         finally:
             self._for_inference = False
         incompatible = self._last_incompatible
-        bad = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
-        bad += [k for k, *_ in incompatible.incorrect_shapes if k not in bad]
-        if bad:
-            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-            raise CheckpointError(
-                f"{path} does not fit the model: {len(bad)} weights missing or of another shape ({shown}); "
-                "a checkpoint in another layout needs MODEL.WEIGHTS_FORMAT (tools/convert_weights.py --list)"
-            )
+        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
+        shapes = [(k, tuple(theirs), tuple(ours)) for k, theirs, ours in incompatible.incorrect_shapes]
+        if not missing and not shapes:
+            return
+        count = len(missing) + len(shapes)
+        first = (f"{shapes[0][0]} has shape {shapes[0][1]} in the file, {shapes[0][2]} in the model" if shapes
+                 else f"{missing[0]} is missing from the file")
+        if self._file_was_ours:
+            advice = "it holds another model than this config builds (check MODEL.* against the run that saved it)"
+        else:
+            advice = "a checkpoint in another layout needs MODEL.WEIGHTS_FORMAT (tools/convert_weights.py --list)"
+        raise CheckpointError(f"{path} does not fit the model: {first} ({count} weights missing or of another "
+                              f"shape); {advice}")
 
     def _load_model(self, checkpoint: Any):
         if self._resuming_from:
@@ -211,7 +234,8 @@ class Checkpointer(_FvCheckpointer):
         loaded = load_torch_file(f)
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
-        if "model" in loaded:
+        self._file_was_ours = "model" in loaded
+        if self._file_was_ours:
             return loaded
         if self._file_format:
             return {"model": convert_weights(loaded, self._file_format)}

@@ -6,6 +6,12 @@ class CheckpointError(RuntimeError):
     """No usable checkpoint where one was expected, or none could be written."""
 
 
+class NonFiniteCheckpointError(CheckpointError, FloatingPointError):
+    """The state to save holds NaN or infinity (a blow-up that the loss has not shown yet): the file is
+    not written and ``last_checkpoint`` keeps naming the last finite one. A FloatingPointError too, so
+    that train_net exits with the status of a non-finite loss."""
+
+
 class CheckpointMismatchError(CheckpointError):
     """A checkpoint to resume from that holds another model than the one built."""
 

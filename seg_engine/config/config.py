@@ -94,7 +94,7 @@ class CfgNode(_FvCfgNode):
         for base in tree.pop(BASE_KEY):
             path = resolve_config_path(base, relative_to=filename)
             if os.path.realpath(path) in seen:
-                raise ConfigError(f"circular _BASE_: {' -> '.join(chain + [filename, base])}")
+                raise ConfigError(f"circular _BASE_: {' -> '.join(chain + [filename, path])}")
             out.append(path)
         return out
 

@@ -186,15 +186,53 @@ _C.MODEL.JPU.NORM = "BN"
 # decoders need sides divisible by their depth). False: logits at their own stride, resized by the engine.
 _C.MODEL.PAD_INPUT = False
 
-# The pixel-wise cross-entropy of every output.
+# The losses of every output the model trains (the decode head's and each auxiliary head's), docs/training.md "Losses".
 _C.MODEL.LOSS = _FvCfgNode()
-# One weight per class (e.g. SegNet's median-frequency weights); empty: every class weighs 1.
+# Names of LOSS_REGISTRY (seg_engine.modeling.losses): CrossEntropy, Dice, Focal, Lovasz, Tversky, OHEMCrossEntropy.
+# An output's loss is the sum of each loss times its entry of WEIGHTS (same length); with several, each term is
+# logged as loss_<output>_<loss>, e.g. loss_sem_seg_dice.
+_C.MODEL.LOSS.NAMES = ["CrossEntropy"]
+_C.MODEL.LOSS.WEIGHTS = [1.0]
+# One weight per class (e.g. SegNet's median-frequency weights); empty: every class weighs 1. CrossEntropy and
+# OHEMCrossEntropy weigh each pixel by its class; Dice, Tversky and Focal take the weighted mean of the classes'
+# losses (smp), Lovasz multiplies each class's loss (mmsegmentation).
 _C.MODEL.LOSS.CLASS_WEIGHTS = []
-# What the summed loss is divided by: "valid" (the weights of the non-ignored pixels, PyTorch's mean),
-# "all" (every pixel of the batch, ignored ones included: mmsegmentation's default avg_non_ignore=False),
-# "sum" (not divided: Caffe's normalize: false, the FCN paper) or "valid_pixels" (the number of
-# non-ignored pixels, whatever their weights: Caffe's weighted SoftmaxWithLoss, SegNet).
+# CrossEntropy and OHEMCrossEntropy: what the summed loss is divided by: "valid" (the weights of the non-ignored
+# pixels, PyTorch's mean), "all" (every pixel of the batch, ignored ones included: mmsegmentation's default
+# avg_non_ignore=False), "sum" (not divided: Caffe's normalize: false, the FCN paper) or "valid_pixels" (the number
+# of non-ignored pixels, whatever their weights: Caffe's weighted SoftmaxWithLoss, SegNet). OHEM's kept pixels are
+# its non-ignored ones.
 _C.MODEL.LOSS.AVERAGE = "valid"
+# Dice (segmentation_models_pytorch's DiceLoss defaults): the smoothing added to the numerator and denominator, the
+# smallest denominator, and LOG: -log(score) instead of 1 - score.
+_C.MODEL.LOSS.DICE = _FvCfgNode()
+_C.MODEL.LOSS.DICE.SMOOTH = 0.0
+_C.MODEL.LOSS.DICE.EPS = 1e-7
+_C.MODEL.LOSS.DICE.LOG = False
+# Tversky (smp's TverskyLoss defaults; alpha = beta = 0.5 is Dice): ALPHA weighs false positives, BETA false
+# negatives (the paper's 0.3, 0.7 favour recall); the loss is raised to GAMMA.
+_C.MODEL.LOSS.TVERSKY = _FvCfgNode()
+_C.MODEL.LOSS.TVERSKY.ALPHA = 0.5
+_C.MODEL.LOSS.TVERSKY.BETA = 0.5
+_C.MODEL.LOSS.TVERSKY.GAMMA = 1.0
+_C.MODEL.LOSS.TVERSKY.SMOOTH = 0.0
+_C.MODEL.LOSS.TVERSKY.EPS = 1e-7
+# Focal (smp's FocalLoss defaults): the focusing exponent, and ALPHA (weight of the positives, 1 - ALPHA of the
+# negatives; None: no weighting, smp's default; mmsegmentation's is 0.5, torchvision's 0.25).
+_C.MODEL.LOSS.FOCAL = _FvCfgNode()
+_C.MODEL.LOSS.FOCAL.GAMMA = 2.0
+_C.MODEL.LOSS.FOCAL.ALPHA = None
+# Lovasz: True computes the loss per image and averages; False over the whole batch (smp's default).
+_C.MODEL.LOSS.LOVASZ = _FvCfgNode()
+_C.MODEL.LOSS.LOVASZ.PER_IMAGE = False
+# OHEMCrossEntropy (mmsegmentation's OHEMPixelSampler): keep the pixels whose probability of the true class is below
+# THRESH, and at least MIN_KEPT of them, per image (PER_IMAGE, the sampler) or per batch (False: PIDNet's
+# OhemCrossEntropy). THRESH None keeps the MIN_KEPT pixels of highest loss. mmseg's real-time recipes: 0.7 and 10000
+# (BiSeNet, STDC), PIDNet/DDRNet: 0.9 and 131072 per batch; defaults: mmseg's OhemCrossEntropy's.
+_C.MODEL.LOSS.OHEM = _FvCfgNode()
+_C.MODEL.LOSS.OHEM.THRESH = 0.7
+_C.MODEL.LOSS.OHEM.MIN_KEPT = 100000
+_C.MODEL.LOSS.OHEM.PER_IMAGE = True
 
 # ---------------------------------------------------------------------------- input
 _C.INPUT = _FvCfgNode()
@@ -223,11 +261,14 @@ _C.INPUT.TRAIN.FLIP = True
 _C.INPUT.TRAIN.PHOTOMETRIC = False
 _C.INPUT.TEST = _FvCfgNode()
 # Resize before inference, keeping the aspect ratio: "none", "short_side" (SHORT_SIDE),
-# "long_side" (LONG_SIDE) or "scale" (fit inside SCALE, as mmsegmentation's (2048, 512)).
+# "long_side" (LONG_SIDE), "scale" (fit inside SCALE, as mmsegmentation's (2048, 512)) or
+# "aligned_scale" (fit inside SCALE, then each side rounded up to a multiple of SIZE_DIVISOR by a
+# second resize: SegFormer's AlignedResize).
 _C.INPUT.TEST.RESIZE_MODE = "none"
 _C.INPUT.TEST.SHORT_SIDE = 0
 _C.INPUT.TEST.LONG_SIDE = 0
 _C.INPUT.TEST.SCALE = (2048, 512)
+_C.INPUT.TEST.SIZE_DIVISOR = 32
 
 # ---------------------------------------------------------------------------- data
 _C.DATASETS = _FvCfgNode()
@@ -246,6 +287,16 @@ _C.DATASETS.FOLDER.IGNORE_LABEL = 255
 # Raw mask value -> train id, e.g. {255: 1} for binary masks stored as 0/255 (values not listed stay
 # as they are). Held as [raw, train_id] pairs; a YAML or command-line mapping is accepted.
 _C.DATASETS.FOLDER.LABEL_MAP = []
+# The colour of each raw mask value, [[R, G, B], ...] (row i: value i, which LABEL_MAP may then map):
+# masks stored as RGB colours are decoded through it (a colour not in it is an error naming the mask),
+# and it is the display palette. Empty: masks hold the values (8/16-bit or palette-PNG indices).
+_C.DATASETS.FOLDER.PALETTE = []
+# Instead of PALETTE, a palette PNG (mode P, e.g. one of a VOC-style dataset's own masks) whose palette
+# gives the colours, entry i for value i.
+_C.DATASETS.FOLDER.PALETTE_FILE = ""
+# Colours of classes 0..NUM_CLASSES-1 in overlays (predict, SegModel.visualize, visualize_data), for
+# any dataset, [[R, G, B], ...]; empty: the dataset's own palette.
+_C.DATASETS.DISPLAY_PALETTE = []
 
 _C.DATALOADER = _FvCfgNode()
 _C.DATALOADER.NUM_WORKERS = 2
@@ -323,6 +374,17 @@ _C.SEED = 0
 _C.CUDNN_BENCHMARK = False
 # Iterations between console/JSON/TensorBoard writes.
 _C.LOG_PERIOD = 20
+# Experiment trackers besides metrics.json and TensorBoard, each an optional extra: "wandb"
+# (pip install -e ".[wandb]"; WANDB_MODE=offline keeps the run in OUTPUT_DIR/wandb) and "mlflow"
+# (".[mlflow]"). They get metrics.json's raw values every LOG_PERIOD iterations, and the config.
+_C.TRACKERS = _FvCfgNode()
+_C.TRACKERS.NAMES = []
+# The W&B project and the MLflow experiment.
+_C.TRACKERS.PROJECT = "seg_engine"
+# The name of the run; "": the name of OUTPUT_DIR's folder.
+_C.TRACKERS.RUN_NAME = ""
+# Where MLflow records; "": $MLFLOW_TRACKING_URI when set, else OUTPUT_DIR/mlruns.
+_C.TRACKERS.MLFLOW_TRACKING_URI = ""
 
 
 # ---------------------------------------------------------------------------- renamed keys

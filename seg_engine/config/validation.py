@@ -67,6 +67,16 @@ def non_negative_number(value: Any, cfg: CfgNode = None) -> Optional[str]:
     return None if ok else "a finite number >= 0"
 
 
+def positive_number(value: Any, cfg: CfgNode = None) -> Optional[str]:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    return None if ok else "a finite number > 0"
+
+
+def fraction_or_none(value: Any, cfg: CfgNode = None) -> Optional[str]:
+    ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1)
+    return None if ok else "None or a number in [0, 1]"
+
+
 def one_of(*allowed: Any) -> Check:
     def check(value: Any, cfg: CfgNode) -> Optional[str]:
         return None if value in allowed else f"one of {', '.join(map(repr, allowed))}"
@@ -129,11 +139,82 @@ def _label_map(value: Any, cfg: CfgNode) -> Optional[str]:
     return None if ok else "a mapping of raw mask values to train ids, e.g. {255: 1} (values 0..65535)"
 
 
+def _colours(value: Any) -> Optional[str]:
+    from ..data.palette import as_colours
+
+    colours = as_colours(value)
+    if colours is None:
+        return "a list of [R, G, B] colours, each channel 0..255"
+    if len(set(colours)) != len(colours):
+        twice = next(c for c in colours if colours.count(c) > 1)
+        return f"a list of distinct colours ({list(twice)} is listed {colours.count(twice)} times)"
+    return None
+
+
+def _folder_palette(value: Any, cfg: CfgNode) -> Optional[str]:
+    problem = _colours(value)
+    if problem or not value:
+        return problem
+    classes = cfg.DATASETS.FOLDER.CLASSES
+    if cfg.DATASETS.FOLDER.NAME and len(value) < len(classes):
+        return f"at least one colour per class ({len(classes)} in DATASETS.FOLDER.CLASSES)"
+    if cfg.DATASETS.FOLDER.PALETTE_FILE:
+        return "empty when DATASETS.FOLDER.PALETTE_FILE gives the colours"
+    return None
+
+
+def _palette_file(value: Any, cfg: CfgNode) -> Optional[str]:
+    if value and not os.path.isfile(os.path.expanduser(value)):
+        return "an existing palette PNG (mode P)"
+    return None
+
+
+def _display_palette(value: Any, cfg: CfgNode) -> Optional[str]:
+    problem = _colours(value)
+    if problem or not value:
+        return problem
+    n = cfg.MODEL.NUM_CLASSES
+    return None if len(value) >= n else f"empty or at least {n} colours (one per class, MODEL.NUM_CLASSES)"
+
+
+TRACKER_PACKAGES = {"wandb": "wandb", "mlflow": "mlflow"}
+
+
+def _trackers(value: Any, cfg: CfgNode) -> Optional[str]:
+    import importlib.util
+
+    unknown = [name for name in value if name not in TRACKER_PACKAGES]
+    if unknown:
+        return f"a list of {', '.join(map(repr, TRACKER_PACKAGES))} ({unknown[0]!r} is not a tracker)"
+    missing = [name for name in value if importlib.util.find_spec(TRACKER_PACKAGES[name]) is None]
+    if missing:
+        return f"trackers that are installed ({missing[0]} is not: pip install -e \".[{missing[0]}]\")"
+    return None
+
+
 def _class_weights(value: Any, cfg: CfgNode) -> Optional[str]:
     n = cfg.MODEL.NUM_CLASSES
     if len(value) and len(value) != n:
         return f"empty or {n} numbers (one per class, MODEL.NUM_CLASSES)"
     return None
+
+
+def _loss_names(value: Any, cfg: CfgNode) -> Optional[str]:
+    from ..modeling.losses.build import loss_names_requirement
+
+    return loss_names_requirement(list(value))
+
+
+def _loss_weights(value: Any, cfg: CfgNode) -> Optional[str]:
+    from ..modeling.losses.build import loss_weights_requirement
+
+    return loss_weights_requirement(list(value), list(cfg.MODEL.LOSS.NAMES))
+
+
+def _loss_averages():
+    from ..modeling.losses import LOSS_AVERAGES
+
+    return LOSS_AVERAGES
 
 
 def _resnet_depths():
@@ -158,14 +239,30 @@ _BUILTIN: Dict[str, Check] = {
     "MODEL.DEVICE": _device,
     "MODEL.NUM_CLASSES": positive_int,
     "MODEL.RESNETS.DEPTH": one_of_lazy(_resnet_depths),
-    "MODEL.LOSS.AVERAGE": one_of("valid", "all", "sum"),
+    "MODEL.LOSS.NAMES": _loss_names,
+    "MODEL.LOSS.WEIGHTS": _loss_weights,
+    "MODEL.LOSS.AVERAGE": one_of_lazy(_loss_averages),
     "MODEL.LOSS.CLASS_WEIGHTS": _class_weights,
+    "MODEL.LOSS.DICE.SMOOTH": non_negative_number,
+    "MODEL.LOSS.DICE.EPS": positive_number,
+    "MODEL.LOSS.TVERSKY.ALPHA": non_negative_number,
+    "MODEL.LOSS.TVERSKY.BETA": non_negative_number,
+    "MODEL.LOSS.TVERSKY.GAMMA": positive_number,
+    "MODEL.LOSS.TVERSKY.SMOOTH": non_negative_number,
+    "MODEL.LOSS.TVERSKY.EPS": positive_number,
+    "MODEL.LOSS.FOCAL.GAMMA": non_negative_number,
+    "MODEL.LOSS.FOCAL.ALPHA": fraction_or_none,
+    "MODEL.LOSS.OHEM.THRESH": fraction_or_none,
+    "MODEL.LOSS.OHEM.MIN_KEPT": positive_int,
     "INPUT.TRAIN.RESIZE_MODE": one_of_lazy(_train_resize_modes),
     "INPUT.TRAIN.CROP_SIZE": pair_of(non_negative_int, "integers >= 0"),
     "INPUT.TEST.RESIZE_MODE": one_of_lazy(_test_resize_modes),
     "DATASETS.FOLDER.ROOT": _folder_root,
     "DATASETS.FOLDER.CLASSES": _folder_classes,
     "DATASETS.FOLDER.LABEL_MAP": _label_map,
+    "DATASETS.FOLDER.PALETTE": _folder_palette,
+    "DATASETS.FOLDER.PALETTE_FILE": _palette_file,
+    "DATASETS.DISPLAY_PALETTE": _display_palette,
     "DATALOADER.NUM_WORKERS": non_negative_int,
     "SOLVER.OPTIMIZER": one_of("SGD", "AdamW"),
     "SOLVER.BASE_LR": non_negative_number,
@@ -181,6 +278,7 @@ _BUILTIN: Dict[str, Check] = {
     "TEST.MODE": one_of("whole", "slide"),
     "TEST.AGGREGATE": one_of("prob", "exp"),
     "LOG_PERIOD": positive_int,
+    "TRACKERS.NAMES": _trackers,
 }
 for _key, _check in _BUILTIN.items():
     register_check(_key, _check)

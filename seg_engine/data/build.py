@@ -53,6 +53,13 @@ def _label_map(names: Sequence[str]) -> Optional[np.ndarray]:
     return maps[0]
 
 
+def _mask_colours(names: Sequence[str]) -> Optional[tuple]:
+    colours = {MetadataCatalog.get(n).get("mask_colours") for n in names}
+    if len(colours) > 1:
+        raise DatasetError(f"datasets {list(names)} decode colour masks with different palettes; train them separately")
+    return colours.pop() if colours else None
+
+
 _WARNED_FOREGROUND_IGNORED = set()
 _MASKS_SAMPLED = 8
 
@@ -63,11 +70,12 @@ def warn_if_foreground_is_ignored(name: str, dicts: List[dict], num_classes: int
     spread over it, are read); True when it warned."""
     if num_classes != 2 or name in _WARNED_FOREGROUND_IGNORED or not dicts:
         return False
-    label_map = MetadataCatalog.get(name).get("label_map")
+    meta = MetadataCatalog.get(name)
+    label_map, colours = meta.get("label_map"), meta.get("mask_colours")
     values = set()
     for d in dicts[:: max(1, len(dicts) // _MASKS_SAMPLED)][:_MASKS_SAMPLED]:
         try:
-            mask = map_labels(read_mask(d["sem_seg_file_name"]), label_map, d["sem_seg_file_name"])
+            mask = map_labels(read_mask(d["sem_seg_file_name"], colours), label_map, d["sem_seg_file_name"])
         except BadSampleError:
             continue  # reported when the sample is loaded
         values.update(np.unique(mask).tolist())
@@ -252,6 +260,7 @@ def build_mapper(cfg, dataset_names: Sequence[str], is_train: bool) -> SemSegDat
         num_classes=cfg.MODEL.NUM_CLASSES,
         ignore_label=cfg.MODEL.IGNORE_VALUE,
         label_map=_label_map(dataset_names),
+        mask_colours=_mask_colours(dataset_names),
     )
 
 

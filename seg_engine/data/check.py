@@ -29,13 +29,15 @@ from ..plugins import PluginError, load_plugins
 Problem = Tuple[str, str]  # (kind, message)
 
 _label_map: Optional[np.ndarray] = None
+_mask_colours: Optional[tuple] = None
 _num_classes = 0
 _ignore_label = 255
 
 
-def _init_worker(label_map: Optional[np.ndarray], num_classes: int, ignore_label: int) -> None:
-    global _label_map, _num_classes, _ignore_label
-    _label_map, _num_classes, _ignore_label = label_map, num_classes, ignore_label
+def _init_worker(label_map: Optional[np.ndarray], num_classes: int, ignore_label: int,
+                 mask_colours: Optional[tuple] = None) -> None:
+    global _label_map, _num_classes, _ignore_label, _mask_colours
+    _label_map, _num_classes, _ignore_label, _mask_colours = label_map, num_classes, ignore_label, mask_colours
 
 
 def _attempt(problems: List[Problem], fn, *args):
@@ -53,7 +55,7 @@ def check_sample(d: dict) -> Tuple[List[Problem], np.ndarray]:
     counts = np.zeros(_num_classes + 1, np.int64)
     image_path, mask_path = d["file_name"], d["sem_seg_file_name"]
     image = _attempt(problems, read_image, image_path)
-    raw = _attempt(problems, read_mask, mask_path)
+    raw = _attempt(problems, read_mask, mask_path, _mask_colours)
     labels = None if raw is None else _attempt(problems, map_labels, raw, _label_map, mask_path)
     if labels is None:
         return problems, counts
@@ -66,12 +68,13 @@ def check_sample(d: dict) -> Tuple[List[Problem], np.ndarray]:
     return problems, counts
 
 
-def scan(dicts: List[dict], label_map, num_classes: int, ignore_label: int, num_workers: int):
-    """Problems by kind, pixels per class, images per class; ``num_workers`` processes share the work."""
+def scan(dicts: List[dict], label_map, num_classes: int, ignore_label: int, num_workers: int, mask_colours=None):
+    """Problems by kind, pixels per class, images per class; ``num_workers`` processes share the work.
+    ``mask_colours`` decodes colour masks (a folder dataset's DATASETS.FOLDER.PALETTE)."""
     problems: Dict[str, List[str]] = defaultdict(list)
     pixels = np.zeros(num_classes + 1, np.int64)
     images = np.zeros(num_classes + 1, np.int64)
-    init = (label_map, num_classes, ignore_label)
+    init = (label_map, num_classes, ignore_label, mask_colours)
     if num_workers > 1:
         chunk = max(1, min(64, len(dicts) // (4 * num_workers)))
         with multiprocessing.Pool(num_workers, initializer=_init_worker, initargs=init) as pool:
@@ -127,7 +130,7 @@ def check_dataset(args: argparse.Namespace) -> int:
     label_map = meta.get("label_map")
     workers = max(1, args.num_workers)
     start = time.perf_counter()
-    found, pixels, images = scan(dicts, label_map, len(classes), ignore_label, workers)
+    found, pixels, images = scan(dicts, label_map, len(classes), ignore_label, workers, meta.get("mask_colours"))
     for kind, messages in found.items():
         problems[kind].extend(messages)
     print(

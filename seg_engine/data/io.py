@@ -6,17 +6,21 @@ with that one message or, with ``DATALOADER.SKIP_BAD_SAMPLES``, skip the sample 
 from __future__ import annotations
 
 import errno
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
 from iopath.common.file_io import g_pathmgr
 from PIL import Image, UnidentifiedImageError
 
+from .palette import colours_to_labels
+
 __all__ = [
     "BadSampleError",
     "LabelOutOfRangeError",
     "MissingFileError",
     "SizeMismatchError",
+    "UnknownColourError",
     "UnreadableFileError",
     "read_image",
     "read_mask",
@@ -50,6 +54,10 @@ class LabelOutOfRangeError(BadSampleError):
     kind = "labels out of range"
 
 
+class UnknownColourError(BadSampleError):
+    kind = "colours not in the palette"
+
+
 def _read_bytes(path: str) -> bytes:
     try:
         with g_pathmgr.open(path, "rb") as f:
@@ -76,18 +84,23 @@ def read_image(path: str) -> np.ndarray:
     return img
 
 
-def read_mask(path: str) -> np.ndarray:
+def read_mask(path: str, colours: Optional[Sequence[Sequence[int]]] = None) -> np.ndarray:
     """H x W label array: palette PNGs give their indices (not colours), 16-bit masks stay uint16.
 
-    One-bit masks come back as uint8 0/1. Masks with colour channels are refused: a label is one number.
+    One-bit masks come back as uint8 0/1. Masks with colour channels (RGB, RGBA) are decoded through
+    ``colours`` (colour i is value i: a folder dataset's DATASETS.FOLDER.PALETTE); without it they are
+    refused, since a label is one number.
     """
     try:
         with g_pathmgr.open(path, "rb") as f:
             with Image.open(f) as mask:
+                if mask.mode in ("RGB", "RGBA") and colours is not None:
+                    return colours_to_labels(np.asarray(mask.convert("RGB")), colours, path)
                 if mask.mode not in _MASK_MODES:
                     raise UnreadableFileError(
                         f"mask {path} has mode {mask.mode}; expected one channel of labels "
-                        f"(modes {', '.join(_MASK_MODES)})"
+                        f"(modes {', '.join(_MASK_MODES)}), or colours with DATASETS.FOLDER.PALETTE "
+                        "(the colour of each class)"
                     )
                 labels = np.asarray(mask)
     except FileNotFoundError:

@@ -1,7 +1,7 @@
 """SemSegDatasetMapper: one dataset dict -> the tensors the model takes, and the checks on the way."""
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -63,7 +63,8 @@ class SemSegDatasetMapper:
     there are more than 255 classes); consumers convert it (``.long()``) on their device, so that a
     quarter of the bytes of int64 crosses from the loader's workers. ``height``/``width`` are the
     original size. At test time ``sem_seg`` is the original mask, never resized; only the image goes
-    through the (deterministic) test augmentations. Problems raise a
+    through the (deterministic) test augmentations. Colour masks are decoded through ``mask_colours``
+    (the dataset's ``mask_colours`` metadata), then ``label_map`` applies. Problems raise a
     :class:`~seg_engine.data.io.BadSampleError` that names the file(s).
     """
 
@@ -74,12 +75,14 @@ class SemSegDatasetMapper:
         num_classes: int,
         ignore_label: int = 255,
         label_map: Optional[np.ndarray] = None,
+        mask_colours: Optional[Sequence[Sequence[int]]] = None,
     ) -> None:
         self.augmentations = augmentations
         self.is_train = is_train
         self.num_classes = num_classes
         self.ignore_label = ignore_label
         self.label_map = label_map
+        self.mask_colours = mask_colours
         self._dtype = label_dtype(num_classes, ignore_label)
 
     def load(self, dataset_dict: dict) -> Tuple[np.ndarray, Optional[np.ndarray]]:
@@ -93,7 +96,7 @@ class SemSegDatasetMapper:
                 raise MissingFileError(f"{image_path} has no mask: a training split needs one for every image")
             return read_image(image_path), None
         image = read_image(image_path)
-        sem_seg = map_labels(read_mask(mask_path), self.label_map, mask_path)
+        sem_seg = map_labels(read_mask(mask_path, self.mask_colours), self.label_map, mask_path)
         check_same_size(image, sem_seg, image_path, mask_path)
         check_labels(sem_seg, self.num_classes, self.ignore_label, mask_path)
         return image, sem_seg.astype(self._dtype, copy=False)

@@ -10,8 +10,8 @@ from tqdm import tqdm
 
 from ..utils.visualizer import colorize, overlay
 from .build import build_mapper, build_train_loader, get_dataset_dicts
-from .catalog import MetadataCatalog
 from .datasets import register_folder_from_cfg
+from .palette import display_palette
 
 SOURCES = ("dataloader", "annotation")
 
@@ -31,8 +31,7 @@ def visualize_data(cfg, output: str, source: str = "dataloader", num_images: int
         raise ValueError(f"--source must be one of {SOURCES}, got {source!r}")
     register_folder_from_cfg(cfg)
     name = cfg.DATASETS.TRAIN[0]
-    meta = MetadataCatalog.get(name)
-    palette = meta.get("palette") or [(0, 0, 0)] * cfg.MODEL.NUM_CLASSES
+    palette = display_palette(cfg, name)
     ignore = cfg.MODEL.IGNORE_VALUE
     os.makedirs(output, exist_ok=True)
     if source == "dataloader":

@@ -1,5 +1,5 @@
 """After training: predictions of files and folders, and export to ONNX or TorchScript."""
 from .export import ExportError, ExportMismatchError, export_model
-from .predict import expand_inputs, predict_to_folder
+from .predict import PredictionReport, expand_inputs, predict_to_folder
 
-__all__ = ["ExportError", "ExportMismatchError", "expand_inputs", "export_model", "predict_to_folder"]
+__all__ = ["ExportError", "ExportMismatchError", "PredictionReport", "expand_inputs", "export_model", "predict_to_folder"]

@@ -12,6 +12,7 @@ from typing import List, Optional
 
 import numpy as np
 import torch
+import yaml
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
@@ -26,7 +27,7 @@ from ..plugins import packages_in_use
 from ..solver import build_lr_scheduler, build_optimizer
 from ..utils import comm
 from ..utils.env import collect_env_info, seed_all_rng
-from ..utils.events import CommonMetricPrinter, EventWriter, JSONWriter, TensorboardWriter
+from ..utils.events import CommonMetricPrinter, EventWriter, JSONWriter, MLflowWriter, TensorboardWriter, WandbWriter
 from ..utils.logger import setup_logger
 from . import hooks
 from .output_lock import lock_output_dir
@@ -154,14 +155,48 @@ def create_ddp_model(model: nn.Module) -> nn.Module:
     return DistributedDataParallel(model, device_ids=device_ids, **no_buffer_sync)
 
 
-def default_writers(output_dir: str, max_iter: int) -> List[EventWriter]:
-    """Console line, metrics.json and, when tensorboard is installed, event files."""
+def default_writers(output_dir: str, max_iter: int, cfg: Optional[CfgNode] = None) -> List[EventWriter]:
+    """Console line, metrics.json, when tensorboard is installed event files, and the trackers of
+    ``cfg.TRACKERS.NAMES`` (:func:`tracker_writers`)."""
     writers: List[EventWriter] = [CommonMetricPrinter(max_iter), JSONWriter(os.path.join(output_dir, "metrics.json"))]
     try:
         writers.append(TensorboardWriter(output_dir))
     except ImportError:
         logger.info("tensorboard is not installed; no TensorBoard events are written")
+    return writers + (tracker_writers(cfg) if cfg is not None else [])
+
+
+def tracker_writers(cfg: CfgNode) -> List[EventWriter]:
+    """A W&B and/or MLflow writer for TRACKERS.NAMES (validated: each is installed)."""
+    t = cfg.TRACKERS
+    run_name = t.RUN_NAME or os.path.basename(os.path.abspath(cfg.OUTPUT_DIR))
+    writers: List[EventWriter] = []
+    for name in t.NAMES:
+        if name == "wandb":
+            config = yaml.safe_load(cfg.dump())
+            writers.append(WandbWriter(cfg.OUTPUT_DIR, t.PROJECT, run_name, config))
+        elif name == "mlflow":
+            uri = t.MLFLOW_TRACKING_URI or os.environ.get("MLFLOW_TRACKING_URI")
+            if not uri:
+                # The local default: MLflow's file store (what mlflow-skinny can write without a
+                # database), which MLflow 3 keeps behind this switch.
+                uri = "file:" + os.path.abspath(os.path.join(cfg.OUTPUT_DIR, "mlruns"))
+                os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+            config_file = os.path.join(cfg.OUTPUT_DIR, "config.yaml")
+            writers.append(MLflowWriter(uri, t.PROJECT, run_name, _flat_config(cfg),
+                                        config_file if os.path.isfile(config_file) else ""))
+        logger.info(f"Tracker {name}: run {run_name!r} of {t.PROJECT!r}")
     return writers
+
+
+def _flat_config(node, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            flat.update(_flat_config(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 class DefaultTrainer(TrainerBase):
@@ -224,7 +259,7 @@ class DefaultTrainer(TrainerBase):
             # checkpoint written at an evaluated iteration holds the best metric of that evaluation.
             hooks.BestCheckpointer(self.checkpointer, best_metric_name(cfg)),
             hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD, cfg.SOLVER.MAX_TO_KEEP, save_final=False),
-            hooks.PeriodicWriter(default_writers(cfg.OUTPUT_DIR, self.max_iter), cfg.LOG_PERIOD) if main else None,
+            hooks.PeriodicWriter(lambda: default_writers(cfg.OUTPUT_DIR, self.max_iter, cfg), cfg.LOG_PERIOD) if main else None,
             hooks.PreemptionCheckpointer(self.checkpointer),
         ]
 

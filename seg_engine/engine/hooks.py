@@ -7,11 +7,11 @@ import math
 import os
 import signal
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
 import torch
 
-from ..checkpoint import Checkpointer
+from ..checkpoint import Checkpointer, NonFiniteCheckpointError
 from ..utils import comm
 from ..utils.events import EventWriter
 from .train_loop import HookBase
@@ -72,7 +72,8 @@ class FinalCheckpointer(HookBase):
 class PeriodicCheckpointer(HookBase):
     """Saves ``model_{iter:07d}.pth`` every ``period`` iterations and, with ``save_final``,
     ``model_final.pth`` at the end, keeping the newest ``max_to_keep`` periodic files (0: all). The file
-    ``last_checkpoint`` names is never deleted."""
+    ``last_checkpoint`` names is never deleted. A periodic state with NaN or infinity is not written
+    (one warning names the tensor); any other save of one raises NonFiniteCheckpointError."""
 
     def __init__(self, checkpointer: Checkpointer, period: int, max_to_keep: int = 0, save_final: bool = True) -> None:
         self.checkpointer = checkpointer
@@ -86,7 +87,13 @@ class PeriodicCheckpointer(HookBase):
             if self.save_final:
                 self.checkpointer.save("model_final", iteration=self.trainer.iter)
         elif self.period > 0 and next_iter % self.period == 0:
-            self.checkpointer.save(f"model_{self.trainer.iter:07d}", iteration=self.trainer.iter)
+            try:
+                self.checkpointer.save(f"model_{self.trainer.iter:07d}", iteration=self.trainer.iter)
+            except NonFiniteCheckpointError as e:
+                # Training goes on: the blow-up usually shows as a non-finite loss within a few steps,
+                # which stops the run; until then every periodic save says so and writes nothing.
+                logger.warning(f"Iteration {self.trainer.iter}: {e}")
+                return
             self._prune()
 
     def _prune(self) -> None:
@@ -168,11 +175,19 @@ class BestCheckpointer(HookBase):
 
 
 class PeriodicWriter(HookBase):
-    """Calls every writer every ``period`` iterations, at the last one, and closes them at the end."""
+    """Calls every writer every ``period`` iterations, at the last one, and closes them at the end.
 
-    def __init__(self, writers: List[EventWriter], period: int = 20) -> None:
-        self.writers = writers
+    ``writers`` may be a function that makes them: they are then opened when training starts, so that a run
+    failing before it (e.g. on a bad MODEL.WEIGHTS download) leaves no file open."""
+
+    def __init__(self, writers: Union[List[EventWriter], Callable[[], List[EventWriter]]], period: int = 20) -> None:
+        self._make = writers if callable(writers) else None
+        self.writers: List[EventWriter] = [] if callable(writers) else writers
         self.period = period
+
+    def before_train(self) -> None:
+        if self._make is not None:
+            self.writers = self._make()
 
     def after_step(self) -> None:
         next_iter = self.trainer.iter + 1

@@ -81,6 +81,15 @@ class EventWriter:
         pass
 
 
+def values_since(storage: EventStorage, last_written: int) -> Dict[int, Dict[str, float]]:
+    """iteration -> {name: raw value} of the values put after iteration ``last_written``."""
+    by_iter: Dict[int, Dict[str, float]] = defaultdict(dict)
+    for k, (v, it) in storage.latest().items():
+        if it > last_written:
+            by_iter[it][k] = v
+    return by_iter
+
+
 class JSONWriter(EventWriter):
     """Appends one JSON line per written iteration to ``metrics.json``: the raw values of that
     iteration, unsmoothed, so runs (and resumed runs) compare exactly."""
@@ -90,11 +99,7 @@ class JSONWriter(EventWriter):
         self._last_write = -1
 
     def write(self) -> None:
-        storage = get_event_storage()
-        by_iter: Dict[int, dict] = defaultdict(dict)
-        for k, (v, it) in storage.latest().items():
-            if it > self._last_write:
-                by_iter[it][k] = v
+        by_iter = values_since(get_event_storage(), self._last_write)
         for it in sorted(by_iter):
             self._file.write(json.dumps({"iteration": it, **by_iter[it]}, sort_keys=True) + "\n")
         if by_iter:
@@ -130,6 +135,62 @@ class TensorboardWriter(EventWriter):
 
     def close(self) -> None:
         self._writer.close()
+
+
+class WandbWriter(EventWriter):
+    """The raw values of metrics.json, one ``log`` per iteration (its step), to a Weights & Biases run
+    (the optional ``[wandb]`` extra). ``WANDB_MODE=offline`` keeps the run in ``<log_dir>/wandb`` for a
+    later ``wandb sync``; the resolved config is the run's config."""
+
+    def __init__(self, log_dir: str, project: str, run_name: str, config: Optional[dict] = None) -> None:
+        import wandb
+
+        self._run = wandb.init(project=project, name=run_name, dir=log_dir, config=config or {})
+        self._last_write = -1
+
+    def write(self) -> None:
+        by_iter = values_since(get_event_storage(), self._last_write)
+        for it in sorted(by_iter):
+            self._run.log(by_iter[it], step=it)
+        self._last_write = max(by_iter, default=self._last_write)
+
+    def close(self) -> None:
+        self._run.finish()
+
+
+class MLflowWriter(EventWriter):
+    """The raw values of metrics.json, with their iteration as step, to an MLflow run (the optional
+    ``[mlflow]`` extra), through a client of its own (no global active run). The config's keys are
+    the run's parameters and ``config_file`` (config.yaml) its artifact."""
+
+    def __init__(self, tracking_uri: str, experiment: str, run_name: str, params: Optional[Dict[str, str]] = None,
+                 config_file: str = "") -> None:
+        from mlflow.entities import Param
+        from mlflow.tracking import MlflowClient
+
+        self._client = MlflowClient(tracking_uri)
+        found = self._client.get_experiment_by_name(experiment)
+        experiment_id = found.experiment_id if found else self._client.create_experiment(experiment)
+        self.run_id = self._client.create_run(experiment_id, run_name=run_name).info.run_id
+        items = [Param(k, str(v)) for k, v in sorted((params or {}).items())]
+        for i in range(0, len(items), 100):  # MLflow takes at most 100 parameters per batch
+            self._client.log_batch(self.run_id, params=items[i : i + 100])
+        if config_file:
+            self._client.log_artifact(self.run_id, config_file)
+        self._last_write = -1
+
+    def write(self) -> None:
+        from mlflow.entities import Metric
+
+        by_iter = values_since(get_event_storage(), self._last_write)
+        now = int(time.time() * 1000)
+        metrics = [Metric(k, v, now, it) for it in sorted(by_iter) for k, v in by_iter[it].items()]
+        for i in range(0, len(metrics), 1000):  # MLflow takes at most 1000 metrics per batch
+            self._client.log_batch(self.run_id, metrics=metrics[i : i + 1000])
+        self._last_write = max(by_iter, default=self._last_write)
+
+    def close(self) -> None:
+        self._client.set_terminated(self.run_id)
 
 
 class CommonMetricPrinter(EventWriter):

@@ -4,6 +4,7 @@ import torch
 from collections import Counter
 
 from seg_engine.analysis import count_flops, parameter_table, protocol_views
+from seg_engine.analysis.model_stats import flop_analysis
 from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
 
@@ -31,6 +32,17 @@ def test_flops_of_a_fully_convolutional_model_grow_with_the_area():
     assert small > 0 and large == pytest.approx(4 * small, rel=0.02)
     # The classifier alone: 1x1 conv over the OS-8 map, one multiply-add per weight per pixel.
     assert small > head.in_channels * head.out_channels * (64 // 8) ** 2
+
+
+def test_attention_counts_its_two_products():
+    class Attention(torch.nn.Module):
+        def forward(self, q, k, v):
+            return torch.nn.functional.scaled_dot_product_attention(q, k, v)
+
+    q, k, v = torch.randn(2, 3, 10, 4), torch.randn(2, 3, 6, 4), torch.randn(2, 3, 6, 5)
+    with torch.no_grad():
+        # q @ k^T: 2 x 3 heads x 10 queries x 6 keys x 4 channels; softmax @ v: the same with v's 5 channels
+        assert flop_analysis(Attention(), q, k, v).total() == 2 * 3 * 10 * 6 * 4 + 2 * 3 * 10 * 6 * 5
 
 
 def test_protocol_views():

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from seg_engine.checkpoint import Checkpointer, atomic_write
+from seg_engine.checkpoint import Checkpointer, NonFiniteCheckpointError, atomic_write
 
 
 class Net(nn.Module):
@@ -65,3 +65,45 @@ def test_backbone_only_and_state_dict_layouts(tmp_path):
 def test_missing_weights_file_names_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.pth"):
         Checkpointer(Net()).load(str(tmp_path / "nope.pth"))
+
+
+def bn_net():
+    return nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+
+
+def test_a_state_with_inf_or_nan_is_not_written_and_the_pointer_stays(tmp_path):
+    net = bn_net()
+    ck = Checkpointer(net, str(tmp_path))
+    ck.save("model_0000001", iteration=1)
+    net[1].running_var[2] = float("inf")
+    with pytest.raises(NonFiniteCheckpointError, match=(
+            rf"checkpoint {tmp_path}/model_0000003.pth not written: model.1.running_var holds inf; "
+            rf"last_checkpoint still names {tmp_path}/model_0000001.pth")):
+        ck.save("model_0000003", iteration=3)
+    net[0].weight.data[0, 0] = float("nan")
+    with pytest.raises(NonFiniteCheckpointError, match=r"model.0.weight holds nan \(and 1 more non-finite tensors\)"):
+        ck.save("model_0000005", iteration=5)
+    assert sorted(os.listdir(tmp_path)) == ["last_checkpoint", "model_0000001.pth"]
+    assert ck.last_saved == (1, str(tmp_path / "model_0000001.pth"))
+
+
+def test_non_finite_optimizer_state_is_named(tmp_path):
+    net = nn.Linear(2, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    net(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    opt.state[net.weight]["momentum_buffer"][0, 1] = float("-inf")
+    ck = Checkpointer(net, str(tmp_path), optimizer=opt)
+    with pytest.raises(NonFiniteCheckpointError, match=r"optimizer.state.0.momentum_buffer holds inf; "
+                                                       r"last_checkpoint names none \(nothing finite was saved before\)"):
+        ck.save("model_0000000")
+    assert os.listdir(tmp_path) == []
+
+
+def test_non_finite_tensors_walks_the_nested_state_in_order_and_skips_integers():
+    from seg_engine.checkpoint.non_finite import non_finite_tensors
+
+    state = {"a": torch.ones(3), "rng": torch.ByteTensor([255]), "n": [torch.tensor(1.0), {"b": torch.tensor([float("nan")])}],
+             "c": torch.tensor([1.0, float("inf")]), "iteration": 7}
+    assert non_finite_tensors(state) == [("n.1.b", "nan"), ("c", "inf")]
+    assert non_finite_tensors({"a": torch.zeros(2), "i": torch.arange(3)}) == []

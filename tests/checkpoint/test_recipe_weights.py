@@ -12,6 +12,7 @@ import torchvision
 import yaml
 
 from seg_engine.checkpoint import Checkpointer, WeightsDownloadError, convert_weights, fetch_weights, resolve_weights, unwrap_state_dict
+from seg_engine.model_zoo.recipes import DATA_FILES
 from seg_engine.utils.testing import ROOT, build_on_meta, load_config, read_key_table
 
 Shape = Tuple[int, ...]
@@ -53,8 +54,9 @@ def test_the_check_catches_a_hand_fetched_file():
 def test_each_written_name_resolves_and_agrees_with_the_format_beside_it():
     written = {relative(p): (written_weights(p), written_model_node(p).get("WEIGHTS_FORMAT", ""))
                for p in YAMLS if "://" in written_weights(p)}
-    assert len(written) == 19  # the files that named pretrained/ or initmodel/ files before
-    assert {w.split("://")[0] for w, _ in written.values()} == {"open-mmlab", "torchvision", "timm", "semseg", "http"}
+    # the 19 files that named pretrained/ or initmodel/ files before, and SegFormer's 26 recipes (mmsegmentation's MiT URLs)
+    assert len(written) == 45
+    assert {w.split("://")[0] for w, _ in written.values()} == {"open-mmlab", "torchvision", "timm", "semseg", "http", "https"}
     for path, (weights, weights_format) in written.items():
         implied = resolve_weights(weights).weights_format
         assert not (weights_format and implied) or weights_format == implied, path
@@ -96,11 +98,40 @@ def semseg_v2_layout(depth: int) -> Dict[str, Shape]:
     return {**{k: s for k, s in tv.items() if not k.startswith(("conv1.", "bn1."))}, **stem, **widened}
 
 
+# MiT-B0..B5 (SegFormer): widths and blocks per stage; patch embeddings 7x7 then 3x3, key/value reductions 8, 4, 2, 1
+MIT_DIMS = {"b0": (32, 64, 160, 256), **{f"b{k}": (64, 128, 320, 512) for k in range(1, 6)}}
+MIT_DEPTHS = {"b0": (2, 2, 2, 2), "b1": (2, 2, 2, 2), "b2": (3, 4, 6, 3), "b3": (3, 4, 18, 3), "b4": (3, 8, 27, 3),
+              "b5": (3, 6, 40, 3)}
+MMSEG_MIT_URL = re.compile(r"/pretrain/segformer/mit_(b[0-5])_20220624-[0-9a-f]{8}\.pth$")
+
+
+def mmseg_mit_layout(variant: str) -> Dict[str, Shape]:
+    """mmsegmentation's ImageNet MiT file: stage i is layers.i.0 (patch embedding), layers.i.1.j (blocks: packed q/k/v
+    of nn.MultiheadAttention, the FFN as 1x1 conv, depthwise 3x3, 1x1 conv), layers.i.2 (the closing norm)."""
+    shapes, cin = {}, 3
+    for i, (c, depth, k, sr) in enumerate(zip(MIT_DIMS[variant], MIT_DEPTHS[variant], (7, 3, 3, 3), (8, 4, 2, 1))):
+        norm = lambda name, width=c: {f"{name}.weight": (width,), f"{name}.bias": (width,)}
+        shapes.update({f"layers.{i}.0.projection.weight": (c, cin, k, k), f"layers.{i}.0.projection.bias": (c,),
+                       **norm(f"layers.{i}.0.norm"), **norm(f"layers.{i}.2")})
+        for j in range(depth):
+            b = f"layers.{i}.1.{j}."
+            shapes.update({**norm(b + "norm1"), **norm(b + "norm2"), b + "attn.attn.in_proj_weight": (3 * c, c),
+                           b + "attn.attn.in_proj_bias": (3 * c,), b + "attn.attn.out_proj.weight": (c, c),
+                           b + "attn.attn.out_proj.bias": (c,), b + "ffn.layers.0.weight": (4 * c, c, 1, 1),
+                           b + "ffn.layers.0.bias": (4 * c,), b + "ffn.layers.1.weight": (4 * c, 1, 3, 3),
+                           b + "ffn.layers.1.bias": (4 * c,), b + "ffn.layers.4.weight": (c, 4 * c, 1, 1),
+                           b + "ffn.layers.4.bias": (c,)})
+            if sr > 1:
+                shapes.update({b + "attn.sr.weight": (c, c, sr, sr), b + "attn.sr.bias": (c,), **norm(b + "attn.norm")})
+        cin = c
+    return shapes
+
+
 def test_the_derived_layouts_match_the_committed_reference_tables():
     mmseg = read_key_table(os.path.join(ROOT, "projects", "FCN", "tests", "data", "mmseg_fcn_r50_d8_keys.txt"))
     mmseg_backbone = {k[len("backbone."):]: s for k, s in mmseg.items() if k.startswith("backbone.")}
     assert {k: s for k, s in open_mmlab_v1c_layout(50).items() if not k.startswith("fc.")} == mmseg_backbone
-    semseg = read_key_table(os.path.join(ROOT, "projects", "PSPNet", "tests", "semseg_pspnet50_ade20k_keys.txt"))
+    semseg = read_key_table(os.path.join(ROOT, "projects", "PSPNet", "tests", "data", "semseg_pspnet50_ade20k_keys.txt"))
     stem_names = {"0": "conv1", "1": "bn1", "3": "conv2", "4": "bn2", "6": "conv3", "7": "bn3"}
     semseg_backbone = {}
     for key, shape in semseg.items():
@@ -110,6 +141,8 @@ def test_the_derived_layouts_match_the_committed_reference_tables():
         elif key.startswith(("layer1.", "layer2.", "layer3.", "layer4.")):
             semseg_backbone[key] = shape
     assert {k: s for k, s in semseg_v2_layout(50).items() if not k.startswith("fc.")} == semseg_backbone
+    mit = read_key_table(os.path.join(ROOT, "projects", "SegFormer", "tests", "data", "mmseg_mit_keys.txt"))
+    assert mmseg_mit_layout("b0") == mit
 
 
 def outside_layout(reference: str) -> Dict[str, Shape]:
@@ -122,6 +155,8 @@ def outside_layout(reference: str) -> Dict[str, Shape]:
         return semseg_v2_layout(int(re.match(r"resnet(\d+)_v2$", name).group(1)))
     if scheme == "timm":
         return read_key_table(os.path.join(ROOT, "tests", "checkpoint", "data", f"timm_{name.split('.')[0]}_keys.txt"))
+    if MMSEG_MIT_URL.search(reference):
+        return mmseg_mit_layout(MMSEG_MIT_URL.search(reference).group(1))
     if "drive.google.com" in reference:  # wkentaro's vgg16_from_caffe.pth has torchvision's vgg16 keys
         return torchvision_layout("vgg16")
     raise AssertionError(f"no layout known for {reference}")
@@ -137,7 +172,7 @@ def test_every_named_weight_fits_its_recipes_backbone():
     uses (its own or the one the name implies) covers every backbone tensor with the model's shape; only the
     ImageNet classifier is left over."""
     recipes = [p for p in YAMLS if "projects" in p and not os.path.basename(p).startswith("Base-")
-               and os.path.basename(p) != "published.yaml"]
+               and os.path.basename(p) not in DATA_FILES]
     checked, problems = [], {}
     for path in recipes:
         cfg = load_config(path)
@@ -156,7 +191,7 @@ def test_every_named_weight_fits_its_recipes_backbone():
         if wrong:
             problems[relative(path)] = (cfg.MODEL.WEIGHTS, wrong[:5])
     assert problems == {}
-    assert len(checked) >= 19
+    assert len(checked) >= 52  # 19 + SegFormer's 33
 
 
 def test_a_semseg_name_says_where_the_file_comes_from_and_where_it_goes(tmp_path, monkeypatch):

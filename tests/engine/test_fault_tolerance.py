@@ -1,6 +1,7 @@
 """Fault injection on CPU: kills, corrupt checkpoints, signals, NaN losses, start-up errors, 2 processes."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -203,6 +204,23 @@ def test_nan_loss_stops_with_the_iteration_and_keeps_good_checkpoint(tmp_path):
     assert done.stderr.strip() == "train_net: error: loss became non-finite at iteration 3: loss_sem_seg=nan"
     assert (out / "last_checkpoint").read_text() == "model_0000001.pth"
     assert sorted(p.name for p in out.glob("model_*.pth")) == ["model_0000001.pth"]
+
+
+def test_a_blow_up_never_writes_or_points_to_a_non_finite_checkpoint(tmp_path, capsys):
+    """The issue's run: at SOLVER.BASE_LR 1e6 the loss stays finite (about 1e10) while BatchNorm's running
+    variance overflows; the state after iteration 3 is not saved (one warning names the tensor), the
+    run stops one iteration later on the NaN loss, and --resume would start from iteration 1's model."""
+    out = tmp_path / "out"
+    code, err, _ = run_cli(capsys, out, "SOLVER.OPTIMIZER", "SGD", "SOLVER.BASE_LR", "1e6", "SOLVER.WARMUP_ITERS", "20",
+                           "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.MAX_ITER", "10")
+    one_error_line(code, err, 3, "loss became non-finite at iteration 4")
+    assert (out / "last_checkpoint").read_text() == "model_0000001.pth"
+    assert sorted(p.name for p in out.glob("model_*.pth")) == ["model_0000001.pth"]
+    state = torch.load(out / "model_0000001.pth", weights_only=True)["model"]
+    assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+    log = (out / "log.txt").read_text()
+    assert re.search(rf"Iteration 3: checkpoint {out}/model_0000003.pth not written: model\.backbone\.\S+\.running_var "
+                     rf"holds inf \(and \d+ more non-finite tensors\); last_checkpoint still names {out}/model_0000001.pth", log)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from seg_engine.checkpoint import Checkpointer
+from seg_engine.checkpoint import Checkpointer, NonFiniteCheckpointError
 from seg_engine.engine import hooks
 from seg_engine.engine.train_loop import TrainerBase
 from seg_engine.utils.events import JSONWriter
@@ -31,6 +31,37 @@ def test_periodic_checkpointer_keeps_last_k_and_final(tmp_path):
     files = sorted(f for f in os.listdir(tmp_path) if f.endswith(".pth"))
     assert files == ["model_0000005.pth", "model_0000007.pth", "model_final.pth"]
     assert (tmp_path / "last_checkpoint").read_text() == "model_final.pth"
+
+
+class BlowUpAt(hooks.HookBase):
+    """Sets a BatchNorm's running variance to inf after iteration ``at`` (before the checkpoint hooks)."""
+
+    def __init__(self, bn, at):
+        self.bn, self.at = bn, at
+
+    def after_step(self):
+        if self.trainer.iter == self.at:
+            self.bn.running_var.fill_(float("inf"))
+
+
+def test_periodic_checkpoints_of_a_non_finite_state_are_skipped_with_a_warning(tmp_path, caplog):
+    bn = nn.BatchNorm2d(2)
+    ck = Checkpointer(bn, str(tmp_path))
+    run([BlowUpAt(bn, 4), hooks.PeriodicCheckpointer(ck, period=2, save_final=False)], max_iter=9)
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith(".pth")) == ["model_0000001.pth", "model_0000003.pth"]
+    assert (tmp_path / "last_checkpoint").read_text() == "model_0000003.pth"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [f"Iteration {i}: checkpoint {tmp_path}/model_{i:07d}.pth not written: model.running_var holds inf; "
+                      f"last_checkpoint still names {tmp_path}/model_0000003.pth" for i in (5, 7)]
+
+
+def test_a_non_finite_final_model_is_an_error(tmp_path):
+    bn = nn.BatchNorm2d(2)
+    ck = Checkpointer(bn, str(tmp_path))
+    with pytest.raises(NonFiniteCheckpointError, match="model_final.pth not written: model.running_var holds inf"):
+        run([BlowUpAt(bn, 4), hooks.PeriodicCheckpointer(ck, period=2)], max_iter=6)
+    assert (tmp_path / "last_checkpoint").read_text() == "model_0000003.pth"
+    assert not (tmp_path / "model_final.pth").exists()
 
 
 def test_pruning_never_deletes_the_pointed_checkpoint(tmp_path):
@@ -87,6 +118,14 @@ def test_periodic_writer_writes_raw_json_lines(tmp_path):
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert [r["iteration"] for r in rows] == [1, 3, 4]
     assert rows[0]["total_loss"] == pytest.approx(0.5)
+
+
+def test_periodic_writer_opens_writers_made_by_a_function_when_training_starts(tmp_path):
+    path = tmp_path / "metrics.json"
+    hook = hooks.PeriodicWriter(lambda: [JSONWriter(str(path))], period=2)
+    assert not path.exists()  # a run failing before training (a bad download) leaves no open file
+    run([hook], max_iter=3)
+    assert [json.loads(line)["iteration"] for line in path.read_text().splitlines()] == [1, 2]
 
 
 def test_iteration_timer_puts_time():

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from seg_engine import model_zoo
+from seg_engine.model_zoo.recipes import DATA_FILES
 
 ROOT = model_zoo.ROOT
 _spec = importlib.util.spec_from_file_location("tool_model_zoo", os.path.join(ROOT, "tools", "model_zoo.py"))
@@ -40,7 +41,7 @@ def test_model_zoo_md_is_up_to_date(rows):
 
 def test_one_row_per_recipe_of_every_project(rows):
     recipes = [p for p in glob.glob(os.path.join(ROOT, "projects", "*", "configs", "**", "*.yaml"), recursive=True)
-               if not os.path.basename(p).startswith("Base-") and os.path.basename(p) not in ("published.yaml", "trained.yaml")]
+               if not os.path.basename(p).startswith("Base-") and os.path.basename(p) not in DATA_FILES]
     assert sorted(r.config for r in rows) == sorted(os.path.relpath(p, ROOT) for p in recipes)
     assert {r.project for r in rows} >= {"PSPNet", "EncNet", "DeepLab", "FCN", "UNet", "FPN", "RefineNet"}
 

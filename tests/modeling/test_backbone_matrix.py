@@ -1,13 +1,14 @@
-"""Every meta-architecture trains on `shapes` with a torchvision and a timm backbone, through config alone.
+"""Every model part trains on `shapes` with a torchvision and a timm backbone, through config alone.
 
 Each case is a project's own `shapes` recipe with MODEL.BACKBONE.NAME switched to
 ``build_torchvision_backbone`` or ``build_timm_backbone`` (tiny models whose stages res2..res5 fit) and
-the feature names the model reads; the model takes channels and strides from the backbone's
+the feature names the model reads; the parts take channels and strides from the backbone's
 ``output_shape()``. It trains a few iterations through DefaultTrainer, every parameter (the backbone's
 included) gets a gradient, and in eval mode it predicts an odd-sized image at that size.
 
-A meta-architecture that cannot take an outside backbone by design is in EXCLUDED with the reason;
-a newly registered one that is in neither table fails ``test_every_meta_architecture_is_covered``.
+Every registered meta-architecture, neck and head is named by some case, or is in EXCLUDED with the reason
+(a part whose design ties it to one backbone); a newly registered part in neither fails
+``test_every_part_is_covered``.
 """
 from __future__ import annotations
 
@@ -15,18 +16,17 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Sequence, Set, Tuple
 
 import pytest
 import torch
 
 from seg_engine.config import get_cfg
 from seg_engine.engine import DefaultTrainer
-from seg_engine.modeling import META_ARCH_REGISTRY
-from seg_engine.plugins import load_plugin
-from seg_engine.utils.testing import ROOT, image_batch
+from seg_engine.modeling import HEAD_REGISTRY, META_ARCH_REGISTRY, NECK_REGISTRY, head_nodes
+from seg_engine.plugins import load_installed_plugins
+from seg_engine.utils.testing import image_batch
 
-PROJECTS = os.path.join(ROOT, "projects")
 STAGES = ["res2", "res3", "res4", "res5"]
 
 
@@ -34,7 +34,7 @@ STAGES = ["res2", "res3", "res4", "res5"]
 class Case:
     """A project's shapes recipe, the backbone features and output stride it needs, more overrides."""
 
-    recipe: str  # relative to projects/
+    recipe: str  # seg_engine://<Project>/<path>
     out_features: Sequence[str] = tuple(STAGES)
     output_stride: int = 32
     opts: Tuple[str, ...] = field(default_factory=tuple)
@@ -43,59 +43,66 @@ class Case:
 # Dilated models run at output stride 16 (both backbones dilate there); the U-shaped decoders, FPN and
 # RefineNet read res2..res5 of the undilated network. Widths are cut to keep every case near a second.
 MATRIX: Dict[str, Case] = {
-    "EncoderDecoder": Case(
-        "FCN/configs/shapes/fcn_R18-D8_shapes.yaml", ("res4", "res5"), 16,
+    "FCNHead": Case(
+        "seg_engine://FCN/shapes/fcn_R18-D8_shapes.yaml", ("res4", "res5"), 16,
         ("MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8"),
     ),
-    "PSPNet": Case(
-        "PSPNet/configs/shapes/pspnet_R18_shapes.yaml", ("res4", "res5"), 16,
+    "PPMHead": Case(
+        "seg_engine://PSPNet/shapes/pspnet_R18_shapes.yaml", ("res4", "res5"), 16,
         ("MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8", "MODEL.PSP.REDUCTION_CHANNELS", "8"),
     ),
+    "JPU + PPMHead": Case(
+        "seg_engine://PSPNet/shapes/pspnet_R18_shapes.yaml", ("res3", "res4", "res5"), 32,
+        ("MODEL.NECK.NAME", "JPU", "MODEL.JPU.WIDTH", "8", "MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8",
+         "MODEL.PSP.REDUCTION_CHANNELS", "8"),
+    ),
     "EncNet": Case(
-        "EncNet/configs/shapes/encnet_R18_shapes.yaml", ("res4", "res5"), 16,
+        "seg_engine://EncNet/shapes/encnet_R18_shapes.yaml", ("res4", "res5"), 16,
         ("MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8", "MODEL.ENCNET.NUM_CODES", "4"),
     ),
-    "DeepLabV3": Case(
-        "DeepLab/configs/shapes/deeplabv3plus_R18_shapes.yaml", ("res4", "res5"), 16,
-        ("MODEL.META_ARCHITECTURE", "DeepLabV3", "MODEL.HEAD.NAME", "ASPPHead", "MODEL.HEAD.CHANNELS", "16",
-         "MODEL.AUX_HEAD.CHANNELS", "8", "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "0"),
+    "DeepLabV3: ASPPHead": Case(
+        "seg_engine://DeepLab/shapes/deeplabv3plus_R18_shapes.yaml", ("res4", "res5"), 16,
+        ("MODEL.HEAD.NAME", "ASPPHead", "MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8",
+         "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "0"),
     ),
-    "DeepLabV3Plus": Case(
-        "DeepLab/configs/shapes/deeplabv3plus_R18_shapes.yaml", ("res2", "res4", "res5"), 16,
+    "DeepLabV3: DeepLabV3PlusHead": Case(
+        "seg_engine://DeepLab/shapes/deeplabv3plus_R18_shapes.yaml", ("res2", "res4", "res5"), 16,
         ("MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8", "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "0",
          "MODEL.DEEPLAB.LOW_LEVEL_CHANNELS", "8"),
     ),
-    "SemanticFPN": Case(
-        "FPN/configs/shapes/fpn_R18_shapes.yaml", STAGES, 32,
+    "FPN + SemSegFPNHead": Case(
+        "seg_engine://FPN/shapes/fpn_R18_shapes.yaml", STAGES, 32,
         ("MODEL.FPN.OUT_CHANNELS", "16", "MODEL.HEAD.CHANNELS", "16", "MODEL.HEAD.NORM", "BN"),
     ),
-    "RefineNet": Case(
-        "RefineNet/configs/shapes/rf_lw_R18_shapes.yaml", STAGES, 32,
+    "RefineNetHead": Case(
+        "seg_engine://RefineNet/shapes/rf_lw_R18_shapes.yaml", STAGES, 32,
         ("MODEL.HEAD.CHANNELS", "16", "MODEL.REFINENET.TOP_CHANNELS", "16"),
     ),
-    "UNet": Case(
-        "UNet/configs/shapes/unet_shapes.yaml", STAGES, 32,
+    "UNetDecoder + UNetClassifierHead": Case(
+        "seg_engine://UNet/shapes/unet_shapes.yaml", STAGES, 32,
         ("MODEL.UNET.IN_FEATURES", str(STAGES), "MODEL.UNET.DECODER_CHANNELS", "[16, 16, 8, 8, 8]"),
     ),
-    "UNetPlusPlus": Case(
-        "UNet/configs/shapes/unetplusplus_R18_shapes.yaml", STAGES, 32,
+    "UNetPlusPlus: NestedDecoder": Case(
+        "seg_engine://UNet/shapes/unetplusplus_R18_shapes.yaml", STAGES, 32,
         ("MODEL.UNET.IN_FEATURES", str(STAGES), "MODEL.UNET.DECODER_CHANNELS", "[16, 16, 8]",
          "MODEL.UNETPP.PRUNE_COLUMN", "3"),  # deep supervision on X(0, 1..3): four features, depth 3
     ),
-    "LinkNet": Case(
-        "UNet/configs/shapes/linknet_R18_shapes.yaml", STAGES, 32,
+    "LinkNetDecoder + LinkNetHead": Case(
+        "seg_engine://UNet/shapes/linknet_R18_shapes.yaml", STAGES, 32,
         ("MODEL.LINKNET.IN_FEATURES", str(STAGES), "MODEL.HEAD.CHANNELS", "8"),
     ),
 }
 
-# Meta-architectures whose design ties them to one backbone, and why.
+# Parts whose design ties them to one backbone, and why.
 EXCLUDED: Dict[str, str] = {
-    "FCN": "the Caffe FCN-32s/16s/8s read VGG's fc6/fc7 (7x7 and 1x1 convs on pool5), pool3/pool4 and conv1, "
-           "and crop at offsets derived from VGG's geometry (conv1_1 padded by 100, 3x3 pad-1 convs, 2x2 ceil "
-           "pools; fcn/alignment.py); another backbone has other offsets. The dilated-backbone FCN is "
-           "EncoderDecoder + FCNHead, which is in the matrix",
-    "SegNet": "its decoder max-unpools at the argmax indices of VGG's five 2x2 pools (MODEL.VGG.RETURN_INDICES) "
-              "and mirrors VGG's conv blocks; torchvision and timm backbones expose neither",
+    "FCNSkipHead": "the Caffe FCN-32s/16s/8s read VGG's fc6/fc7 (7x7 and 1x1 convs on pool5), pool3/pool4 and conv1, "
+                   "and crop at offsets derived from VGG's geometry (conv1_1 padded by 100, 3x3 pad-1 convs, 2x2 "
+                   "ceil pools; fcn/alignment.py); another backbone has other offsets. The dilated-backbone FCN is "
+                   "EncoderDecoder + FCNHead, which is in the matrix",
+    "SegNetDecoder": "it max-unpools at the argmax indices of VGG's five 2x2 pools (MODEL.VGG.RETURN_INDICES) and "
+                     "mirrors VGG's conv blocks; torchvision and timm backbones expose neither",
+    "OverlapTileUNet": "the paper's valid convolutions shrink every map by the encoder's own geometry "
+                       "(build_unet_encoder); padded backbones are the UNetDecoder case",
 }
 
 # Tiny models with stages at strides 4..32 that dilate to output stride 16.
@@ -108,18 +115,11 @@ EVAL_SIZE = (45, 61)
 ITERATIONS = 2
 
 
-def _load_projects() -> None:
-    """Import every project (installed or not), so that the registry holds all meta-architectures."""
-    for name in sorted(os.listdir(PROJECTS)):
-        if os.path.isdir(os.path.join(PROJECTS, name)):
-            load_plugin(os.path.join(PROJECTS, name))
-
-
-def _config(meta_arch: str, backend: str, output_dir: str):
-    case = MATRIX[meta_arch]
+def _config(name: str, backend: str, output_dir: str):
+    case = MATRIX[name]
     node = "MODEL.TORCHVISION" if backend == "torchvision" else "MODEL.TIMM"
     cfg = get_cfg()
-    cfg.merge_from_file(os.path.join(PROJECTS, case.recipe))
+    cfg.merge_from_file(case.recipe)
     cfg.merge_from_list([str(v) for v in (
         *BACKBONES[backend], f"{node}.OUT_FEATURES", list(case.out_features), f"{node}.OUTPUT_STRIDE", case.output_stride,
         "MODEL.BACKBONE.FREEZE_AT", 0, "MODEL.DEVICE", "cpu", "MODEL.WEIGHTS", "", "MODEL.WEIGHTS_FORMAT", "",
@@ -131,26 +131,31 @@ def _config(meta_arch: str, backend: str, output_dir: str):
     return cfg
 
 
-def test_every_meta_architecture_is_covered():
-    _load_projects()
-    registered = {name for name, _ in META_ARCH_REGISTRY}
-    assert not set(MATRIX) & set(EXCLUDED), "a meta-architecture is either in the matrix or excluded"
-    missing = sorted(registered - set(MATRIX) - set(EXCLUDED))
-    assert missing == [], f"add {missing} to MATRIX (or to EXCLUDED with the reason) in {__file__}"
-    assert sorted(set(MATRIX) | set(EXCLUDED)) == sorted(registered), "no stale entries"
+def _parts(cfg) -> Set[str]:
+    """The registered names a config's model is made of."""
+    return {cfg.MODEL.META_ARCHITECTURE, cfg.MODEL.NECK.NAME} | {node.NAME for _, node in head_nodes(cfg)}
+
+
+def test_every_part_is_covered():
+    load_installed_plugins()
+    registered = {name for registry in (META_ARCH_REGISTRY, NECK_REGISTRY, HEAD_REGISTRY) for name, _ in registry}
+    covered = set().union(*(_parts(_config(name, "torchvision", "unused")) for name in MATRIX)) - {""}
+    assert not covered & set(EXCLUDED), "a part is either in the matrix or excluded"
+    missing = sorted(registered - covered - set(EXCLUDED))
+    assert missing == [], f"add a case naming {missing} to MATRIX (or the part to EXCLUDED with the reason) in {__file__}"
+    assert set(EXCLUDED) <= registered, "no stale exclusions"
 
 
 @pytest.mark.parametrize("backend", sorted(BACKBONES))
-@pytest.mark.parametrize("meta_arch", sorted(MATRIX))
-def test_trains_and_predicts_with_the_backbone(meta_arch, backend, tmp_path):
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_trains_and_predicts_with_the_backbone(name, backend, tmp_path):
     if backend == "timm":
         pytest.importorskip("timm", reason="timm is an optional extra (pip install 'seg_engine[timm]')")
-    _load_projects()
-    cfg = _config(meta_arch, backend, str(tmp_path))
+    cfg = _config(name, backend, str(tmp_path))
     torch.manual_seed(0)
     trainer = DefaultTrainer(cfg)
     model = trainer.model
-    assert type(model).__name__ == meta_arch
+    assert type(model).__name__ == cfg.MODEL.META_ARCHITECTURE
     assert type(model.backbone).__name__ == {"torchvision": "TorchvisionBackbone", "timm": "TimmBackbone"}[backend]
     trainer.resume_or_load(resume=False)
     trainer.train()

@@ -2,15 +2,15 @@
 import torch
 
 from seg_engine.config import get_cfg
-from seg_engine.modeling import FCNHead, ShapeSpec
+from seg_engine.modeling import ShapeSpec, build_head
 
 
 def head(concat_input, num_convs=2):
     cfg = get_cfg()
-    cfg.merge_from_list(["MODEL.NUM_CLASSES", "3", "MODEL.HEAD.IN_FEATURE", "res5", "MODEL.HEAD.CHANNELS", "4",
+    cfg.merge_from_list(["MODEL.NUM_CLASSES", "3", "MODEL.HEAD.IN_FEATURES", "['res5']", "MODEL.HEAD.CHANNELS", "4",
                          "MODEL.HEAD.NUM_CONVS", str(num_convs), "MODEL.HEAD.CONCAT_INPUT", str(concat_input)])
     torch.manual_seed(0)
-    return FCNHead(cfg, cfg.MODEL.HEAD, {"res5": ShapeSpec(channels=6, stride=8)}).eval()
+    return build_head(cfg, cfg.MODEL.HEAD, {"res5": ShapeSpec(channels=6, stride=8)}).eval()
 
 
 def test_concat_input_adds_a_conv_over_the_input_and_the_convs_output():

@@ -59,8 +59,9 @@ def tiny_cfg(*opts):
 
 def test_model_reads_the_loss_keys_and_names_a_wrong_count():
     model = build_model(tiny_cfg("MODEL.LOSS.CLASS_WEIGHTS", "[1.0, 2.0, 3.0]", "MODEL.LOSS.AVERAGE", "all"))
-    assert model.class_weights.tolist() == [1.0, 2.0, 3.0] and model.loss_average == "all"
-    assert "class_weights" not in model.state_dict()
+    cross_entropy = model.pixel_losses.losses["cross_entropy"]
+    assert cross_entropy.class_weights.tolist() == [1.0, 2.0, 3.0] and cross_entropy.average == "all"
+    assert not any("class_weights" in key for key in model.state_dict())
     with pytest.raises(ValueError, match=r"MODEL.LOSS.CLASS_WEIGHTS has 2 weights but MODEL.NUM_CLASSES is 3"):
         build_model(tiny_cfg("MODEL.LOSS.CLASS_WEIGHTS", "[1.0, 2.0]"))
     with pytest.raises(ValueError, match="MODEL.LOSS.AVERAGE must be one of"):

@@ -15,14 +15,26 @@ def tool(name):
     return lambda *argv: module.run_tool(module.main, module.parser(), list(argv))
 
 
-def test_export_torchscript_prints_the_parity_at_two_sizes(tiny_demo_run, tmp_path, capsys):
+def test_export_torchscript_prints_the_parity_at_three_sizes_and_no_warning(tiny_demo_run, tmp_path, capsys):
     out = tmp_path / "demo.pt"
     code = tool("export_model")("--config-file", tiny_demo_run["config"], "--weights", tiny_demo_run["weights"],
                                 "--format", "torchscript", "--input-size", "64", "96", "--dynamic", "--output", str(out))
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert code == 0 and out.is_file()
-    assert [line.split(":")[0] for line in lines[:2]] == ["64x96", "49x121"]
-    assert all("argmax agrees on 100.0000% of pixels" in line for line in lines[:2])
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert code == 0 and out.is_file() and captured.err == ""
+    assert [line.split(":")[0] for line in lines[:3]] == ["64x96", "49x121", "81x73"]
+    assert all("argmax agrees on 100.0000% of pixels" in line for line in lines[:3])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--input-size", "-5", "96"], "--input-size must be two positive integers H W, got -5 96"),
+    (["--input-size", "8", "8", "--dynamic"], "--input-size 8 8 with --dynamic: H and W must be within 16..8192"),
+])
+def test_export_sizes_are_checked_in_one_line(tiny_demo_run, tmp_path, capsys, args, message):
+    code = tool("export_model")("--config-file", tiny_demo_run["config"], "--weights", tiny_demo_run["weights"],
+                                "--format", "pt2", *args, "--output", str(tmp_path / "x.pt2"))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"export_model.py: error: {message}")
 
 
 def test_analyze_prints_parameters_flops_and_protocol_views(tiny_demo_run, capsys):

@@ -7,7 +7,7 @@ import torch
 
 from seg_engine.modeling import META_ARCH_REGISTRY, EncoderDecoder, FCNHead
 
-from .enc_head import dropout_layer
+from .enc_head import EncHead, dropout_layer
 from .se_loss import se_loss
 
 
@@ -28,6 +28,9 @@ class EncNet(EncoderDecoder):
             cfg.defrost()
             cfg.MODEL.ENCNET.BOTTLENECK_KERNEL = 1 if self.neck is not None else 3
         super().build_heads(cfg)
+        if not isinstance(self.decode_head, EncHead):
+            raise ValueError(f"EncNet's SE-loss reads the EncHead's encoded vector: MODEL.HEAD.NAME must be EncHead, "
+                             f"got {cfg.MODEL.HEAD.NAME} (other heads are EncoderDecoder's)")
         self.loss_weights["se"] = cfg.MODEL.ENCNET.SE_LOSS_WEIGHT
         for module in self.aux_outputs.values():
             head = getattr(self, module)

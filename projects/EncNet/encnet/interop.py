@@ -17,7 +17,8 @@ def enc_head(translator, head: Dict[str, Any]) -> Set[int]:
     translator.set("MODEL.ENCNET.SE_LOSS_WEIGHT", float(se.get("loss_weight", 0.2)))
     translator.set("MODEL.ENCNET.LATERAL", bool(head.get("add_lateral", False)))
     translator.set("MODEL.ENCNET.DROPOUT_2D", True)
-    translator.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 3)
+    if translator.cfg["model"].get("neck"):  # without a neck the automatic kernel (0) is already 3x3
+        translator.set("MODEL.ENCNET.BOTTLENECK_KERNEL", 3)
     return {1, 2} if head.get("add_lateral") else set()
 
 

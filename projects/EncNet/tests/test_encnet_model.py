@@ -74,7 +74,7 @@ def test_resnet50_has_the_authors_parameter_count():
 
 def test_jpu_variant_parameter_count():
     """47,511,522: FastFCN's EncNet+JPU ResNet-50 (49,560,522) less its unused ImageNet fc (2,049,000)."""
-    model = meta_model("MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.ENCNET.USE_JPU", "True", "MODEL.ENCNET.DROPOUT_2D", "True")
+    model = meta_model("MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.NECK.NAME", "JPU", "MODEL.ENCNET.DROPOUT_2D", "True")
     assert num_params(model) == 49_560_522 - 2_049_000
     assert model.decode_head.bottleneck[0].kernel_size == (1, 1)
     assert model.decode_head.bottleneck[0].in_channels == 2048
@@ -132,12 +132,12 @@ def test_eval_returns_logits_at_each_original_size():
 
 def test_jpu_model_train_and_eval_shapes():
     torch.manual_seed(0)
-    model = build_model(encnet_cfg(*NARROW, "MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.ENCNET.USE_JPU", "True",
-                                   "MODEL.ENCNET.JPU_WIDTH", "8"))
+    model = build_model(encnet_cfg(*NARROW, "MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.NECK.NAME", "JPU",
+                                   "MODEL.JPU.WIDTH", "8"))
     assert model.decode_head.bottleneck[0].in_channels == 32
     inputs = batch([(65, 65), (57, 71)])
     images, _ = model.preprocess_images(inputs)
-    outputs = model.train().decode(model.backbone(images))
+    outputs = model.train().decode(model.extract_features(images))
     assert outputs["sem_seg"].shape == (2, 5, 9, 9)  # the JPU output at res3's stride 8
     assert outputs["aux"].shape == (2, 5, 5, 5)  # res4 at stride 16
     assert set(model(inputs)) == {"loss_sem_seg", "loss_aux", "loss_se"}
@@ -147,8 +147,8 @@ def test_jpu_model_train_and_eval_shapes():
 
 
 def test_lateral_with_jpu_is_refused():
-    with pytest.raises(ValueError, match="LATERAL and USE_JPU"):
-        build_model(encnet_cfg(*NARROW, "MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.ENCNET.USE_JPU", "True",
+    with pytest.raises(ValueError, match=r"LATERAL concatenates \['res5', 'res3', 'res4'\].*strides are \[8, 8, 16\]"):
+        build_model(encnet_cfg(*NARROW, "MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.NECK.NAME", "JPU",
                                "MODEL.ENCNET.LATERAL", "True"))
 
 

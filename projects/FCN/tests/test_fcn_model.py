@@ -148,5 +148,6 @@ def test_bad_configurations_name_the_key():
         build_model(narrow_cfg(4))
     with pytest.raises(ValueError, match="add \\['pool3'\\] to MODEL.VGG.OUT_FEATURES"):
         build_model(narrow_cfg(8, "MODEL.VGG.OUT_FEATURES", "['conv1', 'pool4', 'fc7']"))
-    with pytest.raises(ValueError, match="set MODEL.HEAD.NAME to FCNSkipHead"):
-        build_model(narrow_cfg(8, "MODEL.HEAD.NAME", "FCNHead"))
+    with pytest.raises(ValueError, match="MODEL.HEAD.NAME FCNSkipHead reads the maps of one backbone: it needs "
+                                         "MODEL.BACKBONE.NAME build_vgg_backbone, got build_resnet_backbone"):
+        build_model(narrow_cfg(8, "MODEL.BACKBONE.NAME", "build_resnet_backbone"))

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seg_engine.modeling.layers import ConvNormAct
+from seg_engine.modeling.layers import ConvNormAct, exportable_adaptive_avg_pool2d
 
 
 class PyramidPooling(nn.Module):
@@ -15,7 +15,8 @@ class PyramidPooling(nn.Module):
 
     Each branch is adaptive average pooling to ``bin x bin``, then a 1x1 conv-norm-ReLU to
     ``reduction_channels``; ``up`` is bilinear back to the input's size. The output has
-    ``in_channels + len(bins) * reduction_channels`` channels (``out_channels``).
+    ``in_channels + len(bins) * reduction_channels`` channels (``out_channels``). Under torch.export the
+    pooling is :func:`exportable_adaptive_avg_pool2d`, so the graph stays right at any input size.
     """
 
     def __init__(
@@ -37,7 +38,8 @@ class PyramidPooling(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         size = x.shape[-2:]
         pooled = [
-            F.interpolate(branch(x), size=size, mode="bilinear", align_corners=self.align_corners)
-            for branch in self.branches
+            F.interpolate(conv(exportable_adaptive_avg_pool2d(x, pool.output_size)), size=size, mode="bilinear",
+                          align_corners=self.align_corners)
+            for pool, conv in self.branches
         ]
         return torch.cat([x, *pooled], dim=1)

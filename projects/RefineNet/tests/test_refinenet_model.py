@@ -110,15 +110,14 @@ def test_dropout_acts_in_training_only():
 
 
 @pytest.mark.parametrize("opts, message", [
-    (("MODEL.HEAD.NAME", "FCNHead"), "set MODEL.HEAD.NAME to RefineNetHead \\(got 'FCNHead'\\)"),
-    (("MODEL.AUX_HEAD.ENABLED", "True"), "RefineNet has no auxiliary head"),
-    (("MODEL.HEAD.NORM", "BN"), "MODEL.HEAD.NORM must be '', got 'BN'"),
+    (("MODEL.HEAD.NAME", "FCNHead"), "MODEL.HEAD.NAME FCNHead reads one map: MODEL.HEAD.IN_FEATURES must have one name"),
+    (("MODEL.HEAD.NORM", "BN"), "RefineNetHead has no normalization: its NORM must be '', got 'BN'"),
     (("MODEL.REFINENET.CRP_STAGES", "0"), "MODEL.REFINENET.CRP_STAGES must be at least 1, got 0"),
     (("MODEL.REFINENET.KERNEL_SIZE", "5"), "MODEL.REFINENET.KERNEL_SIZE must be 1 or 3, got 5"),
     (("MODEL.REFINENET.OUTPUT_RCUS", "-1"), "OUTPUT_RCUS must be >= 0"),
-    (("MODEL.RESNETS.OUT_FEATURES", "['res3', 'res4', 'res5']"), "IN_FEATURES .* must name backbone features"),
+    (("MODEL.RESNETS.OUT_FEATURES", "['res3', 'res4', 'res5']"), "MODEL.HEAD.IN_FEATURES .* must name maps among"),
     (("MODEL.REFINENET.FEATURE_DROPOUT", "1.5"), "MODEL.REFINENET.FEATURE_DROPOUT must be in \\[0, 1\\), got 1.5"),
-    (("MODEL.REFINENET.DROPOUT_FEATURES", "['res1']"), "DROPOUT_FEATURES \\['res1'\\] must be among IN_FEATURES"),
+    (("MODEL.REFINENET.DROPOUT_FEATURES", "['res1']"), "DROPOUT_FEATURES \\['res1'\\] must be among the head's IN_FEATURES"),
 ])
 def test_bad_settings_are_named(opts, message):
     with pytest.raises(ValueError, match=message):

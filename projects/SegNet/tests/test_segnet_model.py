@@ -211,8 +211,8 @@ def test_torchvision_checkpoint_loads_into_the_encoder(tmp_path):
 
 
 @pytest.mark.parametrize("opts, message", [
-    (["MODEL.HEAD.NAME", "FCNHead"], "SegNet needs MODEL.HEAD.NAME 'SegNetDecoder', got 'FCNHead'"),
-    (["MODEL.AUX_HEAD.ENABLED", "True"], "SegNet needs MODEL.AUX_HEAD.ENABLED False"),
+    (["MODEL.BACKBONE.NAME", "build_resnet_backbone"], "MODEL.HEAD.NAME SegNetDecoder reads the maps of one backbone: "
+                                                         "it needs MODEL.BACKBONE.NAME build_vgg_backbone"),
     (["MODEL.VGG.RETURN_INDICES", "False"], "set MODEL.VGG.RETURN_INDICES True"),
     (["MODEL.VGG.OUT_FEATURES", "['conv1', 'conv2', 'pool5']"],
      r"OUT_FEATURES must include \['conv3', 'conv4', 'conv5'\]"),

@@ -56,11 +56,13 @@ def test_padding_is_cropped_before_the_loss():
     assert torch.allclose(loss, expected)
 
 
+VALID = ("MODEL.META_ARCHITECTURE", "OverlapTileUNet", "MODEL.UNET.PADDING", "valid", "MODEL.UNET.NORM", "''")
+
+
 def test_valid_convs_follow_the_paper_geometry():
     assert valid_sizes(388, 4, 2, 2) == (572, 388)  # the paper's Fig. 1
     assert valid_sizes(389, 4, 2, 2) == (588, 404)
-    model = build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 2, "MODEL.UNET.PADDING", "valid", "MODEL.UNET.NORM", "''",
-                  *TINY["Base-UNet-paper.yaml"]).eval()
+    model = build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 2, *VALID, *TINY["Base-UNet-paper.yaml"]).eval()
     x = torch.randn(1, 3, 33, 49)
     padded, origin = model.pad_images(x)
     assert tuple(padded.shape[-2:]) == (valid_sizes(33, 4, 2, 2)[0], valid_sizes(49, 4, 2, 2)[0]) and origin == (0, 0)
@@ -71,8 +73,7 @@ def test_valid_convs_follow_the_paper_geometry():
 
 def test_overlap_tile_inference_equals_one_pass():
     torch.manual_seed(0)
-    model = build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 2, "MODEL.UNET.PADDING", "valid", "MODEL.UNET.NORM", "''",
-                  *TINY["Base-UNet-paper.yaml"]).eval()
+    model = build("Base-UNet-paper.yaml", "MODEL.NUM_CLASSES", 2, *VALID, *TINY["Base-UNet-paper.yaml"]).eval()
     x = torch.randn(1, 3, 45, 70)
     with torch.no_grad():
         whole = model.segment(x)["sem_seg"]
@@ -99,7 +100,7 @@ def test_skips_of_other_sizes_are_padded_or_cropped():
     ("MODEL.UNET.PADDING", "full", "MODEL.UNET.PADDING must be one of"),
     ("MODEL.UNET.FUSE", "sum", "MODEL.UNET.FUSE must be one of"),
     ("MODEL.UNET.IN_FEATURES", "['enc0', 'res9']", "MODEL.UNET.IN_FEATURES must name"),
-    ("MODEL.UNET.HEAD_KERNEL_SIZE", 5, "MODEL.UNET.HEAD_KERNEL_SIZE must be 1 or 3"),
+    ("MODEL.UNET_HEAD.KERNEL_SIZE", 5, "MODEL.UNET_HEAD.KERNEL_SIZE must be 1 or 3"),
 ])
 def test_bad_switches_name_the_key(key, value, message):
     with pytest.raises(ValueError, match=message):

@@ -16,7 +16,7 @@ from unet_test_helpers import build  # noqa: E402
     ("Base-UNet-milesial-bilinear.yaml", ["MODEL.NUM_CLASSES", 1], 17_262_977),
     # the paper's network: 1 input channel, 2 classes, no BN (formula in model_zoo.md)
     ("Base-UNet-paper.yaml", ["MODEL.NUM_CLASSES", 2, "MODEL.UNET_ENCODER.IN_CHANNELS", 1, "MODEL.UNET.NORM", "''",
-                              "MODEL.UNET.PADDING", "valid"], 31_030_658),
+                              "MODEL.UNET.PADDING", "valid", "MODEL.META_ARCHITECTURE", "OverlapTileUNet"], 31_030_658),
     # smp.Unet("resnet34", classes=21)
     ("Base-UNet-smp.yaml", ["MODEL.NUM_CLASSES", 21], 24_439_269),
     # mmseg fcn_unet_s5-d16 at 150 classes

@@ -5,6 +5,8 @@ import sys
 import pytest
 import torch
 
+from seg_engine.modeling.losses import upsample_logits
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_test_helpers import build  # noqa: E402
 
@@ -35,13 +37,14 @@ def test_accurate_averages_the_heads_and_fast_uses_one_from_a_pruned_network():
     fast.load_state_dict(acc.state_dict())
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
-        feats = acc.backbone(x)
-        nodes = acc.decoder([feats[f] for f in acc.in_features])
-        heads = [acc.ds_heads[j](nodes[f"x_0_{j + 1}"]) for j in range(4)]
-        assert torch.allclose(acc.network(x)["sem_seg"], torch.stack(heads).mean(0), atol=1e-6)
+        nodes = acc.extract_features(x)
+        # every head reads a stride-2 column; segment brings the logits to the padded input's size
+        heads = [upsample_logits(acc.ds_heads[j](nodes[f"x_0_{j + 1}"]), x.shape[-2:], acc.align_corners)
+                 for j in range(4)]
+        assert torch.allclose(acc.segment(x)["sem_seg"], torch.stack(heads).mean(0), atol=1e-6)
         calls = []
         fast.decoder.nodes["x_0_3"].register_forward_hook(lambda *a: calls.append(1))
-        pruned = fast.network(x)["sem_seg"]
+        pruned = fast.segment(x)["sem_seg"]
     assert calls == []  # columns past PRUNE_COLUMN are not computed
     assert torch.allclose(pruned, heads[1], atol=1e-6)
     assert not torch.allclose(heads[1], heads[3], atol=1e-3)
@@ -51,7 +54,7 @@ def test_accurate_averages_the_heads_and_fast_uses_one_from_a_pruned_network():
     ("MODEL.UNETPP.DEEP_SUPERVISION", "all", "MODEL.UNETPP.DEEP_SUPERVISION must be one of"),
     ("MODEL.UNETPP.PRUNE_COLUMN", 5, "MODEL.UNETPP.PRUNE_COLUMN must be in 1..4"),
     ("MODEL.UNETPP.WIDTHS", "keras", "MODEL.UNETPP.WIDTHS must be one of"),
-    ("MODEL.UNET.UPSAMPLE", "transpose", "UNetPlusPlus up-samples with MODEL.UNET.UPSAMPLE 'nearest'"),
+    ("MODEL.UNET.UPSAMPLE", "transpose", "NestedDecoder up-samples with MODEL.UNET.UPSAMPLE 'nearest'"),
 ])
 def test_bad_switches_name_the_key(key, value, message):
     with pytest.raises(ValueError, match=message):

@@ -71,16 +71,23 @@ class OverlapTileUNet(EncoderDecoder):
         if not self.training and max(self.tile_size) > 0:
             return {"sem_seg": self.overlap_tile(images)}
         h, w = images.shape[-2:]
-        (ih, oh), (iw, ow) = (self._valid(s) for s in (h, w))
-        top, left = (ih - oh) // 2, (iw - ow) // 2
-        outputs = self.decode(self.extract_features(mirror_pad(images, top, ih - h - top, left, iw - w - left)))
+        padded, (top, left) = self.pad_images(images)
+        outputs = self.decode(self.extract_features(padded))
         cropped = {}
         for name, logits in outputs.items():
             s = self.output_strides.get(name, 1)
             if s > 1:
                 logits = upsample_logits(logits, (logits.shape[-2] * s, logits.shape[-1] * s), self.align_corners)
-            cropped[name] = logits[..., :h, :w]
+            cropped[name] = logits[..., top : top + h, left : left + w]
         return cropped
+
+    def pad_images(self, images: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
+        """The mirror-padded batch whose valid output covers the images, and where the images' origin lies in that
+        output: (0, 0)."""
+        h, w = images.shape[-2:]
+        (ih, oh), (iw, ow) = (self._valid(s) for s in (h, w))
+        top, left = (ih - oh) // 2, (iw - ow) // 2
+        return mirror_pad(images, top, ih - h - top, left, iw - w - left), (0, 0)
 
     def overlap_tile(self, images: torch.Tensor) -> torch.Tensor:
         """The paper's overlap-tile strategy: output tiles of TILE_SIZE (rounded up to a valid output

@@ -9,6 +9,7 @@ from PIL import Image
 
 from ..catalog import DatasetCatalog, MetadataCatalog
 from ..errors import DatasetError
+from ..palette import palette_of_png
 
 __all__ = ["load_folder", "register_folder_dataset", "register_folder_from_cfg"]
 
@@ -116,14 +117,18 @@ def register_folder_dataset(
     palette: Optional[Sequence[Tuple[int, int, int]]] = None,
     masks_optional: bool = False,
     label_map: Optional[Dict[int, int]] = None,
+    colour_masks: bool = False,
 ) -> None:
     """Register ``name`` as the pairs of :func:`load_folder`; the folders are scanned on first ``get``.
 
     ``label_map`` maps raw mask values to train ids (``{255: 1}`` for binary masks stored as 0/255);
-    values it does not list stay as they are."""
+    values it does not list stay as they are. With ``colour_masks`` RGB masks are decoded through
+    ``palette`` (colour i is raw value i, then ``label_map``); index and grayscale masks stay as they are."""
     if not classes:
         raise ValueError(f"register_folder_dataset({name!r}): classes must list the class names")
-    palette = list(palette) if palette is not None else default_palette(len(classes))
+    if colour_masks and palette is None:
+        raise ValueError(f"register_folder_dataset({name!r}): colour_masks needs the palette of the masks")
+    palette = [tuple(c) for c in palette] if palette is not None else default_palette(len(classes))
     if len(palette) < len(classes):
         raise ValueError(
             f"register_folder_dataset({name!r}): {len(palette)} palette colours for {len(classes)} classes"
@@ -132,6 +137,8 @@ def register_folder_dataset(
     meta = dict(classes=list(classes), palette=palette, ignore_label=ignore_label)
     if label_map:
         meta["label_map"] = lookup_table(label_map)
+    if colour_masks:
+        meta["mask_colours"] = tuple(palette)
     MetadataCatalog.get(name).set(**meta)
 
 
@@ -150,12 +157,14 @@ def register_folder_from_cfg(cfg) -> List[str]:
     """Register ``{NAME}_train``, ``{NAME}_val`` and ``{NAME}_test`` from ``cfg.DATASETS.FOLDER`` when NAME is set.
 
     The splits live in ``ROOT/IMAGE_DIR/{train,val,test}`` and ``ROOT/MASK_DIR/{train,val,test}``; the test
-    split may have no masks (predictions only). Names already registered are left alone. Returns the
-    dataset names of the folder (empty when NAME is unset).
+    split may have no masks (predictions only). PALETTE (or PALETTE_FILE) decodes colour masks and is the
+    display palette. Names already registered are left alone. Returns the dataset names of the folder
+    (empty when NAME is unset).
     """
     f = cfg.DATASETS.FOLDER
     if not f.NAME:
         return []
+    palette = palette_of_png(os.path.expanduser(f.PALETTE_FILE)) if f.PALETTE_FILE else f.PALETTE or None
     names = []
     for split in ("train", "val", "test"):
         name = f"{f.NAME}_{split}"
@@ -172,5 +181,7 @@ def register_folder_from_cfg(cfg) -> List[str]:
             ignore_label=f.IGNORE_LABEL,
             masks_optional=split == "test",
             label_map={int(raw): int(train_id) for raw, train_id in f.LABEL_MAP},
+            palette=palette,
+            colour_masks=palette is not None,
         )
     return names

@@ -17,6 +17,7 @@ from .resize import (
     ResizeLongSide,
     ResizeShortSide,
     ResizeToScale,
+    ResizeToScaleAligned,
     ResizeTransform,
 )
 from .rotate import RandomRotation, RotationTransform
@@ -39,6 +40,7 @@ __all__ = [
     "ResizeLongSide",
     "ResizeShortSide",
     "ResizeToScale",
+    "ResizeToScaleAligned",
     "ResizeTransform",
     "RotationTransform",
     "Transform",
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 TRAIN_RESIZE_MODES = ("ratio", "scale", "long_side", "none")
-TEST_RESIZE_MODES = ("none", "short_side", "long_side", "scale")
+TEST_RESIZE_MODES = ("none", "short_side", "long_side", "scale", "aligned_scale")
 
 
 def _train_resize(cfg) -> List[Augmentation]:
@@ -74,6 +76,8 @@ def _test_resize(cfg) -> List[Augmentation]:
         return [ResizeLongSide(t.LONG_SIDE)]
     if t.RESIZE_MODE == "scale":
         return [ResizeToScale(tuple(t.SCALE))]
+    if t.RESIZE_MODE == "aligned_scale":
+        return [ResizeToScaleAligned(tuple(t.SCALE), t.SIZE_DIVISOR)]
     raise ValueError(f"INPUT.TEST.RESIZE_MODE must be one of {TEST_RESIZE_MODES}, got {t.RESIZE_MODE!r}")
 
 

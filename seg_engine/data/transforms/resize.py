@@ -4,7 +4,7 @@ Random rescales of the three reference recipes (all with a factor r uniform in a
 :class:`RandomRatioResize` (hszhao/semseg: the image times r), :class:`RandomScaleResize`
 (mmsegmentation: fit inside a reference scale times r) and :class:`RandomLongSideResize`
 (PyTorch-Encoding: an integer long side in [base * low, base * high]); and the test-time resizes
-:class:`ResizeShortSide`, :class:`ResizeLongSide`, :class:`ResizeToScale`.
+:class:`ResizeShortSide`, :class:`ResizeLongSide`, :class:`ResizeToScale`, :class:`ResizeToScaleAligned`.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Optional, Tuple
 
 import cv2
 import numpy as np
-from fvcore.transforms.transform import Transform
+from fvcore.transforms.transform import Transform, TransformList
 
 from .augmentation import Augmentation
 
@@ -23,6 +23,7 @@ __all__ = [
     "ResizeLongSide",
     "ResizeShortSide",
     "ResizeToScale",
+    "ResizeToScaleAligned",
     "ResizeTransform",
 ]
 
@@ -180,3 +181,23 @@ class ResizeToScale(Augmentation):
         self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
     ) -> ResizeTransform:
         return _fit_in_scale(*image.shape[:2], self.scale)
+
+
+class ResizeToScaleAligned(Augmentation):
+    """Fit inside ``scale`` as :class:`ResizeToScale`, then resize again so that each side is rounded up to
+    a multiple of ``size_divisor`` (SegFormer's test-time ``AlignedResize``, mmsegmentation's ``Resize`` +
+    ``ResizeToMultiple``): two bilinear resizes, the second changing the aspect ratio slightly."""
+
+    def __init__(self, scale: Tuple[int, int] = (2048, 512), size_divisor: int = 32) -> None:
+        if min(scale) <= 0 or size_divisor <= 0:
+            raise ValueError(f"ResizeToScaleAligned: scale and size divisor must be positive, got {scale}, {size_divisor}")
+        self.scale = (int(scale[0]), int(scale[1]))
+        self.size_divisor = int(size_divisor)
+
+    def get_transform(
+        self, image: np.ndarray, sem_seg: Optional[np.ndarray], rng: np.random.Generator
+    ) -> TransformList:
+        fit = _fit_in_scale(*image.shape[:2], self.scale)
+        d = self.size_divisor
+        aligned_h, aligned_w = -(-fit.new_h // d) * d, -(-fit.new_w // d) * d
+        return TransformList([fit, ResizeTransform(fit.new_h, fit.new_w, aligned_h, aligned_w)])

@@ -10,7 +10,7 @@ from torch import nn
 from ..backbone.backbone import ShapeSpec
 from ..build import build_backbone
 from ..heads import aux_head_names, build_head
-from ..losses import LOSS_AVERAGES, sem_seg_cross_entropy, upsample_logits
+from ..losses import build_losses, upsample_logits
 from ..necks import build_neck
 from ..registry import META_ARCH_REGISTRY
 from .inference import InferenceProtocol, protocol_scores
@@ -21,7 +21,8 @@ class EncoderDecoder(nn.Module):
     """MODEL.BACKBONE -> MODEL.NECK (optional) -> MODEL.HEAD, plus the auxiliary heads MODEL.AUX_HEADS lists, each
     part chosen by name from its registry. Takes the loader's list of dicts; pads and normalizes on its own device.
 
-    Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted); inference returns
+    Training returns ``{"loss_sem_seg": ..., "loss_aux": ...}`` (weighted; one term per loss, e.g.
+    ``loss_sem_seg_dice``, when MODEL.LOSS.NAMES lists several); inference returns
     ``[{"sem_seg": C x H x W scores}]`` at each image's original ``height`` x ``width``: the logits of
     a single whole-image pass, or the aggregate of the TEST.* protocol (sliding window, scales, flip;
     see :mod:`.inference`). With MODEL.PAD_INPUT the network takes any size (padded inside, cropped back).
@@ -39,15 +40,8 @@ class EncoderDecoder(nn.Module):
         self.memory_format = torch.channels_last if cfg.MODEL.CHANNELS_LAST else torch.contiguous_format
         self.register_buffer("pixel_mean", torch.tensor(cfg.MODEL.PIXEL_MEAN).view(-1, 1, 1), False)
         self.register_buffer("pixel_std", torch.tensor(cfg.MODEL.PIXEL_STD).view(-1, 1, 1), False)
-        if cfg.MODEL.LOSS.AVERAGE not in LOSS_AVERAGES:
-            raise ValueError(f"MODEL.LOSS.AVERAGE must be one of {LOSS_AVERAGES}, got {cfg.MODEL.LOSS.AVERAGE!r}")
-        self.loss_average = cfg.MODEL.LOSS.AVERAGE
-        weights = list(cfg.MODEL.LOSS.CLASS_WEIGHTS)
-        if weights and len(weights) != self.num_classes:
-            raise ValueError(
-                f"MODEL.LOSS.CLASS_WEIGHTS has {len(weights)} weights but MODEL.NUM_CLASSES is {self.num_classes}"
-            )
-        self.register_buffer("class_weights", torch.tensor(weights, dtype=torch.float32) if weights else None, False)
+        # MODEL.LOSS: the losses (LOSS_REGISTRY) every output is trained with, each times its weight.
+        self.pixel_losses = build_losses(cfg)
         self.test_protocol = InferenceProtocol.from_config(cfg)
         self.backbone = build_backbone(cfg)
         self.neck_name = ""
@@ -116,14 +110,21 @@ class EncoderDecoder(nn.Module):
                 for name, logits in outputs.items()}
 
     def losses(self, outputs: Dict[str, torch.Tensor], targets: torch.Tensor, batched_inputs: List[dict]) -> Dict[str, torch.Tensor]:
-        """Weighted cross-entropy of every output, named ``loss_<output>``."""
-        return {f"loss_{name}": self.loss_weights[name] * self.pixel_loss(logits, targets) for name, logits in outputs.items()}
+        """The losses of MODEL.LOSS of every output, times the output's loss weight: ``loss_<output>`` with one
+        loss in MODEL.LOSS.NAMES, else one term per loss, ``loss_<output>_<loss>`` (e.g. ``loss_sem_seg_dice``)."""
+        losses = {}
+        for output, logits in outputs.items():
+            terms = self.pixel_losses(logits, targets)
+            if len(terms) == 1:
+                losses[f"loss_{output}"] = self.loss_weights[output] * next(iter(terms.values()))
+            else:
+                losses.update({f"loss_{output}_{name}": self.loss_weights[output] * term
+                               for name, term in terms.items()})
+        return losses
 
     def pixel_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """The cross-entropy of MODEL.LOSS (class weights, average) of one output against the targets."""
-        return sem_seg_cross_entropy(
-            logits, targets, self.ignore_value, self.align_corners, self.class_weights, self.loss_average
-        )
+        """The weighted sum of MODEL.LOSS's losses of one output against the targets."""
+        return sum(self.pixel_losses(logits, targets).values())
 
     def forward(self, batched_inputs: List[dict]):
         images, sizes = self.preprocess_images(batched_inputs)
