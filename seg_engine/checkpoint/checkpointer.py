@@ -165,8 +165,10 @@ class Checkpointer(_FvCheckpointer):
         finally:
             self._for_inference = False
         incompatible = self._last_incompatible
-        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
         shapes = [(k, tuple(theirs), tuple(ours)) for k, theirs, ours in incompatible.incorrect_shapes]
+        # fvcore also lists a tensor of another shape as missing: count each key once
+        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")
+                   and k not in {key for key, *_ in shapes}]
         if not missing and not shapes:
             return
         count = len(missing) + len(shapes)
