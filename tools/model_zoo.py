@@ -5,9 +5,13 @@
     python tools/model_zoo.py --markdown      # compute missing FLOPs, write MODEL_ZOO.md and MODEL_ZOO.flops.json
     python tools/model_zoo.py --pretrained    # the trained models by name, one per line with its URL
     python tools/model_zoo.py --generate-trained MMSEG   # rewrite the generated projects/*/configs/trained.yaml
+    python tools/model_zoo.py --compare-mmseg NAME [NAME ...] [--images FILE_OR_FOLDER ...]
 
 MMSEG is an mmsegmentation wheel (.whl), the site-packages it is installed in, or its mmseg/.mim/configs folder;
 --generate-trained is run by hand when a source publishes new checkpoints (see docs/model_zoo.md).
+--compare-mmseg (where mmsegmentation 1.2.2 is installed) predicts the images (by default five generated PNGs of
+odd sizes) with each trained model's recipe and with mmsegmentation's inference_model, both with the same random
+weights, and prints the share of pixels whose labels agree, as JSON lines.
 
 Published numbers come from projects/*/configs/published.yaml and are not reproduced here. FLOPs are
 fvcore's (one multiply-add = one FLOP) at each recipe's training crop, cached by a hash of the network's
@@ -41,7 +45,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--skipped", action="store_true", help="with --pretrained: list the skipped checkpoints instead")
     parser.add_argument("--generate-trained", metavar="MMSEG",
                         help="write the trained tables from mmsegmentation's metafiles and torchvision's weight enums")
+    parser.add_argument("--compare-mmseg", nargs="+", metavar="NAME",
+                        help="label maps of these trained models' recipes against mmsegmentation's inference_model")
+    parser.add_argument("--images", nargs="+", metavar="FILE_OR_FOLDER",
+                        help="with --compare-mmseg: the images (default: five generated PNGs of odd sizes)")
     args = parser.parse_args(argv)
+    if args.compare_mmseg:
+        return compare_mmseg(args.compare_mmseg, args.images)
     if args.pretrained:
         return print_pretrained(args.skipped)
     if args.generate_trained:
@@ -84,6 +94,26 @@ def generate(mmseg: str) -> int:
         for name, reason in names.items():
             print(f"skipped {name} ({project or 'no project'}): {reason}")
     print(f"{len(written)} tables written; {sum(len(n) for n in skipped.values())} checkpoints skipped")
+    return 0
+
+
+def compare_mmseg(names, images) -> int:
+    import glob
+    import json
+    import tempfile
+
+    from seg_engine.model_zoo.mmseg_predictions import compare_predictions, write_test_images
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [f for i in images for f in (sorted(glob.glob(os.path.join(i, "*"))) if os.path.isdir(i) else [i])] \
+            if images else write_test_images(tmp)
+        worst, widest = 1.0, 0.0
+        for name in names:
+            result = compare_predictions(name, files)
+            worst, widest = min(worst, result["agreement"]), max(widest, result["widest_margin_where_labels_differ"])
+            print(json.dumps(result), flush=True)
+    print(f"{len(names)} models, {len(files)} images: lowest pixel agreement {100 * worst:.4f}%; "
+          f"where labels differ, mmsegmentation's top-1 minus top-2 score is at most {widest:.3g}")
     return 0
 
 
