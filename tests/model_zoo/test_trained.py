@@ -198,3 +198,15 @@ def test_torchvision_rows_have_torchvisions_parameter_count():
     assert fcn["published"] == {"mIoU": 63.7, "pixAcc": 91.9} and fcn["converter"] == "torchvision_fcn"
     assert "opts" not in rows["DeepLab"]["deeplabv3_resnet50.COCO_WITH_VOC_LABELS_V1"]
     assert "not on mobilenet_v3_large" in skipped["DeepLab"]["deeplabv3_mobilenet_v3_large.COCO_WITH_VOC_LABELS_V1"]
+
+
+def test_the_generator_skips_a_dilated_resnet18_whose_blocks_differ_from_mmsegmentations():
+    from seg_engine.model_zoo.generate_trained import _unlike_mmseg
+
+    cfg = get_cfg()
+    cfg.MODEL.RESNETS.DEPTH, cfg.MODEL.RESNETS.OUTPUT_STRIDE = 18, 8
+    assert _unlike_mmseg(cfg).startswith("mmsegmentation's ResNet-18/34 BasicBlock dilates only its first 3x3 conv")
+    cfg.MODEL.RESNETS.OUTPUT_STRIDE = 32  # undilated: the same blocks
+    assert _unlike_mmseg(cfg) == ""
+    cfg.MODEL.RESNETS.DEPTH, cfg.MODEL.RESNETS.OUTPUT_STRIDE = 50, 8  # Bottleneck dilates its one 3x3 conv in both
+    assert _unlike_mmseg(cfg) == ""
