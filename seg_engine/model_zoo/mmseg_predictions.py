@@ -49,20 +49,26 @@ def write_test_images(folder: str, sizes: Sequence[Tuple[int, int]] = IMAGE_SIZE
 
 
 def mmseg_config_of(row: TrainedModel) -> str:
-    """The config file of the row's metafile entry in the installed mmsegmentation (its ``source`` names the
-    metafile, ``configs/<family>/metafile.yaml``)."""
+    """The config file of the row's metafile entry in the installed mmsegmentation: the metafile its ``source``
+    names (``configs/<family>/metafile.yaml``), else, for a hand-written row of a download.openmmlab.com file,
+    every metafile."""
     found = re.search(r"configs/([^/\s]+)/metafile\.yaml", row.source)
-    if not found:
+    if not found and "download.openmmlab.com/mmsegmentation/" not in row.url:
         raise ValueError(f"{row.name} does not come from an mmsegmentation metafile (source: {row.source!r})")
     import mmseg
 
     configs = os.path.join(os.path.dirname(mmseg.__file__), ".mim", "configs")
-    with open(os.path.join(configs, found.group(1), "metafile.yaml")) as f:
-        models = yaml.safe_load(f).get("Models") or []
-    for model in models:
-        if model["Name"] == row.name:
-            return os.path.join(configs, model["Config"].split("configs/", 1)[-1])
-    raise ValueError(f"{row.name} is not in mmsegmentation's configs/{found.group(1)}/metafile.yaml")
+    families = [found.group(1)] if found else sorted(os.listdir(configs))
+    for family in families:
+        metafile = os.path.join(configs, family, "metafile.yaml")
+        if not os.path.isfile(metafile):
+            continue
+        with open(metafile) as f:
+            models = yaml.safe_load(f).get("Models") or []
+        for model in models:
+            if model["Name"] == row.name:
+                return os.path.join(configs, model["Config"].split("configs/", 1)[-1])
+    raise ValueError(f"{row.name} is not in mmsegmentation's configs/{'/'.join(families) if found else '*'}/metafile.yaml")
 
 
 def compare_predictions(name: str, images: Sequence[str], seed: int = 0) -> Dict[str, object]:

@@ -26,6 +26,8 @@ def test_a_row_names_its_config_in_the_installed_mmsegmentation():
     config = mmseg_config_of(trained.trained_model("pspnet_r50-d8_4xb4-80k_ade20k-512x512"))
     assert config.endswith(os.path.join("configs", "pspnet", "pspnet_r50-d8_4xb4-80k_ade20k-512x512.py"))
     assert os.path.isfile(config)
+    segformer = mmseg_config_of(trained.trained_model("segformer_mit-b0_8xb2-160k_ade20k-512x512"))  # hand-written row
+    assert segformer.endswith(os.path.join("configs", "segformer", "segformer_mit-b0_8xb2-160k_ade20k-512x512.py"))
 
 
 def test_a_row_from_elsewhere_is_refused_by_name():
