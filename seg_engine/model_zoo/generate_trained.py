@@ -183,9 +183,10 @@ def _unlike_mmseg(cfg: CfgNode) -> str:
     tensors have the same names and shapes ("" when it does not)."""
     r = cfg.MODEL.RESNETS
     dilated = r.OUTPUT_STRIDE < 32 or any(d > 1 for d in r.DILATIONS)
-    if cfg.MODEL.BACKBONE.NAME == "build_resnet_backbone" and r.DEPTH in (18, 34) and dilated:
-        return ("mmsegmentation's ResNet-18/34 BasicBlock dilates only its first 3x3 conv, the core ResNet both: "
-                "the weights load but predict otherwise (tools/model_zoo.py --compare-mmseg)")
+    if cfg.MODEL.BACKBONE.NAME == "build_resnet_backbone" and r.DEPTH in (18, 34) and dilated \
+            and r.BASIC_BLOCK_DILATION != "first":
+        return ("mmsegmentation's ResNet-18/34 BasicBlock dilates only its first 3x3 conv, this config both "
+                "(MODEL.RESNETS.BASIC_BLOCK_DILATION): the weights load but predict otherwise (tools/model_zoo.py --compare-mmseg)")
     return ""
 
 
