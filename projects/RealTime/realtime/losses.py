@@ -29,7 +29,7 @@ def _ohem_threshold(prob: torch.Tensor, valid: torch.Tensor, thresh: float, min_
     ranked = prob.flatten().sort().values
     count = valid.sum()
     index = torch.clamp(torch.minimum(count - 1, count.new_tensor(min_kept)), min=0)
-    kth = torch.where(count > 0, ranked[index], ranked.new_tensor(0.0))
+    kth = torch.where(count > 0, ranked.gather(0, index.view(1))[0], ranked.new_tensor(0.0))
     return torch.clamp(kth, min=thresh)
 
 
