@@ -87,6 +87,8 @@ def add_realtime_config(cfg: CfgNode) -> None:
     b1.CONTEXT_CHANNELS = 128
     b1.OUT_CHANNELS = 256
     b1.NORM = "BN"
+    # The FFM's channel attention: conv-BN-ReLU-sigmoid (mmseg, True) or conv-BN-sigmoid (CoinCheung/BiSeNet, False).
+    b1.FFM_ATTENTION_ACT = True
 
     # BiSeNetV2 (backbone "build_bisenetv2_backbone").
     b2 = cfg.MODEL.BISENETV2 = CfgNode()

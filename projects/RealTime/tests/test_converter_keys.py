@@ -56,6 +56,32 @@ CASES = {
         "aux_head3.classifier.weight": "auxiliary_head.2.conv_seg.weight"}),
     "mmseg_stdc (STDC2)": ("mmseg_stdc2_keys.txt", "Base-STDC-mmseg.yaml", ["MODEL.STDC.TYPE", "STDCNet2"], 402, 2, {
         "backbone.stdc.stages.3.4.layers.0.0.weight": "backbone.backbone.stages.3.4.layers.0.conv.weight"}),
+    "xujiacong_pidnet": ("xujiacong_pidnet_keys.txt", "cityscapes/pidnet-s_cityscapes_xujiacong.yaml", [], 480, 1, {
+        "backbone.stem.0.0.bias": "model.conv1.0.bias",
+        "backbone.stem.1.1.weight": "model.conv1.4.weight",
+        "backbone.i_branch_layers.2.1.conv3.1.running_var": "model.layer5.1.bn3.running_var",
+        "backbone.d_branch_layers.0.downsample.1.weight": "model.layer3_d.downsample.1.weight",
+        "backbone.pag_2.f_i.0.weight": "model.pag4.f_y.0.weight",
+        "backbone.spp.scales.3.1.2.weight": "model.spp.scale3.3.weight",
+        "backbone.spp.processes.0.weight": "model.spp.scale_process.0.weight",
+        "backbone.dfm.f_p.1.bias": "model.dfm.conv_p.1.bias",
+        "decode_head.conv.0.weight": "model.final_layer.bn1.weight",
+        "aux_head2.classifier.bias": "model.seghead_d.conv2.bias"}),
+    "coincheung_bisenetv1": ("coincheung_bisenetv1_keys.txt", "cityscapes/bisenetv1_R18_cityscapes_coincheung.yaml", [], 222, 0, {
+        "backbone.resnet.layer3.0.downsample.1.weight": "cp.resnet.layer3.0.downsample.1.weight",
+        "backbone.context_path.arm16.attention.1.0.weight": "cp.arm16.conv_atten.weight",
+        "backbone.context_path.global_conv.1.bias": "cp.conv_avg.bn.bias",
+        "backbone.spatial_path.3.0.weight": "sp.conv_out.conv.weight",
+        "backbone.ffm.attention.1.1.weight": "ffm.bn.weight",
+        "aux_head2.classifier.weight": "conv_out32.conv_out.weight"}),
+    "coincheung_bisenetv2": ("coincheung_bisenetv2_keys.txt", "cityscapes/bisenetv2_cityscapes_coincheung.yaml", [], 383, 56, {
+        "backbone.detail.2.1.0.weight": "detail.S3.1.conv.weight",
+        "backbone.semantic.stages.1.0.dwconv.1.1.weight": "segment.S3.0.dwconv2.1.weight",
+        "backbone.semantic.stages.3.2.dwconv.0.0.weight": "segment.S5_4.2.dwconv.0.weight",
+        "backbone.semantic.stages.2.0.shortcut.1.1.bias": "segment.S4.0.shortcut.3.bias",
+        "backbone.semantic.ce.gap.1.weight": "segment.S5_5.bn.weight",
+        "backbone.bga.detail_dwconv.1.weight": "bga.left1.2.weight",
+        "decode_head.classifier.weight": "head.conv_out.1.weight"}),
     "torchvision_lraspp": ("torchvision_lraspp_keys.txt", "Base-LRASPP-torchvision.yaml", [], 319, 0, {
         "backbone.features.16.0.weight": "backbone.16.0.weight",
         "decode_head.scale.1.weight": "classifier.scale.1.weight"}),

@@ -25,6 +25,12 @@ STDC_HEAD_CONSTANTS = 3
     ("cityscapes/stdc1_512x1024_80k_cityscapes_mmseg.yaml", 8_573_022 - STDC_HEAD_CONSTANTS),
     ("cityscapes/stdc2_512x1024_80k_cityscapes_mmseg.yaml", 12_603_486 - STDC_HEAD_CONSTANTS),
     ("voc2012/lraspp_mobilenetv3-large_voc2012aug_torchvision.yaml", 3_221_538),
+    # the authors' PIDNet-S (augment=True): mmseg's plus the stem convs' 2 x 32 biases
+    ("cityscapes/pidnet-s_cityscapes_xujiacong.yaml", 7_720_935),
+    # CoinCheung's BiSeNetV1 (aux_mode='train'): mmseg's tensors (their FFM attention drops a ReLU, no weights)
+    ("cityscapes/bisenetv1_R18_cityscapes_coincheung.yaml", 13_425_721),
+    # CoinCheung's BiSeNetV2 without its booster heads (5,231,487 with them), nor pointwise biases
+    ("cityscapes/bisenetv2_cityscapes_coincheung.yaml", 3_358_627),
 ])
 def test_reference_sizes(recipe, reference):
     assert num_params(build(recipe, device="meta")) == reference

@@ -1,8 +1,8 @@
 """BiSeNetV1 (Yu et al., "BiSeNet: Bilateral Segmentation Network for Real-time Semantic Segmentation",
 ECCV 2018): a spatial path of three strided convs and a context path of ARMs on a ResNet, fused by the FFM.
 
-Layer for layer mmsegmentation 1.2.2's ``BiSeNetV1`` backbone (also CoinCheung/BiSeNet's model, module
-names aside); the ResNet is the core one, configured by MODEL.RESNETS (mmseg: depth 18, 7x7 stem).
+Layer for layer mmsegmentation 1.2.2's ``BiSeNetV1`` backbone (and, with MODEL.BISENETV1.FFM_ATTENTION_ACT
+False, CoinCheung/BiSeNet's); the ResNet is the core one, configured by MODEL.RESNETS (mmseg: depth 18, 7x7 stem).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class BiSeNetV1(Backbone):
     auxiliary heads' inputs. ``resnet`` must give res3, res4 and res5 at strides 8, 16 and 32."""
 
     def __init__(self, resnet: Backbone, spatial_channels: Sequence[int] = (64, 64, 64, 128), context_channels: int = 128,
-                 out_channels: int = 256, norm: str = "BN") -> None:
+                 out_channels: int = 256, norm: str = "BN", ffm_attention_act: bool = True) -> None:
         super().__init__()
         shapes = resnet.output_shape()
         if any(shapes.get(f, ShapeSpec(0, 0)).stride != s for f, s in zip(CONTEXT_FEATURES, (8, 16, 32))):
@@ -44,7 +44,8 @@ class BiSeNetV1(Backbone):
         self.resnet = resnet
         self.context_path = ContextPath(shapes["res4"].channels, shapes["res5"].channels, context_channels, norm)
         self.spatial_path = spatial_path(spatial_channels, norm)
-        self.ffm = FeatureFusion(spatial_channels[-1] + context_channels, out_channels, norm=norm)
+        self.ffm = FeatureFusion(spatial_channels[-1] + context_channels, out_channels, norm=norm,
+                                 attention_act=ffm_attention_act)
         self._out_features = ["fused", "context8", "context16"]
         self._out_shapes = {"fused": ShapeSpec(out_channels, 8), "context8": ShapeSpec(context_channels, 8),
                             "context16": ShapeSpec(context_channels, 16)}
@@ -53,7 +54,8 @@ class BiSeNetV1(Backbone):
     def from_config(cls, cfg: CfgNode) -> Dict[str, Any]:
         b = cfg.MODEL.BISENETV1
         return dict(resnet=build_resnet_backbone(cfg), spatial_channels=list(b.SPATIAL_CHANNELS),
-                    context_channels=b.CONTEXT_CHANNELS, out_channels=b.OUT_CHANNELS, norm=b.NORM)
+                    context_channels=b.CONTEXT_CHANNELS, out_channels=b.OUT_CHANNELS, norm=b.NORM,
+                    ffm_attention_act=b.FFM_ATTENTION_ACT)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         maps = self.resnet(x)
