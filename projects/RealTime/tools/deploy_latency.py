@@ -2,13 +2,15 @@
 """Latency of one whole-image pass in PyTorch eager, TorchScript and onnxruntime, interleaved:
 
     python projects/RealTime/tools/deploy_latency.py --config-file RECIPE.yaml [--weights FILE] \\
-        [--input-size 512 1024] [--rounds 10] [--warmup 2] [--out DIR] [KEY VALUE ...]
+        [--input-size 512 1024] [--rounds 10] [--warmup 2] [--threads N] [--out DIR] [KEY VALUE ...]
 
 The model (CPU, eval) is exported with seg_engine.deploy.export_model at the input size, which checks each
 file against PyTorch before keeping it; then the three run the same 1 x 3 x H x W image (raw RGB in, logits at
 the input size out: normalization and resize included), one call each per round, the order reversed every
 other round (seg_engine.analysis.benchmark.interleaved_timings), so that a shared machine's load hits all
-alike. Prints JSON: per backend p50/p90/min milliseconds and images/s, the export checks, the environment.
+alike; ``--threads`` sets the intra-op threads of PyTorch and onnxruntime alike (default: PyTorch's, and
+onnxruntime's own default). Prints JSON: per backend p50/p90/min milliseconds and images/s, the export checks,
+the environment.
 tools/benchmark.py times eager PyTorch only; this adds the exported files.
 """
 from __future__ import annotations
@@ -35,11 +37,12 @@ def parser():
     p.add_argument("--input-size", type=int, nargs=2, default=(512, 1024), metavar=("H", "W"))
     p.add_argument("--rounds", type=int, default=10, help="timed rounds (one call of each backend per round)")
     p.add_argument("--warmup", type=int, default=2, help="untimed rounds first")
+    p.add_argument("--threads", type=int, default=0, help="intra-op threads of every backend (0: their defaults)")
     p.add_argument("--out", default="", help="folder for model.onnx and model.pt (default: a temporary one)")
     return p
 
 
-def backends(model: torch.nn.Module, size, folder: str):
+def backends(model: torch.nn.Module, size, folder: str, threads: int = 0):
     """name -> callable on a 1 x 3 x H x W float image, and the export checks."""
     import onnxruntime
 
@@ -47,13 +50,18 @@ def backends(model: torch.nn.Module, size, folder: str):
     checks = {"onnx": export_model(model, onnx_path, "onnx", size), "torchscript": export_model(model, ts_path, "torchscript", size)}
     eager = ImageToLogits(model).eval()
     scripted = torch.jit.load(ts_path, map_location="cpu").eval()
-    session = onnxruntime.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    session = onnxruntime.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return {"pytorch_eager": eager, "torchscript": scripted,
             "onnxruntime": lambda x: session.run(None, {name: x.numpy()})[0]}, checks
 
 
 def main(args):
+    if args.threads:
+        torch.set_num_threads(args.threads)
     cfg = load_config(args, weights=args.weights)
     cfg.MODEL.DEVICE = "cpu"
     model = build_model(cfg).eval()
@@ -64,7 +72,7 @@ def main(args):
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.out or tmp
         os.makedirs(folder, exist_ok=True)
-        runs, checks = backends(model, size, folder)
+        runs, checks = backends(model, size, folder, args.threads)
         load_before = os.getloadavg()
         with torch.no_grad():
             timings = interleaved_timings({k: (lambda f=f: f(image)) for k, f in runs.items()}, 1, args.rounds, args.warmup)
@@ -74,8 +82,8 @@ def main(args):
         result[k] = {"p50_ms": float(np.percentile(ms, 50)), "p90_ms": float(np.percentile(ms, 90)),
                      "min_ms": float(ms.min()), "images_per_s": t["images_per_s"], "rounds": t["rounds"]}
     import onnxruntime
-    env = {**environment(), "onnxruntime": onnxruntime.__version__, "load_average_1_5_15_min_before": list(load_before),
-           "load_average_1_5_15_min_after": list(os.getloadavg())}
+    env = {**environment(), "onnxruntime": onnxruntime.__version__, "onnxruntime_threads": args.threads or "default",
+           "load_average_1_5_15_min_before": list(load_before), "load_average_1_5_15_min_after": list(os.getloadavg())}
     print(json.dumps({"environment": env, "config_file": args.config_file, "input_size": list(size),
                       "latency": result, "export_checks": checks}, indent=2, default=str))
 
