@@ -1,53 +1,22 @@
-"""The config keys of the real-time networks: one node per backbone, the extra auxiliary heads, and
-MODEL.REALTIME (the list of auxiliary heads, OHEM, the boundary and detail losses)."""
-from seg_engine.config import CfgNode, register_config
+"""The config keys of the real-time networks: one node per backbone, the auxiliary head nodes AUX_HEAD2..4,
+and MODEL.REALTIME (the per-output resize of the auxiliary losses, the boundary and detail losses)."""
+from seg_engine.config import CfgNode, head_node, register_config
 
-# Auxiliary-head nodes beyond the core MODEL.AUX_HEAD, shaped as the coming MODEL.AUX_HEADS entries.
+# Auxiliary-head nodes beyond the core MODEL.AUX_HEAD, for MODEL.AUX_HEADS (BiSeNetV2 has four auxiliary heads).
 EXTRA_AUX_HEAD_NODES = ("AUX_HEAD2", "AUX_HEAD3", "AUX_HEAD4")
-
-
-def _head_node() -> CfgNode:
-    node = CfgNode()
-    # A head of HEAD_REGISTRY: the core FCNHead, or this project's PreActSegHead, BoundaryHead, DetailHead.
-    node.NAME = "FCNHead"
-    # Backbone features the head reads (one for every head of this project).
-    node.IN_FEATURES = []
-    node.CHANNELS = 64
-    node.NUM_CONVS = 1
-    node.CONCAT_INPUT = False
-    node.NORM = "BN"
-    node.DROPOUT = 0.1
-    node.LOSS_WEIGHT = 1.0
-    return node
 
 
 @register_config
 def add_realtime_config(cfg: CfgNode) -> None:
-    """Add MODEL.REALTIME, MODEL.AUX_HEAD2..4 and the backbone nodes PIDNET, DDRNET, BISENETV1, BISENETV2, STDC and LRASPP."""
+    """Add MODEL.REALTIME, MODEL.AUX_HEAD2..4 and the backbone nodes PIDNET, DDRNET, BISENETV1, BISENETV2, and STDC."""
     rt = cfg.MODEL.REALTIME = CfgNode()
-    # The auxiliary heads, by config node: "AUX_HEAD" (the core node; MODEL.AUX_HEAD.ENABLED must then be
-    # True) and AUX_HEAD2..4. Node AUX_HEAD<k> is module aux_head<k> and output/loss aux<k>; they run in
-    # training only.
-    rt.AUX_HEADS = []
-    # align_corners of each auxiliary output's resize to the targets in the loss, one per AUX_HEADS entry
-    # (mmseg's STDC: its FCN heads False while the decode head and the detail head are True); empty:
-    # MODEL.ALIGN_CORNERS for all.
+    # RealTimeSegmentor: align_corners of each auxiliary output's resize to the targets in its loss, one per
+    # MODEL.AUX_HEADS entry (mmseg's STDC: its FCN heads False while the decode head and the detail head are
+    # True); empty: MODEL.ALIGN_CORNERS for all.
     rt.AUX_ALIGN_CORNERS = []
-    # Online hard example mining of the cross-entropy of the outputs named in OUTPUTS:
-    #   "": off;
-    #   "sampler": mmsegmentation's OHEMPixelSampler: a pixel counts when its probability of the true class is
-    #     below max(THRESH, the (MIN_KEPT x batch)-th smallest), else weighs 0; the sum is then averaged as
-    #     MODEL.LOSS.AVERAGE says (mmseg: over every pixel, "all") (BiSeNetV2-OHEM, STDC);
-    #   "loss": PIDNet's OhemCrossEntropy (also mmseg's): the mean of the class-weighted losses of the pixels
-    #     below max(THRESH, the MIN_KEPT-th smallest probability of the batch) (PIDNet, DDRNet).
-    rt.OHEM = CfgNode()
-    rt.OHEM.MODE = ""
-    rt.OHEM.THRESH = 0.7
-    rt.OHEM.MIN_KEPT = 100000
-    rt.OHEM.OUTPUTS = ["sem_seg"]
     # PIDNet's boundary-aware losses: edges of the (augmented) targets, dilated to EDGE_WIDTH pixels
-    # (mmseg's GenerateEdge), train the boundary head; the semantic loss of the pixels where the boundary
-    # head's sigmoid exceeds SEM_THRESHOLD is added with weight SEM_WEIGHT.
+    # (mmseg's GenerateEdge), train the boundary head; the decode head's loss (MODEL.LOSS) of the pixels where
+    # the boundary head's sigmoid exceeds SEM_THRESHOLD is added with weight SEM_WEIGHT.
     rt.BOUNDARY = CfgNode()
     rt.BOUNDARY.EDGE_WIDTH = 4
     rt.BOUNDARY.SEM_THRESHOLD = 0.8
@@ -57,7 +26,8 @@ def add_realtime_config(cfg: CfgNode) -> None:
     rt.DETAIL.THRESHOLD = 0.1
 
     for node in EXTRA_AUX_HEAD_NODES:
-        setattr(cfg.MODEL, node, _head_node())
+        # CfgNode(...): head_node gives fvcore's class, which a merge into get_cfg()'s tree refuses.
+        setattr(cfg.MODEL, node, CfgNode(head_node(IN_FEATURES=[], CHANNELS=64, LOSS_WEIGHT=1.0)))
 
     # PIDNet (backbone "build_pidnet_backbone"); S: 32, 96, 2, 3; M: 64, 96, 2, 3; L: 64, 112, 3, 4.
     p = cfg.MODEL.PIDNET = CfgNode()
@@ -114,7 +84,3 @@ def add_realtime_config(cfg: CfgNode) -> None:
     s.CONTEXT_CHANNELS = 128
     s.FUSION_CHANNELS = 256
     s.NORM = "BN"
-
-    # The LR-ASPP head (head "LRASPPHead" on MODEL.HEAD's feature, the high-level map): its low-level map.
-    cfg.MODEL.LRASPP = CfgNode()
-    cfg.MODEL.LRASPP.LOW_FEATURE = "res3"

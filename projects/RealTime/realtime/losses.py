@@ -1,80 +1,15 @@
-"""The losses of the real-time recipes as plain functions: two kinds of online hard example mining (OHEM),
-PIDNet's boundary targets and loss, STDC's detail targets and loss.
+"""The losses of the real-time heads that train on edges of the targets, as plain functions: PIDNet's boundary
+targets and loss, STDC's detail targets and loss (OHEM cross-entropy is the core's OHEMCrossEntropy).
 
-Each follows mmsegmentation 1.2.2's implementation (``OHEMPixelSampler``, ``OhemCrossEntropy``,
-``GenerateEdge`` + ``BoundaryLoss``, ``STDCHead``); the tests pin values computed by both. None of them
-syncs with the host: thresholds and counts stay tensors.
+Each follows mmsegmentation 1.2.2's implementation (``GenerateEdge`` + ``BoundaryLoss``, ``STDCHead``); the
+tests pin values computed by both. None of them syncs with the host.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict
 
 import torch
 import torch.nn.functional as F
-
-from seg_engine.modeling.losses import LOSS_AVERAGES
-
-OHEM_MODES = ("", "sampler", "loss")
-
-
-def _true_class_probability(logits: torch.Tensor, targets: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """softmax(logits) at each pixel's target class; +inf where the pixel is ignored (sorted last)."""
-    prob = F.softmax(logits.float(), dim=1).gather(1, torch.where(valid, targets, 0).unsqueeze(1)).squeeze(1)
-    return torch.where(valid, prob, torch.full_like(prob, float("inf")))
-
-
-def _ohem_threshold(prob: torch.Tensor, valid: torch.Tensor, thresh: float, min_kept: int) -> torch.Tensor:
-    """max(thresh, the probability ranked ``min_kept`` (0-based) among the valid pixels, or the largest
-    valid one when there are fewer); ``thresh`` when no pixel is valid."""
-    ranked = prob.flatten().sort().values
-    count = valid.sum()
-    index = torch.clamp(torch.minimum(count - 1, count.new_tensor(min_kept)), min=0)
-    kth = torch.where(count > 0, ranked.gather(0, index.view(1))[0], ranked.new_tensor(0.0))
-    return torch.clamp(kth, min=thresh)
-
-
-@torch.no_grad()
-def ohem_pixel_weights(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int, thresh: float,
-                       min_kept: int) -> torch.Tensor:
-    """mmseg's OHEMPixelSampler with ``thresh``: N x H x W weights, 1 where a valid pixel's probability of its
-    class is below max(thresh, the (min_kept x N)-th smallest such probability), else 0. ``logits`` are at
-    the targets' size."""
-    valid = targets != ignore_index
-    prob = _true_class_probability(logits, targets, valid)
-    threshold = _ohem_threshold(prob, valid, thresh, min_kept * targets.shape[0])
-    return (valid & (prob < threshold)).to(logits.dtype)
-
-
-def ohem_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int, thresh: float, min_kept: int,
-                       class_weights: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """PIDNet's OhemCrossEntropy (mmseg's copy): the mean of the (class-weighted) cross-entropies of the valid
-    pixels whose class probability is below max(thresh, the min_kept-th smallest of the batch). 0 (with a
-    gradient) when no pixel is kept, where the reference gives NaN or 0."""
-    valid = targets != ignore_index
-    losses = F.cross_entropy(logits.float(), targets, weight=class_weights, ignore_index=ignore_index, reduction="none")
-    with torch.no_grad():
-        prob = _true_class_probability(logits, targets, valid)
-        keep = valid & (prob < _ohem_threshold(prob, valid, thresh, min_kept))
-    return (losses * keep).sum() / keep.sum().clamp(min=1)
-
-
-def weighted_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, ignore_index: int,
-                           class_weights: Optional[torch.Tensor], average: str, pixel_weights: torch.Tensor) -> torch.Tensor:
-    """The cross-entropy of each pixel times ``pixel_weights`` (e.g. OHEM's 0/1), summed and divided as
-    MODEL.LOSS.AVERAGE says: "all" every pixel (mmseg's default), "valid" the class weights of the valid
-    pixels, "valid_pixels" their number, "sum" nothing."""
-    if average not in LOSS_AVERAGES:
-        raise ValueError(f"MODEL.LOSS.AVERAGE must be one of {LOSS_AVERAGES}, got {average!r}")
-    losses = F.cross_entropy(logits.float(), targets, weight=class_weights, ignore_index=ignore_index, reduction="none")
-    total = (losses * pixel_weights).sum()
-    if average == "sum":
-        return total
-    if average == "all":
-        return total / targets.numel()
-    valid = targets != ignore_index
-    if average == "valid_pixels" or class_weights is None:
-        return total / valid.sum().clamp(min=1)
-    return total / (class_weights[torch.where(valid, targets, 0)] * valid).sum().clamp(min=1e-12)
 
 
 def boundary_targets(targets: torch.Tensor, ignore_index: int, edge_width: int) -> torch.Tensor:

@@ -23,10 +23,9 @@ class DDRNet(Backbone):
     """Returns "fused" (spatial + resized context, 4c channels) and "spatial" (the high-resolution branch
     after stage 3, 2c; mmseg's ``temp_context``, the auxiliary head's input), both at stride 8.
 
-    The network needs sides divisible by 8 (``size_divisibility``).
+    The network needs sides divisible by 8, its deepest output stride:
+    the recipes set MODEL.PAD_INPUT, which pads inside the model and crops back.
     """
-
-    size_divisibility = 8
 
     def __init__(self, channels: int = 32, ppm_channels: int = 128, norm: str = "BN", align_corners: bool = False) -> None:
         super().__init__()

@@ -26,10 +26,9 @@ class PIDNet(Backbone):
     branch after stage 4, 2c), all at stride 8, where c is ``channels``.
 
     The decode head reads "fused"; in training the P head reads "p" and the boundary head "d" (mmseg's
-    ``(temp_p, out, temp_d)``). The network needs sides divisible by 8 (``size_divisibility``).
+    ``(temp_p, out, temp_d)``). The network needs sides divisible by 8, its deepest output stride:
+    the recipes set MODEL.PAD_INPUT, which pads inside the model and crops back.
     """
-
-    size_divisibility = 8
 
     def __init__(self, channels: int = 32, ppm_channels: int = 96, num_stem_blocks: int = 2,
                  num_branch_blocks: int = 3, norm: str = "BN", align_corners: bool = False,

@@ -6,15 +6,14 @@ from typing import Any, Dict
 import torch
 
 from seg_engine.config import CfgNode
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 from seg_engine.modeling.losses import upsample_logits
 
 from ..losses import boundary_loss, boundary_targets
-from ..parts import register_head
 from .preact_head import PreActSegHead
 
 
-@register_head
+@HEAD_REGISTRY.register()
 class BoundaryHead(PreActSegHead):
     """One boundary logit per pixel; ``losses`` is PIDNet's weighted BCE against the edges of the targets
     (MODEL.REALTIME.BOUNDARY.EDGE_WIDTH wide), the logits resized with ``align_corners``."""

@@ -7,18 +7,19 @@ import torch
 from torch import nn
 
 from seg_engine.config import CfgNode
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 from seg_engine.modeling.losses import upsample_logits
 
 from ..layers import conv_norm_act
 from ..losses import detail_losses, detail_targets
-from ..parts import in_features, register_head
 
 
-@register_head
+@HEAD_REGISTRY.register()
 class DetailHead(nn.Module):
     """The layout of the core FCNHead (``convs``, ``classifier``) with ``out_channels`` 2 (mmseg's STDCHead:
     edge / not edge as two sigmoid outputs); ``losses``: BCE + Dice against ``detail_targets``."""
+
+    reads_one_map = True
 
     def __init__(self, in_feature: str, in_channels: int, channels: int, num_convs: int = 1, norm: str = "BN",
                  dropout: float = 0.1, out_channels: int = 2, threshold: float = 0.1, align_corners: bool = True) -> None:
@@ -31,7 +32,7 @@ class DetailHead(nn.Module):
 
     @classmethod
     def from_config(cls, cfg: CfgNode, head_cfg: CfgNode, input_shape: Dict[str, ShapeSpec]) -> Dict[str, Any]:
-        (feature,) = in_features(head_cfg)
+        (feature,) = head_cfg.IN_FEATURES
         return dict(in_feature=feature, in_channels=input_shape[feature].channels, channels=head_cfg.CHANNELS,
                     num_convs=head_cfg.NUM_CONVS, norm=head_cfg.NORM, dropout=head_cfg.DROPOUT,
                     threshold=cfg.MODEL.REALTIME.DETAIL.THRESHOLD, align_corners=cfg.MODEL.ALIGN_CORNERS)

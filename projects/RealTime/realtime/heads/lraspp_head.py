@@ -10,17 +10,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from seg_engine.config import CfgNode
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 
 from ..layers import conv_norm_act
-from ..parts import in_features, register_head
 
 
-@register_head
+@HEAD_REGISTRY.register()
 class LRASPPHead(nn.Module):
-    """Reads the high-level map named by the head node and the low-level one named by MODEL.LRASPP.LOW_FEATURE
-    (torchvision: MobileNetV3-Large's dilated stride-16 and stride-8 maps); children ``cbr``, ``scale``,
-    ``low_classifier``, ``high_classifier`` as torchvision's."""
+    """Reads the two maps its node's IN_FEATURES names, low-level first (torchvision: MobileNetV3-Large's
+    stride-8 and dilated stride-16 maps); children ``cbr``, ``scale``, ``low_classifier``, ``high_classifier``
+    as torchvision's."""
 
     def __init__(self, low_feature: str, high_feature: str, low_channels: int, high_channels: int, num_classes: int,
                  channels: int = 128, norm: str = "BN", align_corners: bool = False) -> None:
@@ -33,10 +32,10 @@ class LRASPPHead(nn.Module):
 
     @classmethod
     def from_config(cls, cfg: CfgNode, head_cfg: CfgNode, input_shape: Dict[str, ShapeSpec]) -> Dict[str, Any]:
-        (high,) = in_features(head_cfg)
-        low = cfg.MODEL.LRASPP.LOW_FEATURE
-        if low not in input_shape:
-            raise ValueError(f"MODEL.LRASPP.LOW_FEATURE {low!r} is not a backbone feature ({sorted(input_shape)})")
+        if len(head_cfg.IN_FEATURES) != 2:
+            raise ValueError(f"LRASPPHead reads two maps, the low-level one first: its IN_FEATURES must have two "
+                             f"names, got {list(head_cfg.IN_FEATURES)}")
+        low, high = head_cfg.IN_FEATURES
         return dict(low_feature=low, high_feature=high, low_channels=input_shape[low].channels,
                     high_channels=input_shape[high].channels, num_classes=cfg.MODEL.NUM_CLASSES,
                     channels=head_cfg.CHANNELS, norm=head_cfg.NORM, align_corners=cfg.MODEL.ALIGN_CORNERS)

@@ -11,16 +11,17 @@ import torch
 from torch import nn
 
 from seg_engine.config import CfgNode
-from seg_engine.modeling import ShapeSpec
+from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
 from seg_engine.modeling.layers import get_norm
 
 from ..layers import norm_act_conv
-from ..parts import in_features, register_head
 
 
-@register_head
+@HEAD_REGISTRY.register()
 class PreActSegHead(nn.Module):
     """``conv`` (norm over the input, ReLU, 3x3 conv to ``channels``), ``norm``, ReLU, dropout, ``classifier``."""
+
+    reads_one_map = True
 
     def __init__(self, in_feature: str, in_channels: int, channels: int, out_channels: int, norm: str = "BN",
                  dropout: float = 0.0) -> None:
@@ -34,7 +35,7 @@ class PreActSegHead(nn.Module):
 
     @classmethod
     def from_config(cls, cfg: CfgNode, head_cfg: CfgNode, input_shape: Dict[str, ShapeSpec]) -> Dict[str, Any]:
-        (feature,) = in_features(head_cfg)
+        (feature,) = head_cfg.IN_FEATURES
         return dict(in_feature=feature, in_channels=input_shape[feature].channels, channels=head_cfg.CHANNELS,
                     out_channels=cfg.MODEL.NUM_CLASSES, norm=head_cfg.NORM, dropout=head_cfg.DROPOUT)
 
