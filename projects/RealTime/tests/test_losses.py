@@ -1,6 +1,7 @@
-"""The losses against mmsegmentation 1.2.2's implementations: the expected values were computed by mmseg
+"""The recipes' losses against mmsegmentation 1.2.2's implementations: the expected values were computed by mmseg
 (``OhemCrossEntropy``, ``OHEMPixelSampler`` + ``CrossEntropyLoss``, ``GenerateEdge`` + ``BoundaryLoss``,
-``STDCHead.loss_by_feat``) on the tensors ``inputs()`` builds (outside the repo, the same torch)."""
+``STDCHead.loss_by_feat``) on the tensors ``inputs()`` builds (outside the repo, the same torch). OHEM and the
+class-weighted cross-entropy are the core's losses as the recipes configure them."""
 import os
 import sys
 
@@ -10,20 +11,28 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from seg_engine.modeling.losses import upsample_logits
+from seg_engine.modeling.losses import CrossEntropy, OHEMCrossEntropy, upsample_logits
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realtime_test_helpers  # noqa: E402,F401  (loads the project)
 
-from realtime.losses import (  # noqa: E402
+from seg_engine_projects.realtime.losses import (  # noqa: E402
     boundary_loss,
     boundary_targets,
     detail_losses,
     detail_targets,
-    ohem_cross_entropy,
-    ohem_pixel_weights,
-    weighted_cross_entropy,
 )
+
+
+def pidnet_ohem(thresh, min_kept, class_weights=None):
+    """The PIDNet and DDRNet recipes' MODEL.LOSS: PIDNet's OhemCrossEntropy."""
+    return OHEMCrossEntropy(thresh=thresh, min_kept=min_kept, per_image=False, average="valid_pixels",
+                            class_weights=class_weights)
+
+
+def sampler_ohem(thresh, min_kept):
+    """The STDC and BiSeNetV2-OHEM recipes' MODEL.LOSS: OHEMPixelSampler, then CrossEntropyLoss over every pixel."""
+    return OHEMCrossEntropy(thresh=thresh, min_kept=min_kept, per_image=True, average="all")
 
 
 def inputs():
@@ -40,34 +49,33 @@ def inputs():
 
 def test_pidnet_ohem_cross_entropy():
     logits, targets, _, _, weights = inputs()
-    assert ohem_cross_entropy(logits, targets, 255, 0.7, 100, weights).item() == pytest.approx(3.013988971710205, rel=1e-6)
+    assert pidnet_ohem(0.7, 100, weights)(logits, targets).item() == pytest.approx(3.013988971710205, rel=1e-6)
     # min_kept above the pixels under the threshold: the 300th smallest probability sets it
-    assert ohem_cross_entropy(logits, targets, 255, 0.1, 300).item() == pytest.approx(4.161310195922852, rel=1e-6)
+    assert pidnet_ohem(0.1, 300)(logits, targets).item() == pytest.approx(4.161310195922852, rel=1e-6)
 
 
 def test_ohem_pixel_sampler_and_its_loss():
     logits, targets, _, _, _ = inputs()
-    keep = ohem_pixel_weights(logits, targets, 255, 0.7, 100)
-    assert keep.sum().item() == 595
-    assert weighted_cross_entropy(logits, targets, 255, None, "all", keep).item() == pytest.approx(2.259474039077759, rel=1e-6)
-    assert ohem_pixel_weights(logits, targets, 255, 0.05, 200).sum().item() == 400  # min_kept x batch = 400 kept
+    assert sampler_ohem(0.7, 100).hard_pixels(logits, targets).sum().item() == 595
+    assert sampler_ohem(0.7, 100)(logits, targets).item() == pytest.approx(2.259474039077759, rel=1e-6)
+    assert sampler_ohem(0.05, 200).hard_pixels(logits, targets).sum().item() == 400  # min_kept x batch = 400 kept
 
 
 def test_ohem_keeps_nothing_of_an_all_ignored_batch_without_nan():
     logits, targets, _, _, _ = inputs()
     ignored = torch.full_like(targets, 255)
-    assert ohem_pixel_weights(logits, ignored, 255, 0.7, 100).sum() == 0
-    loss = ohem_cross_entropy(logits.requires_grad_(), ignored, 255, 0.7, 100)
+    assert sampler_ohem(0.7, 100).hard_pixels(logits, ignored).sum() == 0
+    loss = pidnet_ohem(0.7, 100)(logits.requires_grad_(), ignored)
     loss.backward()
     assert loss.item() == 0 and torch.isfinite(logits.grad).all()
 
 
 def test_class_weighted_cross_entropy_without_ignored_pixels_is_the_weighted_mean():
     """mmseg's weighted CrossEntropyLoss divides by the labels' weights (2.7406725883483887); with ignored pixels
-    it raises (mmseg#3734), hence LOSS.AVERAGE "valid" in the PIDNet recipes."""
+    it raises (mmseg#3734), hence the weighted mean over the valid pixels for PIDNet's P head."""
     logits, targets, _, _, weights = inputs()
     labels = torch.where(targets == 255, 0, targets)
-    loss = weighted_cross_entropy(logits, labels, 255, weights, "valid", torch.ones_like(labels, dtype=torch.float))
+    loss = CrossEntropy(average="valid", class_weights=weights)(logits, labels)
     assert loss.item() == pytest.approx(2.7406725883483887, rel=1e-6)
 
 
@@ -99,15 +107,13 @@ def test_stdc_detail_targets_and_losses():
 
 
 def test_losses_make_no_host_round_trip():
-    """No .item()/nonzero: the thresholds stay tensors (checked with a sync-debug mode on CUDA where available)."""
+    """No .item()/nonzero (checked with a sync-debug mode on CUDA where available; the core tests its OHEM)."""
     logits, targets, boundary, detail, weights = inputs()
     if not torch.cuda.is_available():
         pytest.skip("needs CUDA to detect synchronisations")
     logits, targets, boundary, weights = (x.cuda() for x in (logits, targets, boundary, weights))
     torch.cuda.set_sync_debug_mode("error")
     try:
-        ohem_cross_entropy(logits, targets, 255, 0.7, 100, weights)
-        ohem_pixel_weights(logits, targets, 255, 0.7, 100)
         boundary_loss(boundary, boundary_targets(targets, 255, 4))
         detail_losses(F.interpolate(detail.cuda(), size=targets.shape[-2:]), detail_targets(targets))
     finally:

@@ -13,7 +13,7 @@ from seg_engine.utils.testing import image_batch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from realtime_test_helpers import SHAPES, build  # noqa: E402
 
-from realtime.losses import ohem_cross_entropy  # noqa: E402
+from seg_engine.modeling.losses import OHEMCrossEntropy  # noqa: E402
 
 LOSSES = {
     "pidnet_shapes.yaml": {"loss_sem_seg", "loss_aux", "loss_aux2_bce", "loss_sem_bd"},
@@ -76,8 +76,9 @@ def test_pidnet_boundary_aware_loss_is_the_decode_heads_ohem_on_confident_edges(
     losses = model.losses(outputs, targets, batch)
     on_edges = torch.where(outputs["aux2"][:, 0].sigmoid() > 0.3, targets, 255)
     assert (on_edges != 255).any()
-    rt = model.ohem_thresh, model.ohem_min_kept
-    expected = ohem_cross_entropy(outputs["sem_seg"], on_edges, 255, *rt, model.class_weights)
+    # the recipe's OHEM: PIDNet's OhemCrossEntropy (0.9, at least 10,000 of the batch), mean over the kept pixels
+    ohem = OHEMCrossEntropy(thresh=0.9, min_kept=10000, per_image=False, average="valid_pixels", align_corners=True)
+    expected = ohem(outputs["sem_seg"], on_edges)
     assert torch.allclose(losses["loss_sem_bd"], expected)
 
 
@@ -88,18 +89,15 @@ def test_aux_align_corners_per_output():
 
 
 @pytest.mark.parametrize("recipe, key, value, message", [
-    ("bisenetv1_shapes.yaml", "MODEL.REALTIME.AUX_HEADS", "['AUX_HEAD', 'AUX_HEAD9']", "must name distinct nodes"),
-    ("bisenetv1_shapes.yaml", "MODEL.AUX_HEAD.ENABLED", False, "MODEL.AUX_HEAD.ENABLED must be True exactly when"),
-    ("bisenetv1_shapes.yaml", "MODEL.REALTIME.AUX_ALIGN_CORNERS", "[False]", "one entry per AUX_HEADS entry"),
-    ("bisenetv1_shapes.yaml", "MODEL.AUX_HEAD2.IN_FEATURES", "['res9']", r"MODEL.AUX_HEAD2 \(FCNHead\) must name backbone features"),
-    ("bisenetv1_shapes.yaml", "MODEL.REALTIME.OHEM.MODE", "hard", "MODEL.REALTIME.OHEM.MODE must be one of"),
-    ("ddrnet_shapes.yaml", "MODEL.REALTIME.OHEM.OUTPUTS", "['aux7']", r"names outputs the model does not have: \['aux7'\]"),
+    ("bisenetv1_shapes.yaml", "MODEL.AUX_HEADS", "['AUX_HEAD', 'AUX_HEAD9']", "MODEL.AUX_HEADS names 'AUX_HEAD9'"),
+    ("stdc_shapes.yaml", "MODEL.REALTIME.AUX_ALIGN_CORNERS", "[False]", "one entry per MODEL.AUX_HEADS entry"),
+    ("bisenetv1_shapes.yaml", "MODEL.AUX_HEAD2.IN_FEATURES", "['res9']", r"MODEL.AUX_HEAD2.IN_FEATURES \['res9'\] must name"),
     ("pidnet_shapes.yaml", "MODEL.AUX_HEAD2.NAME", "PreActSegHead", "needs one auxiliary head named BoundaryHead"),
     ("pidnet_shapes.yaml", "MODEL.PIDNET.NUM_STEM_BLOCKS", 4, "MODEL.PIDNET.NUM_STEM_BLOCKS must be 2"),
     ("bisenetv2_shapes.yaml", "MODEL.BISENETV2.BGA_UPSAMPLE", "bicubic", "MODEL.BISENETV2.BGA_UPSAMPLE must be one of"),
     ("stdc_shapes.yaml", "MODEL.STDC.TYPE", "STDCNet3", "MODEL.STDC.TYPE must be one of"),
     ("bisenetv1_shapes.yaml", "MODEL.RESNETS.OUTPUT_STRIDE", 8, "needs MODEL.RESNETS.OUT_FEATURES res3, res4, res5 at"),
-    ("lraspp_shapes.yaml", "MODEL.LRASPP.LOW_FEATURE", "res2", "MODEL.LRASPP.LOW_FEATURE 'res2' is not a backbone feature"),
+    ("lraspp_shapes.yaml", "MODEL.HEAD.IN_FEATURES", "['res5']", "LRASPPHead reads two maps, the low-level one first"),
 ])
 def test_bad_switches_name_the_key(recipe, key, value, message):
     with pytest.raises(ValueError, match=message):

@@ -1,4 +1,4 @@
-"""Every recipe loads and builds; the published numbers and the trained-checkpoint rows name recipes that exist,
+"""The published numbers and the trained-checkpoint rows name recipes that exist,
 with converters that are registered; the Cityscapes schedules are mmsegmentation's."""
 import os
 import sys
@@ -8,22 +8,11 @@ import yaml
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
 from seg_engine.model_zoo import load_published, recipe_paths
-from seg_engine.utils.testing import build_on_meta
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from realtime_test_helpers import CONFIGS, PROJECT, make_cfg  # noqa: E402
 
 RECIPES = [os.path.relpath(p, CONFIGS) for p in recipe_paths(PROJECT)]
-
-
-@pytest.mark.parametrize("recipe", RECIPES)
-def test_recipe_builds(recipe):
-    cfg = make_cfg(recipe)
-    model = build_on_meta(cfg)
-    expected = "PIDNetSegmentor" if "pidnet" in recipe else "EncoderDecoder" if "lraspp" in recipe else "RealTimeSegmentor"
-    assert type(model).__name__ == expected
-    if cfg.MODEL.WEIGHTS_FORMAT:
-        assert cfg.MODEL.WEIGHTS_FORMAT in WEIGHT_CONVERTERS
 
 
 def test_published_numbers_name_recipes_and_are_marked_published():

@@ -1,5 +1,5 @@
 """CoinCheung/BiSeNet's BiSeNetV1 and BiSeNetV2 checkpoints (``model_final_v1_city_new.pth``,
-``model_final_v2_city.pth``: the model's state dict) to RealTimeSegmentor.
+``model_final_v2_city.pth``: the model's state dict) to the composed model.
 
 BiSeNetV1 (``cp``: context path on ``resnet``, ``sp``, ``ffm``, heads ``conv_out``, ``conv_out16``,
 ``conv_out32``) maps one to one, with MODEL.BISENETV1.FFM_ATTENTION_ACT False (their FFM attention is
@@ -10,11 +10,8 @@ here and are dropped (training only; the recipe trains none).
 """
 from __future__ import annotations
 
-from typing import Any, Dict
-
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
-
-from .mmseg_layout import conv_module
+from seg_engine.checkpoint import WeightLayout, register_layout
+from seg_engine.checkpoint.vocabulary import conv_module
 
 V1_RULES = (
     [(r"cp\.resnet\.", "backbone.resnet.")]
@@ -63,13 +60,33 @@ V2_RULES += conv_module(r"head\.conv", "decode_head.convs.0") + [(r"head\.conv_o
 BOOSTERS = [r"aux(2|3|4|5_4)\."]
 
 
-@WEIGHT_CONVERTERS.register()
-def coincheung_bisenetv1(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For configs/cityscapes/bisenetv1_R18_cityscapes_coincheung.yaml (the auxiliary heads included)."""
-    return rename_keys(state_dict, V1_RULES)
-
-
-@WEIGHT_CONVERTERS.register()
-def coincheung_bisenetv2(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For configs/cityscapes/bisenetv2_cityscapes_coincheung.yaml; the booster heads are dropped."""
-    return rename_keys(state_dict, V2_RULES, drop=BOOSTERS)
+register_layout(WeightLayout(
+    name="coincheung_bisenetv1",
+    source="CoinCheung/BiSeNet's BiSeNetV1 (model_final_v1_city_new.pth), auxiliary heads included; for "
+           "MODEL.BISENETV1.FFM_ATTENTION_ACT False",
+    rules=V1_RULES,
+    recipe="seg_engine://RealTime/cityscapes/bisenetv1_R18_cityscapes_coincheung.yaml",
+    key_table="projects/RealTime/tests/data/coincheung_bisenetv1_keys.txt",
+    examples={"backbone.resnet.layer3.0.downsample.1.weight": "cp.resnet.layer3.0.downsample.1.weight",
+              "backbone.context_path.arm16.attention.1.0.weight": "cp.arm16.conv_atten.weight",
+              "backbone.context_path.global_conv.1.bias": "cp.conv_avg.bn.bias",
+              "backbone.spatial_path.3.0.weight": "sp.conv_out.conv.weight",
+              "backbone.ffm.attention.1.1.weight": "ffm.bn.weight",
+              "aux_head2.classifier.weight": "conv_out32.conv_out.weight"},
+))
+register_layout(WeightLayout(
+    name="coincheung_bisenetv2",
+    source="CoinCheung/BiSeNet's BiSeNetV2 (model_final_v2_city.pth); its booster heads are dropped; for "
+           "MODEL.BISENETV2.BGA_UPSAMPLE nearest and BGA_POINTWISE_BIAS False",
+    rules=V2_RULES,
+    drop=BOOSTERS,
+    recipe="seg_engine://RealTime/cityscapes/bisenetv2_cityscapes_coincheung.yaml",
+    key_table="projects/RealTime/tests/data/coincheung_bisenetv2_keys.txt",
+    examples={"backbone.detail.2.1.0.weight": "detail.S3.1.conv.weight",
+              "backbone.semantic.stages.1.0.dwconv.1.1.weight": "segment.S3.0.dwconv2.1.weight",
+              "backbone.semantic.stages.3.2.dwconv.0.0.weight": "segment.S5_4.2.dwconv.0.weight",
+              "backbone.semantic.stages.2.0.shortcut.1.1.bias": "segment.S4.0.shortcut.3.bias",
+              "backbone.semantic.ce.gap.1.weight": "segment.S5_5.bn.weight",
+              "backbone.bga.detail_dwconv.1.weight": "bga.left1.2.weight",
+              "decode_head.classifier.weight": "head.conv_out.1.weight"},
+))

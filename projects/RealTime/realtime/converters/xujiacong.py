@@ -1,5 +1,5 @@
 """XuJiacong/PIDNet's checkpoints (``PIDNet_{S,M,L}_Cityscapes_{val,test}.pt``: the training FullModel's state
-dict, ``model.*`` plus the loss's class weights) to PIDNetSegmentor with MODEL.PIDNET.STEM_BIAS True.
+dict, ``model.*`` plus the loss's class weights) to the PIDNet recipes with MODEL.PIDNET.STEM_BIAS True.
 
 Their modules: ``conv1`` (the stem's two convs), ``layer1``/``layer2`` (stem), ``layer3..5`` (I branch),
 ``layer3_..5_`` (P), ``layer3_d..5_d`` (D), ``compression3/4``, ``diff3/4``, ``pag3/4`` (``f_x`` reads P,
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from seg_engine.checkpoint import WEIGHT_CONVERTERS, rename_keys
+from seg_engine.checkpoint import WeightLayout, register_layout
+
 
 def _block_rules(theirs: str, ours: str):
     return [(rf"{theirs}(\.(?:\d+\.)?)conv([123])\.", rf"{ours}\1conv\2.0."),
@@ -47,8 +48,27 @@ for theirs, ours in (("final_layer", "decode_head"), ("seghead_p", "aux_head"), 
 LOSSES = [r"(sem_loss|bd_loss)\."]
 
 
-@WEIGHT_CONVERTERS.register()
-def xujiacong_pidnet(state_dict: Dict[str, Any]) -> Dict[str, Any]:
-    """For configs/cityscapes/pidnet-*_cityscapes_xujiacong.yaml; keys with or without the ``model.`` prefix."""
-    state = {k[len("model."):] if k.startswith("model.") else k: v for k, v in state_dict.items()}
-    return rename_keys(state, RULES, drop=LOSSES)
+def _without_model_prefix(state: Dict[str, Any]) -> Dict[str, Any]:
+    return {k[len("model."):] if k.startswith("model.") else k: v for k, v in state.items()}
+
+
+register_layout(WeightLayout(
+    name="xujiacong_pidnet",
+    source="XuJiacong/PIDNet's PIDNet_{S,M,L}_Cityscapes_{val,test}.pt (the training FullModel's state dict, keys "
+           "with or without model.), for MODEL.PIDNET.STEM_BIAS True; the loss's class weights dropped",
+    rules=RULES,
+    prepare=_without_model_prefix,
+    drop=LOSSES,
+    recipe="seg_engine://RealTime/cityscapes/pidnet-s_cityscapes_xujiacong.yaml",
+    key_table="projects/RealTime/tests/data/xujiacong_pidnet_keys.txt",
+    examples={"backbone.stem.0.0.bias": "model.conv1.0.bias",
+              "backbone.stem.1.1.weight": "model.conv1.4.weight",
+              "backbone.i_branch_layers.2.1.conv3.1.running_var": "model.layer5.1.bn3.running_var",
+              "backbone.d_branch_layers.0.downsample.1.weight": "model.layer3_d.downsample.1.weight",
+              "backbone.pag_2.f_i.0.weight": "model.pag4.f_y.0.weight",
+              "backbone.spp.scales.3.1.2.weight": "model.spp.scale3.3.weight",
+              "backbone.spp.processes.0.weight": "model.spp.scale_process.0.weight",
+              "backbone.dfm.f_p.1.bias": "model.dfm.conv_p.1.bias",
+              "decode_head.conv.0.weight": "model.final_layer.bn1.weight",
+              "aux_head2.classifier.bias": "model.seghead_d.conv2.bias"},
+))
