@@ -2,12 +2,12 @@
 
 Importing registers the backbones ``build_{pidnet,ddrnet,bisenetv1,bisenetv2,stdc}_backbone``, the heads
 ``PreActSegHead``, ``BoundaryHead``, ``DetailHead`` and ``LRASPPHead``, the meta-architectures
-``RealTimeSegmentor`` and ``PIDNetSegmentor``, the MODEL.REALTIME / MODEL.<NETWORK> config keys and the
-weight converters.
+``RealTimeSegmentor`` and ``PIDNetSegmentor``, the MODEL.REALTIME / MODEL.<NETWORK> config keys, the
+weight layouts and the zoo's backbone names.
 """
-from . import backbones, converters, heads
+from . import backbones, converters, heads, interop
 from .config import add_realtime_config
 from .pidnet_segmentor import PIDNetSegmentor
 from .realtime_segmentor import RealTimeSegmentor
 
-__all__ = ["PIDNetSegmentor", "RealTimeSegmentor", "add_realtime_config", "backbones", "converters", "heads"]
+__all__ = ["PIDNetSegmentor", "RealTimeSegmentor", "add_realtime_config", "backbones", "converters", "heads", "interop"]

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
+from seg_engine.interop import backbone_name
 from seg_engine.model_zoo import load_published, recipe_paths
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -44,3 +45,14 @@ def test_trained_checkpoints_name_recipes_converters_and_hash_prefixes():
 def test_schedules_follow_the_references(recipe, iterations, batch, lr):
     cfg = make_cfg(recipe)
     assert (cfg.SOLVER.MAX_ITER, cfg.SOLVER.IMS_PER_BATCH, cfg.SOLVER.BASE_LR) == (iterations, batch, lr)
+
+
+@pytest.mark.parametrize("recipe, name", [
+    ("cityscapes/pidnet-l_1024x1024_120k_cityscapes_mmseg.yaml", "PIDNet-L"),
+    ("cityscapes/ddrnet-23-slim_1024x1024_120k_cityscapes_mmseg.yaml", "DDRNet-23-slim"),
+    ("cityscapes/bisenetv1_R18_1024x1024_160k_cityscapes_mmseg.yaml", "BiSeNetV1 (ResNet-18)"),
+    ("cityscapes/stdc2_512x1024_80k_cityscapes_mmseg.yaml", "STDC2"),
+    ("shapes/pidnet_shapes.yaml", "PIDNet (width 8)"),
+])
+def test_the_zoo_names_the_backbones(recipe, name):
+    assert backbone_name(make_cfg(recipe)) == name
