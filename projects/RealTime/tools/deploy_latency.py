@@ -28,7 +28,7 @@ from seg_engine.checkpoint import Checkpointer
 from seg_engine.deploy import export_model
 from seg_engine.deploy.export import ImageToLogits
 from seg_engine.modeling import build_model
-from seg_engine.utils.cli import load_config, run_tool, tool_parser
+from seg_engine.utils.cli import config_of, run_tool, tool_parser
 
 
 def parser():
@@ -62,7 +62,7 @@ def backends(model: torch.nn.Module, size, folder: str, threads: int = 0):
 def main(args):
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = load_config(args, weights=args.weights)
+    cfg = config_of(args, weights=args.weights)
     cfg.MODEL.DEVICE = "cpu"
     model = build_model(cfg).eval()
     if cfg.MODEL.WEIGHTS:
