@@ -15,6 +15,7 @@ def run(recipe, tmp_path, monkeypatch):
     return train_then_eval_only(config, TINY, tmp_path, iterations=2, plugin=os.path.join(PROJECT, "realtime"))
 
 
+@pytest.mark.slow
 def test_pidnet_trains_with_its_four_losses_then_evaluates(tmp_path, monkeypatch):
     iters = run("pidnet_shapes.yaml", tmp_path, monkeypatch)
     assert all({"loss_sem_seg", "loss_aux", "loss_aux2_bce", "loss_sem_bd"} <= set(r) for r in iters)
