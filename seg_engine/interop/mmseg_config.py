@@ -196,6 +196,8 @@ class _Translator:
         self.set("MODEL.RESNETS.FIRST_BLOCK_DILATION", "half" if b.get("contract_dilation", False) else "full")
         implied = {8: (1, 1, 2, 4), 16: (1, 1, 1, 2), 32: (1, 1, 1, 1)}.get(output_stride)
         self.set("MODEL.RESNETS.DILATIONS", [] if dilations == implied else list(dilations))
+        if b.get("depth") in (18, 34) and max(dilations) > 1:  # mmseg's BasicBlock dilates its first conv only
+            self.set("MODEL.RESNETS.BASIC_BLOCK_DILATION", "first")
         self.set("MODEL.RESNETS.OUT_FEATURES", features)
         self.set("MODEL.BACKBONE.NAME", "build_resnet_backbone")
         self.set("MODEL.BACKBONE.FREEZE_AT", 0)
