@@ -176,8 +176,8 @@ _C.MODEL.VGG.OUT_FEATURES = ["pool5"]
 
 def head_node(**overrides) -> _FvCfgNode:
     """A head's config node: the keys every head reads (a head's own switches live in its type's node, e.g.
-    the pyramid pooling head's bins). Projects add auxiliary heads as ``cfg.MODEL.AUX_HEAD2 = head_node(...)`` and list
-    them in MODEL.AUX_HEADS."""
+    the pyramid pooling head's bins). Projects add auxiliary heads as ``cfg.MODEL.<NODE> = CfgNode(head_node(...))``
+    (seg_engine.config's CfgNode: a YAML merge refuses fvcore's class there) and list them in MODEL.AUX_HEADS."""
     node = _FvCfgNode()
     # A name of HEAD_REGISTRY.
     node.NAME = "FCNHead"
