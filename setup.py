@@ -64,6 +64,7 @@ setup(
         "numpy",
         "pillow",
         "opencv-python-headless",
+        "scipy",  # linear_sum_assignment: the Hungarian matcher of mask-classification models (Mask2Former)
         "tabulate",
         "termcolor",
         "tqdm",

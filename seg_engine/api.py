@@ -1,6 +1,7 @@
 """SegModel: a trained model in three lines.
 
     from seg_engine import SegModel
+    m = SegModel.from_pretrained("pspnet_r50-d8_4xb4-80k_ade20k-512x512")   # a trained zoo's name, or
     m = SegModel.from_config("output/x/config.yaml", weights="output/x/model_final.pth")
     labels = m.predict(rgb_uint8)                      # H x W class ids, the config's test protocol
     overlay = m.visualize(rgb_uint8, labels)           # coloured with the dataset's palette
@@ -48,6 +49,17 @@ class SegModel:
         a URL or a name such as ``zoo://NAME``, docs/model_zoo.md), ``device`` MODEL.DEVICE, ``opts`` are KEY VALUE
         pairs; ``plugins`` are projects that are not installed."""
         return cls(load_config(config, opts, plugins=plugins, weights=weights, device=device))
+
+    @classmethod
+    def from_pretrained(
+        cls, name: str, device: Optional[str] = None, opts: Sequence[str] = (), plugins: Sequence[str] = ()
+    ) -> "SegModel":
+        """A trained model by its name in the zoo (``python tools/model_zoo.py --pretrained`` lists them): the
+        recipe that rebuilds it with its source's test pipeline, its weights (downloaded once), the class names
+        and palette of its dataset. ``opts`` are KEY VALUE pairs applied last."""
+        from .model_zoo.trained import trained_config
+
+        return cls(trained_config(name, opts, plugins=plugins, device=device))
 
     def predict(self, image: np.ndarray, return_scores: bool = False) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
         """H x W x 3 uint8 RGB -> H x W class ids (uint8, or int32 past 255 classes); with ``return_scores``

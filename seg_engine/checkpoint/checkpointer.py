@@ -16,7 +16,7 @@ from torch import nn
 from .atomic import atomic_write
 from .converters import convert_weights, unwrap_state_dict
 from .errors import CheckpointError, CheckpointMismatchError, NonFiniteCheckpointError
-from .references import fetch_weights
+from .references import fetch_weights, resolve_weights
 from .safe_load import load_torch_file
 from .non_finite import non_finite_tensors
 
@@ -48,7 +48,8 @@ class Checkpointer(_FvCheckpointer):
     ) -> None:
         """``weights_format`` names the converter (MODEL.WEIGHTS_FORMAT) for files that are not ours
         (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts); it wins over
-        the converter a weights name implies."""
+        the converter a weights name implies, and also converts a ``{"model": ...}`` file that holds none of
+        this model's keys (the authors' Swin and ConvNeXt ImageNet files), see :meth:`_is_ours`."""
         if isinstance(model, nn.parallel.DistributedDataParallel):
             model = model.module
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
@@ -59,6 +60,7 @@ class Checkpointer(_FvCheckpointer):
         self._resuming_from = ""
         self._file_was_ours = False  # the last file loaded was a seg_engine checkpoint (a "model" key)
         self._file_format = weights_format  # the converter of the file being loaded: explicit, or implied by its name
+        self._for_inference = False  # load_for_inference: every tensor must fit (no classifier is re-initialised)
 
     def save(self, name: str, *, tag_last: bool = True, **kwargs: Any) -> None:
         """Write ``name.pth``; ``tag_last=False`` keeps ``last_checkpoint`` (for side copies like the best model)."""
@@ -142,13 +144,15 @@ class Checkpointer(_FvCheckpointer):
 
     def load(self, path: str, checkpointables=None) -> Dict[str, Any]:
         """``path`` is a weights reference (a file, a URL or a name, see references.py): a URL or name is
-        read from the cache (downloaded once) and implies its converter unless ``weights_format`` is set."""
+        read from the cache (downloaded once) and implies its converter unless ``weights_format`` is set (a
+        trained model's, ``zoo://NAME``, always wins: it is the file's own layout)."""
         self._file_format = self.weights_format
         if path:
             local, implied_format = fetch_weights(path)
             if not os.path.isfile(local):
                 raise FileNotFoundError(f"checkpoint {path} does not exist")
-            self._file_format = self.weights_format or implied_format
+            exact = resolve_weights(path).exact_format
+            self._file_format = implied_format if exact else self.weights_format or implied_format
             path = local
         return super().load(path, checkpointables)
 
@@ -156,10 +160,16 @@ class Checkpointer(_FvCheckpointer):
         """Load model weights that must cover the whole model (evaluation, prediction): a key the
         file lacks, or has in another shape, is an error naming the first such key instead of a randomly
         initialised layer."""
-        self.load(path, checkpointables=[])
+        self._for_inference = True
+        try:
+            self.load(path, checkpointables=[])
+        finally:
+            self._for_inference = False
         incompatible = self._last_incompatible
-        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")]
         shapes = [(k, tuple(theirs), tuple(ours)) for k, theirs, ours in incompatible.incorrect_shapes]
+        # fvcore also lists a tensor of another shape as missing: count each key once
+        missing = [k for k in incompatible.missing_keys if not k.endswith("num_batches_tracked")
+                   and k not in {key for key, *_ in shapes}]
         if not missing and not shapes:
             return
         count = len(missing) + len(shapes)
@@ -175,8 +185,29 @@ class Checkpointer(_FvCheckpointer):
     def _load_model(self, checkpoint: Any):
         if self._resuming_from:
             self._check_same_model(checkpoint["model"])
-        self._last_incompatible = super()._load_model(checkpoint)
-        return self._last_incompatible
+        incompatible = super()._load_model(checkpoint)
+        if incompatible.incorrect_shapes and not self._for_inference:
+            incompatible = self._keep_classifiers(incompatible)
+        self._last_incompatible = incompatible
+        return incompatible
+
+    def _keep_classifiers(self, incompatible):
+        """Fine-tuning with another class count: the classifiers (tensors whose first dimension is the model's
+        class count, or one more for a "no object" class, and off by the same number everywhere) keep their new
+        initialisation, named in one log line; any other tensor of another shape is an error naming the first."""
+        num_classes = getattr(self.model, "num_classes", None)
+        deltas = {ckpt[0] - own[0] for _, ckpt, own in incompatible.incorrect_shapes if len(ckpt) == len(own) and ckpt}
+        for key, ckpt, own in incompatible.incorrect_shapes:
+            classifier = (num_classes is not None and len(ckpt) == len(own) >= 1 and ckpt[1:] == own[1:]
+                          and own[0] in (num_classes, num_classes + 1) and len(deltas) == 1)
+            if not classifier:
+                raise CheckpointMismatchError(
+                    f"{key} has shape {tuple(ckpt)} in the checkpoint, {tuple(own)} in the model; only the classifiers "
+                    "may differ (fine-tuning with another MODEL.NUM_CLASSES)"
+                )
+        keys = [key for key, *_ in incompatible.incorrect_shapes]
+        self.logger.info(f"Re-initialised for {num_classes} classes (the checkpoint has {num_classes + deltas.pop()}): {', '.join(keys)}")
+        return incompatible._replace(incorrect_shapes=[], missing_keys=[k for k in incompatible.missing_keys if k not in keys])
 
     def _check_same_model(self, state: Dict[str, Any]) -> None:
         """Resuming restores the optimizer too, so the checkpoint must hold exactly this model; name
@@ -206,12 +237,25 @@ class Checkpointer(_FvCheckpointer):
         loaded = load_torch_file(f)
         if not isinstance(loaded, dict):
             raise ValueError(f"checkpoint {f} holds a {type(loaded).__name__}, not a dict")
-        self._file_was_ours = "model" in loaded
+        self._file_was_ours = self._is_ours(loaded)
         if self._file_was_ours:
             return loaded
         if self._file_format:
             return {"model": convert_weights(loaded, self._file_format)}
         return {"model": self._match_backbone(unwrap_state_dict(loaded))}
+
+    def _is_ours(self, loaded: Dict[str, Any]) -> bool:
+        """A file with a ``model`` key is a seg_engine checkpoint, loaded as it is: always when resuming, and
+        otherwise unless MODEL.WEIGHTS_FORMAT is set explicitly (not implied by a weights name) and no key of its
+        ``model`` is a key of this model. The authors' Swin and ConvNeXt ImageNet files also hold ``{"model": ...}``
+        (their backbone's own keys); our checkpoints share keys with the model they load into, so evaluating a
+        run whose recipe names an ImageNet format keeps loading its own checkpoints unconverted."""
+        if "model" not in loaded:
+            return False
+        if self._resuming_from or not self.weights_format or not isinstance(loaded["model"], dict):
+            return True
+        own = self.model.state_dict()
+        return any((k[len("module."):] if k.startswith("module.") else k) in own for k in loaded["model"])
 
     def _match_backbone(self, state: Dict[str, Any]) -> Dict[str, Any]:
         """Prefix ``backbone.`` when the keys are the backbone's own (weights of a classifier)."""

@@ -7,13 +7,15 @@
 - ``timm://NAME``: the ``[timm]`` extra; timm's own pretrained loader fetches it, its state dict is cached;
 - ``semseg://NAME``: hszhao/semseg's ImageNet ResNets, which have no direct download (Google Drive only):
   put by hand where the error message says;
-- ``zoo://NAME``: the trained zoo, rows added with ``register_zoo_weights``.
+- ``zoo://NAME``: the trained zoo: the installed projects' ``configs/trained.yaml`` (read when a name is first
+  missed) and rows added with ``register_zoo_weights``; a row's converter wins over MODEL.WEIGHTS_FORMAT.
 
 A name implies its converter (MODEL.WEIGHTS_FORMAT); a format set explicitly wins.
 """
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Dict, Optional, Tuple
@@ -21,7 +23,7 @@ from typing import BinaryIO, Callable, Dict, Optional, Tuple
 import torch
 
 from .converters import WEIGHT_CONVERTERS
-from .download import cached_file, download, is_url, weights_cache_dir
+from .download import cache_path, cached_file, download, is_url, weights_cache_dir
 from .errors import WeightsDownloadError, WeightsNameError
 from .open_mmlab_names import OPEN_MMLAB_WEIGHTS
 
@@ -35,8 +37,11 @@ class WeightsSource:
     sha256: str = ""  # a prefix (or all) of the file's sha256, checked on download besides one in its name
     write: Optional[Callable[[BinaryIO], object]] = None  # produces a missing local ``location`` (once)
     by_hand: str = ""  # for a file without a download: where a person can get it
+    exact_format: bool = False  # weights_format is the file's own and wins over MODEL.WEIGHTS_FORMAT (zoo rows)
+    notice: str = ""  # logged once, when the file is downloaded (a licence's terms)
 
 
+logger = logging.getLogger(__name__)
 SCHEMES: Dict[str, Callable[[str], WeightsSource]] = {}
 ZOO_WEIGHTS: Dict[str, WeightsSource] = {}
 
@@ -51,9 +56,10 @@ def register_scheme(*schemes: str):
 
 
 def register_zoo_weights(name: str, url: str, weights_format: str = "", sha256: str = "") -> None:
-    """Make ``zoo://name`` resolve to ``url`` (loaded with the converter ``weights_format``); ``sha256`` (a
-    prefix or the whole digest) is checked on download, besides a hash prefix the file name carries."""
-    ZOO_WEIGHTS[name] = WeightsSource(url, weights_format, sha256)
+    """Make ``zoo://name`` resolve to ``url`` (loaded with the converter ``weights_format``, whatever
+    MODEL.WEIGHTS_FORMAT says); ``sha256`` (a prefix or the whole digest) is checked on download, besides a hash
+    prefix the file name carries."""
+    ZOO_WEIGHTS[name] = WeightsSource(url, weights_format, sha256, exact_format=True)
 
 
 def resolve_weights(reference: str) -> WeightsSource:
@@ -73,6 +79,8 @@ def fetch_weights(reference: str) -> Tuple[str, str]:
     """(a local file, the converter implied) for a reference; URLs are downloaded into the cache once."""
     source = resolve_weights(reference)
     if is_url(source.location):
+        if source.notice and not os.path.isfile(cache_path(source.location)):
+            logger.warning(source.notice)
         return download(source.location, source.sha256), source.weights_format
     if source.write is not None:
         return cached_file(source.location, reference, source.write), source.weights_format
@@ -81,7 +89,8 @@ def fetch_weights(reference: str) -> Tuple[str, str]:
     return source.location, source.weights_format
 
 
-def _unknown(reference: str, known) -> WeightsNameError:
+def unknown_name(reference: str, known) -> WeightsNameError:
+    """The error for a name that is not among ``known``: all of them when few, else the closest."""
     names = sorted(known)
     if len(names) > 10:
         close = difflib.get_close_matches(reference.partition("://")[2], names, n=5)
@@ -92,7 +101,7 @@ def _unknown(reference: str, known) -> WeightsNameError:
 @register_scheme("open-mmlab", "openmmlab")
 def _open_mmlab(name: str) -> WeightsSource:
     if name not in OPEN_MMLAB_WEIGHTS:
-        raise _unknown(f"open-mmlab://{name}", OPEN_MMLAB_WEIGHTS)
+        raise unknown_name(f"open-mmlab://{name}", OPEN_MMLAB_WEIGHTS)
     url, weights_format = OPEN_MMLAB_WEIGHTS[name]
     return WeightsSource(url, weights_format)
 
@@ -105,7 +114,7 @@ def _torchvision(name: str) -> WeightsSource:
     try:
         weights = torchvision.models.get_model_weights(arch)
     except ValueError:
-        raise _unknown(f"torchvision://{name}", torchvision.models.list_models(torchvision.models)) from None
+        raise unknown_name(f"torchvision://{name}", torchvision.models.list_models(torchvision.models)) from None
     entries = [e for e in weights.__members__ if e != "DEFAULT"]
     chosen = entry or ("IMAGENET1K_V1" if "IMAGENET1K_V1" in entries else "DEFAULT")
     if chosen not in weights.__members__:
@@ -143,7 +152,7 @@ SEMSEG_WEIGHTS = ("resnet50_v2", "resnet101_v2", "resnet152_v2")
 @register_scheme("semseg")
 def _semseg(name: str) -> WeightsSource:
     if name not in SEMSEG_WEIGHTS:
-        raise _unknown(f"semseg://{name}", SEMSEG_WEIGHTS)
+        raise unknown_name(f"semseg://{name}", SEMSEG_WEIGHTS)
     return WeightsSource(
         os.path.join(weights_cache_dir(), "semseg", f"{name}.pth"), "semseg_resnet_imagenet",
         by_hand=f"hszhao/semseg publishes initmodel/{name}.pth only in the Google Drive folder {_SEMSEG_DRIVE}",
@@ -153,5 +162,9 @@ def _semseg(name: str) -> WeightsSource:
 @register_scheme("zoo")
 def _zoo(name: str) -> WeightsSource:
     if name not in ZOO_WEIGHTS:
-        raise _unknown(f"zoo://{name}", ZOO_WEIGHTS)
+        from ..model_zoo.trained import register_installed  # the installed projects' trained.yaml, read once
+
+        register_installed()
+    if name not in ZOO_WEIGHTS:
+        raise unknown_name(f"zoo://{name}", ZOO_WEIGHTS)
     return ZOO_WEIGHTS[name]

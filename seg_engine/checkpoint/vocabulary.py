@@ -71,3 +71,14 @@ def require(key_prefix: str, otherwise: str):
         return state
 
     return check
+
+
+def strip_prefix(key_prefix: str = "backbone."):
+    """A ``prepare`` step that removes a leading ``key_prefix``: an ImageNet layout then takes a classifier's file
+    (keys at the top, or under ``backbone.`` as mmpretrain's) and the same keys under ``backbone.`` when the layout of
+    a trained model reuses it."""
+
+    def strip(state):
+        return {k[len(key_prefix):] if k.startswith(key_prefix) else k: v for k, v in state.items()}
+
+    return strip

@@ -59,6 +59,9 @@ _C.MODEL.RESNETS.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
 # Per-stage dilations of layer1..layer4 replacing those OUTPUT_STRIDE implies (empty: implied); strides
 # still follow OUTPUT_STRIDE. mmsegmentation's FastFCN backbone: OUTPUT_STRIDE 32 with (1, 1, 2, 4).
 _C.MODEL.RESNETS.DILATIONS = []
+# A dilated BasicBlock (depth 18, 34) dilates "both" its 3x3 convs (timm, smp) or the "first" only
+# (mmsegmentation's ResNetV1c: its r18-d8 models).
+_C.MODEL.RESNETS.BASIC_BLOCK_DILATION = "both"
 
 # Any torchvision classifier as the backbone (MODEL.BACKBONE.NAME "build_torchvision_backbone"); its
 # ImageNet checkpoint loads through MODEL.WEIGHTS (torchvision's keys go under "backbone.").
@@ -101,6 +104,39 @@ _C.MODEL.XCEPTION.NORM = "BN"
 _C.MODEL.XCEPTION.FEATURE_TAP = "pre_relu"
 # Divides every width (1, 2, 4, 8); >1 only makes narrow nets for tests.
 _C.MODEL.XCEPTION.WIDTH_DIVISOR = 1
+
+# The Swin Transformer (build_swin_backbone; the authors' segmentation layout; mmseg's and transformers'
+# through converters). Swin-T below; S: DEPTHS [2, 2, 18, 2]; B: EMBED_DIM 128, NUM_HEADS [4, 8, 16, 32].
+_C.MODEL.SWIN = _FvCfgNode()
+_C.MODEL.SWIN.EMBED_DIM = 96
+_C.MODEL.SWIN.DEPTHS = [2, 2, 6, 2]
+_C.MODEL.SWIN.NUM_HEADS = [3, 6, 12, 24]
+_C.MODEL.SWIN.WINDOW_SIZE = 7
+_C.MODEL.SWIN.MLP_RATIO = 4.0
+_C.MODEL.SWIN.QKV_BIAS = True
+_C.MODEL.SWIN.PATCH_SIZE = 4
+# A LayerNorm after the patch embedding.
+_C.MODEL.SWIN.PATCH_NORM = True
+_C.MODEL.SWIN.DROP_RATE = 0.0
+_C.MODEL.SWIN.ATTN_DROP_RATE = 0.0
+# Stochastic depth, rising linearly from 0 over all blocks to this (0.3 in the UPerNet recipes).
+_C.MODEL.SWIN.DROP_PATH_RATE = 0.3
+# Among "res2".."res5" (strides 4..32, channels EMBED_DIM x 1, 2, 4, 8), each with its own LayerNorm.
+_C.MODEL.SWIN.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+
+# ConvNeXt (build_convnext_backbone; the authors' segmentation layout). ConvNeXt-T below; S: DEPTHS
+# [3, 3, 27, 3]; B: DIMS [128, 256, 512, 1024] with DEPTHS [3, 3, 27, 3].
+_C.MODEL.CONVNEXT = _FvCfgNode()
+_C.MODEL.CONVNEXT.DEPTHS = [3, 3, 9, 3]
+_C.MODEL.CONVNEXT.DIMS = [96, 192, 384, 768]
+# Stochastic depth, rising linearly from 0 over all blocks to this (T 0.4, S 0.3, B 0.4 in the UPerNet recipes).
+_C.MODEL.CONVNEXT.DROP_PATH_RATE = 0.4
+# Initial value of the per-channel layer scale (gamma) of every block; 0: no layer scale. The UPerNet
+# recipes use 1.0, ImageNet training 1e-6 (the value only matters when training from scratch).
+_C.MODEL.CONVNEXT.LAYER_SCALE_INIT = 1.0
+# Among "res2".."res5" (strides 4..32, channels DIMS), each with its own LayerNorm.
+_C.MODEL.CONVNEXT.OUT_FEATURES = ["res2", "res3", "res4", "res5"]
+
 # The FPN neck (MODEL.NECK.NAME "FPN"): lateral 1x1 convs, nearest top-down addition, 3x3
 # output convs; adds p2..p5 (named by stride) to the backbone's maps. Needs OUTPUT_STRIDE 32.
 _C.MODEL.FPN = _FvCfgNode()
@@ -140,8 +176,8 @@ _C.MODEL.VGG.OUT_FEATURES = ["pool5"]
 
 def head_node(**overrides) -> _FvCfgNode:
     """A head's config node: the keys every head reads (a head's own switches live in its type's node, e.g.
-    the pyramid pooling head's bins). Projects add auxiliary heads as ``cfg.MODEL.AUX_HEAD2 = head_node(...)`` and list
-    them in MODEL.AUX_HEADS."""
+    the pyramid pooling head's bins). Projects add auxiliary heads as ``cfg.MODEL.<NODE> = CfgNode(head_node(...))``
+    (seg_engine.config's CfgNode: a YAML merge refuses fvcore's class there) and list them in MODEL.AUX_HEADS."""
     node = _FvCfgNode()
     # A name of HEAD_REGISTRY.
     node.NAME = "FCNHead"
@@ -328,6 +364,17 @@ _C.SOLVER.HEAD_LR_MULTIPLIER = 1.0
 # Biases (of convs and linear layers, not of norms) learn at this times their LR: 2 in the Caffe nets
 # (lr_mult 2 on biases: FCN, SegNet).
 _C.SOLVER.BIAS_LR_FACTOR = 1.0
+# Parameters whose full names contain one of these strings get no weight decay, e.g. the Swin recipes'
+# ["absolute_pos_embed", "relative_position_bias_table", "norm"] (mmsegmentation's custom_keys with
+# decay_mult 0); checked before WEIGHT_DECAY_NORM and WEIGHT_DECAY_BIAS.
+_C.SOLVER.NO_DECAY_KEYS = []
+# Layer-wise learning-rate decay (mmsegmentation's LearningRateDecayOptimizerConstructor): a backbone
+# parameter at depth d (numbered by the backbone, 0 .. NUM_LAYERS) learns at BASE_LR * RATE ** (NUM_LAYERS
+# + 1 - d), everything outside the backbone at BASE_LR. TYPE "" (off), "layer_wise" or "stage_wise".
+_C.SOLVER.LR_DECAY = _FvCfgNode()
+_C.SOLVER.LR_DECAY.TYPE = ""
+_C.SOLVER.LR_DECAY.RATE = 1.0
+_C.SOLVER.LR_DECAY.NUM_LAYERS = 12
 # Total images per iteration over all processes.
 _C.SOLVER.IMS_PER_BATCH = 16
 _C.SOLVER.MAX_ITER = 80000

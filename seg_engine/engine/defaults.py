@@ -42,7 +42,10 @@ def default_argument_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Example: tools/train_net.py --config-file configs/Demo/fcn_shapes.yaml SOLVER.MAX_ITER 100",
     )
-    parser.add_argument("--config-file", required=True, metavar="FILE", help="path to the config file")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config-file", metavar="FILE", help="path to the config file")
+    source.add_argument("--model", metavar="NAME", help="a trained model by name (python tools/model_zoo.py "
+                        "--pretrained): its recipe with MODEL.WEIGHTS zoo://NAME, e.g. for --eval-only")
     parser.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/last_checkpoint")
     parser.add_argument("--eval-only", action="store_true", help="evaluate MODEL.WEIGHTS and exit")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FOLDER",

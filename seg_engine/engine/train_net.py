@@ -1,6 +1,7 @@
 """What tools/train_net.py runs: set-up, training or evaluation, and the exit statuses of the one entry point.
 
     python tools/train_net.py --config-file X.yaml [--eval-only] [--resume] [--plugin P] [KEY VALUE ...]
+    python tools/train_net.py --model NAME --eval-only [KEY VALUE ...]      # a trained model of the zoo
 
 User errors (config values, data, weights, a locked OUTPUT_DIR, a full disk) print one line and exit
 with status 2 (``--debug`` shows the traceback); a non-finite loss exits with 3; SIGTERM/SIGINT save a
@@ -20,6 +21,7 @@ from ..config import ConfigError, load_config
 from ..data import DatasetError
 from ..data.io import BadSampleError
 from ..evaluation import write_results_json
+from ..model_zoo.trained import trained_config
 from ..plugins import PluginError
 from ..utils import comm
 from .defaults import DefaultTrainer, default_argument_parser, default_setup, validate_config
@@ -33,8 +35,12 @@ _EXCEPTION_LINE = re.compile(r"^(?:\w+\.)*[A-Z]\w*: ")
 
 
 def setup(args):
-    """Plugins first (they add config keys), then the config file, then command-line overrides."""
-    cfg = load_config(args.config_file, args.opts or [], plugins=args.plugin)
+    """Plugins first (they add config keys), then the config file (or the trained model ``--model`` names), then
+    command-line overrides."""
+    if getattr(args, "model", None):
+        cfg = trained_config(args.model, args.opts or [], plugins=args.plugin)
+    else:
+        cfg = load_config(args.config_file, args.opts or [], plugins=args.plugin)
     cfg.freeze()
     default_setup(cfg, args)
     return cfg

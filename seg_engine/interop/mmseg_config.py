@@ -6,7 +6,7 @@ everything else overrides). :func:`translate` maps what this toolbox has (Encode
 ResNetV1c; the decode heads whose types are registered in ``MMSEG_HEADS`` (the core's FCNHead, and each
 project's) and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
 crop, flip and photometric augmentations; SGD/AdamW with poly; whole/slide test) and raises ONE
-ValueError listing everything else it met. Settings that do not change training or evaluation
+ValueError listing everything else it met. Necks translate through ``MMSEG_NECKS`` (the core's JPU and FPN). Settings that do not change training or evaluation
 (logging, visualisation, runtime environment, TTA pipeline) are listed as ignored in the output.
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from .registries import MMSEG_HEADS
+from .registries import MMSEG_HEADS, MMSEG_NECKS
 
-__all__ = ["load_mmseg_config", "translate", "to_yaml", "MmsegImportError", "fcn_head"]
+__all__ = ["load_mmseg_config", "translate", "to_yaml", "MmsegImportError", "fcn_head", "fpn_neck", "jpu_neck"]
 
 
 class MmsegImportError(ValueError):
@@ -77,13 +77,18 @@ IGNORED_HOOKS = ("timer", "logger", "param_scheduler", "sampler_seed", "visualiz
 # mmsegmentation's ImageNet initialisations -> (MODEL.WEIGHTS: the same name, which seg_engine.checkpoint
 # resolves and downloads; converter).
 PRETRAINED = {
+    "open-mmlab://resnet18_v1c": ("open-mmlab://resnet18_v1c", "mmseg_resnet_v1c"),
     "open-mmlab://resnet50_v1c": ("open-mmlab://resnet50_v1c", "mmseg_resnet_v1c"),
     "open-mmlab://resnet101_v1c": ("open-mmlab://resnet101_v1c", "mmseg_resnet_v1c"),
 }
 DATASETS = {  # (dataset type, reduce_zero_label) -> (train name, val name)
     ("ADE20KDataset", True): ("ade20k_150_train", "ade20k_150_val"),
     ("CityscapesDataset", False): ("cityscapes_fine_train", "cityscapes_fine_val"),
+    ("PascalVOCDataset", False): ("voc2012_train", "voc2012_val"),
 }
+# mmsegmentation's Pascal VOC 2012 + SBD ("voc12aug"): VOC's train list and SBD's aug list, concatenated.
+VOC_AUG_LISTS = ("ImageSets/Segmentation/train.txt", "ImageSets/Segmentation/aug.txt")
+VOC_AUG_TRAIN = "voc2012_aug_train"
 
 
 class _Translator:
@@ -146,8 +151,11 @@ class _Translator:
             else:
                 self.bad("model.pretrained", pretrained)
         features = self.heads(model)
-        if model.get("neck"):
-            features = self.jpu(model["neck"], features)
+        neck = model.get("neck")
+        if neck and neck.get("type") in MMSEG_NECKS:
+            features = MMSEG_NECKS.get(neck["type"])(self, neck, features)
+        elif neck:
+            self.bad("model.neck.type", neck.get("type"))
         self.backbone(model.get("backbone", {}), features)
         self.check_unknown("model", model, ("type", "data_preprocessor", "pretrained", "backbone", "decode_head",
                                             "auxiliary_head", "train_cfg", "test_cfg", "neck"))
@@ -155,24 +163,6 @@ class _Translator:
             self.bad("model.train_cfg", model["train_cfg"])
         self.test_mode(model.get("test_cfg", {}))
         return features
-
-    def jpu(self, neck: Dict[str, Any], features: List[str]) -> List[str]:
-        """FastFCN's JPU on res3..res5: MODEL.NECK.NAME "JPU" and MODEL.JPU."""
-        if neck.get("type") != "JPU":
-            self.bad("model.neck.type", neck.get("type"))
-            return features
-        self.check_unknown("model.neck", neck, ("type", "in_channels", "mid_channels", "start_level", "end_level",
-                                                "dilations", "align_corners", "norm_cfg", "act_cfg"))
-        if (neck.get("start_level", 0), neck.get("end_level", -1)) != (0, -1) or len(neck.get("in_channels", ())) != 3:
-            self.bad("model.neck", {k: neck.get(k) for k in ("in_channels", "start_level", "end_level")})
-        if bool(neck.get("align_corners", False)) != self.keys.get("MODEL.ALIGN_CORNERS"):
-            self.bad("model.neck.align_corners", neck.get("align_corners"))
-        self.set("MODEL.NECK.NAME", "JPU")
-        self.set("MODEL.JPU.IN_FEATURES", ["res3", "res4", "res5"])
-        self.set("MODEL.JPU.WIDTH", int(neck.get("mid_channels", 512)))
-        self.set("MODEL.JPU.DILATIONS", tuple(neck.get("dilations", (1, 2, 4, 8))))
-        self.set("MODEL.JPU.NORM", self.norm("model.neck", neck.get("norm_cfg")))
-        return sorted(set(features) | {"res3", "res4", "res5"})
 
     def backbone(self, b: Dict[str, Any], features: List[str]) -> None:
         self.expect("model.backbone.type", b.get("type"), ("ResNetV1c",))
@@ -193,9 +183,13 @@ class _Translator:
         self.set("MODEL.RESNETS.BASE_WIDTH", 64)
         self.set("MODEL.RESNETS.NORM", self.norm("model.backbone", b.get("norm_cfg")))
         self.set("MODEL.RESNETS.OUTPUT_STRIDE", output_stride)
-        self.set("MODEL.RESNETS.FIRST_BLOCK_DILATION", "half" if b.get("contract_dilation", False) else "full")
+        # Contracting a dilation of 1 changes nothing: the default ("full") then.
+        contract = b.get("contract_dilation", False) and any(d > 1 for d in dilations)
+        self.set("MODEL.RESNETS.FIRST_BLOCK_DILATION", "half" if contract else "full")
         implied = {8: (1, 1, 2, 4), 16: (1, 1, 1, 2), 32: (1, 1, 1, 1)}.get(output_stride)
         self.set("MODEL.RESNETS.DILATIONS", [] if dilations == implied else list(dilations))
+        if b.get("depth") in (18, 34) and max(dilations) > 1:  # mmseg's BasicBlock dilates its first conv only
+            self.set("MODEL.RESNETS.BASIC_BLOCK_DILATION", "first")
         self.set("MODEL.RESNETS.OUT_FEATURES", features)
         self.set("MODEL.BACKBONE.NAME", "build_resnet_backbone")
         self.set("MODEL.BACKBONE.FREEZE_AT", 0)
@@ -292,6 +286,9 @@ class _Translator:
         names = []
         for where, loader in (("train_dataloader", train), ("val_dataloader", val)):
             dataset = loader.get("dataset", {})
+            if self.voc_aug(dataset):
+                names.append(VOC_AUG_TRAIN if where == "train_dataloader" else None)
+                continue
             pipeline = dataset.get("pipeline", [])
             reduce = any(t.get("reduce_zero_label", False) for t in pipeline if t.get("type") == "LoadAnnotations")
             key = (dataset.get("type"), reduce)
@@ -315,8 +312,17 @@ class _Translator:
         else:
             self.set("SOLVER.IMS_PER_BATCH", gpus * int(train.get("batch_size", 2)))
         self.set("TEST.IMS_PER_BATCH", int(val.get("batch_size", 1)))
-        self.train_pipeline(train.get("dataset", {}).get("pipeline", []))
+        train_set = train.get("dataset", {})
+        self.train_pipeline(train_set["datasets"][0].get("pipeline", []) if self.voc_aug(train_set) else train_set.get("pipeline", []))
         self.test_pipeline(val.get("dataset", {}).get("pipeline", []))
+
+    @staticmethod
+    def voc_aug(dataset: Dict[str, Any]) -> bool:
+        """Whether a dataset is mmsegmentation's VOC 2012 + SBD: a ConcatDataset of VOC's train and aug lists with
+        one pipeline."""
+        parts = dataset.get("datasets", []) if dataset.get("type") == "ConcatDataset" else []
+        return (tuple(d.get("ann_file") for d in parts) == VOC_AUG_LISTS
+                and all(d.get("type") == "PascalVOCDataset" and d.get("pipeline") == parts[0].get("pipeline") for d in parts))
 
     def train_pipeline(self, pipeline: List[Dict[str, Any]]) -> None:
         self.set("INPUT.TRAIN.ROTATION", (0.0, 0.0))
@@ -339,6 +345,8 @@ class _Translator:
                 self.set("INPUT.TRAIN.FLIP", True)
             elif kind == "PhotoMetricDistortion" and len(t) == 1:
                 self.set("INPUT.TRAIN.PHOTOMETRIC", True)
+            elif kind == "Pad" and set(t) == {"type", "size"} and tuple(t["size"]) == self.keys.get("INPUT.TRAIN.CROP_SIZE"):
+                continue  # crops smaller than CROP_SIZE are padded (image 0, mask IGNORE_VALUE) in the batch
             else:
                 self.bad(where, t)
 
@@ -410,7 +418,7 @@ class _Translator:
         handled = ("model", "train_dataloader", "val_dataloader", "optim_wrapper", "param_scheduler", "train_cfg",
                    "default_hooks")
         for key in self.cfg:
-            if key in IGNORED:
+            if key in IGNORED or (key in ("dataset_train", "dataset_aug") and self.voc_aug(self.cfg.get("train_dataloader", {}).get("dataset", {}))):
                 self.ignored.append(key)
             elif key not in handled:
                 self.bad(key, self.cfg[key])
@@ -453,8 +461,46 @@ def to_yaml(keys: Dict[str, Any], source: str, ignored: List[str]) -> str:
 def fcn_head(translator: _Translator, head: Dict[str, Any]) -> Set[int]:
     """mmseg's FCNHead: the core's FCNHead."""
     translator.check_unknown("model.decode_head", head, translator.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size"))
-    translator.expect("model.decode_head.concat_input", head.get("concat_input", True), (False,))
     translator.expect("model.decode_head.kernel_size", head.get("kernel_size", 3), (3,))
     translator.set("MODEL.HEAD.NAME", "FCNHead")
     translator.set("MODEL.HEAD.NUM_CONVS", head.get("num_convs", 2))
+    translator.set("MODEL.HEAD.CONCAT_INPUT", bool(head.get("concat_input", True)))
     return set()
+
+
+@MMSEG_NECKS.register("JPU")
+def jpu_neck(translator: _Translator, neck: Dict[str, Any], features: List[str]) -> List[str]:
+    """FastFCN's JPU on res3..res5: MODEL.NECK.NAME "JPU" and MODEL.JPU."""
+    translator.check_unknown("model.neck", neck, ("type", "in_channels", "mid_channels", "start_level", "end_level",
+                                                  "dilations", "align_corners", "norm_cfg", "act_cfg"))
+    if (neck.get("start_level", 0), neck.get("end_level", -1)) != (0, -1) or len(neck.get("in_channels", ())) != 3:
+        translator.bad("model.neck", {k: neck.get(k) for k in ("in_channels", "start_level", "end_level")})
+    if bool(neck.get("align_corners", False)) != translator.keys.get("MODEL.ALIGN_CORNERS"):
+        translator.bad("model.neck.align_corners", neck.get("align_corners"))
+    translator.set("MODEL.NECK.NAME", "JPU")
+    translator.set("MODEL.JPU.IN_FEATURES", ["res3", "res4", "res5"])
+    translator.set("MODEL.JPU.WIDTH", int(neck.get("mid_channels", 512)))
+    translator.set("MODEL.JPU.DILATIONS", tuple(neck.get("dilations", (1, 2, 4, 8))))
+    translator.set("MODEL.JPU.NORM", translator.norm("model.neck", neck.get("norm_cfg")))
+    return sorted(set(features) | {"res3", "res4", "res5"})
+
+
+@MMSEG_NECKS.register("FPN")
+def fpn_neck(translator: _Translator, neck: Dict[str, Any], features: List[str]) -> List[str]:
+    """mmseg's FPN on the four ResNet stages without extra levels: the core's FPN neck (p2..p5)."""
+    translator.check_unknown("model.neck", neck, ("type", "in_channels", "out_channels", "num_outs", "start_level",
+                                                  "end_level", "add_extra_convs", "norm_cfg", "upsample_cfg"))
+    levels = len(neck.get("in_channels", ()))
+    if (levels, neck.get("num_outs"), neck.get("start_level", 0), neck.get("end_level", -1)) != (4, 4, 0, -1):
+        translator.bad("model.neck", {k: neck.get(k) for k in ("in_channels", "num_outs", "start_level", "end_level")})
+    translator.expect("model.neck.add_extra_convs", neck.get("add_extra_convs", False), (False,))
+    translator.expect("model.neck.norm_cfg", neck.get("norm_cfg"), (None,))
+    translator.expect("model.neck.upsample_cfg", neck.get("upsample_cfg", {"mode": "nearest"}), ({"mode": "nearest"},))
+    stages = ["res2", "res3", "res4", "res5"]
+    translator.set("MODEL.NECK.NAME", "FPN")
+    translator.set("MODEL.FPN.IN_FEATURES", stages)
+    translator.set("MODEL.FPN.OUT_CHANNELS", int(neck.get("out_channels", 256)))
+    translator.set("MODEL.FPN.NORM", "")
+    translator.set("MODEL.FPN.OUTPUT_CONVS", True)
+    translator.set("MODEL.FPN.FUSE_TYPE", "sum")
+    return sorted((set(features) - {"p2", "p3", "p4", "p5"}) | set(stages))

@@ -4,6 +4,8 @@ from its own ``interop`` module, so the core names no project's model or config 
 * ``MMSEG_HEADS``: an mmsegmentation decode-head type (``"PSPHead"``) -> ``fn(translator, head) -> Set[int]``, which
   writes our keys for that head through the translator of :mod:`.mmseg_config` (``translator.set(key, value)``,
   ``translator.check_unknown``, ``translator.bad``) and returns the backbone stages it reads besides its own input.
+* ``MMSEG_NECKS``: an mmsegmentation neck type (``"JPU"``) -> ``fn(translator, neck, features) -> List[str]``, which
+  writes the neck's keys and returns the backbone features it and the heads read.
 * ``MMSEG_MODELS``: a converter name -> :class:`MmsegPairing`, the mmsegmentation config that builds the network
   the converter's recipes build (``tools/benchmark.py --compare-mmseg``, the logits checks).
 * ``BACKBONE_NAMES``: a backbone builder (MODEL.BACKBONE.NAME) -> ``fn(cfg) -> str``, how the zoo names it
@@ -29,6 +31,9 @@ class NamedRegistry(Registry):
 
 MMSEG_HEADS = NamedRegistry("MMSEG_HEADS")
 MMSEG_HEADS.__doc__ = "mmsegmentation decode-head type -> fn(translator, head dict) -> set of extra stages read"
+
+MMSEG_NECKS = NamedRegistry("MMSEG_NECKS")
+MMSEG_NECKS.__doc__ = "mmsegmentation neck type -> fn(translator, neck dict, features read) -> backbone features read"
 
 MMSEG_MODELS = Registry("MMSEG_MODELS")
 MMSEG_MODELS.__doc__ = "converter name -> MmsegPairing"

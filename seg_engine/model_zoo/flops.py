@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import copy
 import hashlib
 import json
 import os
 from typing import Dict, Iterator, Sequence, Tuple
 
 import torch
+
+from ..modeling.losses import PixelLoss
+from ..modeling.losses.build import WeightedLosses
+
+_LOSS_MODULES = (PixelLoss, WeightedLosses)
 
 # Keys of MODEL that do not change the network, left out of the model key.
 _NOT_ARCHITECTURE = ("WEIGHTS", "WEIGHTS_FORMAT", "DEVICE")
@@ -25,9 +31,12 @@ def model_key(cfg) -> str:
 def architecture_hash(model: torch.nn.Module) -> str:
     """A hash of the network in eval mode: its modules as printed (kinds, widths, kernels, strides,
     dilations, pooling sizes) and the names and shapes of its tensors. Unlike the config, it does not
-    change when a new project registers config keys, nor with keys the model does not read."""
+    change when a new project registers config keys, nor with keys the model does not read. Training-only
+    children (the losses) are left out: they cost no inference FLOPs."""
     model.eval()
-    text = repr(model) + "".join(f"\n{k} {tuple(v.shape)}" for k, v in model.state_dict().items())
+    network = copy.copy(model)
+    network._modules = {name: m for name, m in model.named_children() if not isinstance(m, _LOSS_MODULES)}
+    text = repr(network) + "".join(f"\n{k} {tuple(v.shape)}" for k, v in network.state_dict().items())
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

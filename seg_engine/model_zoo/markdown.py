@@ -10,7 +10,7 @@ from .rows import ModelZooRow
 
 COLUMNS = ["project", "model", "backbone", "train data", "crop", "iters", "batch", "params (M)", "GFLOPs",
            "published mIoU (ss)", "published mIoU (ms)", "published mIoU (protocol not stated)", "published on", "source",
-           "converters", "config"]
+           "converters", "weights", "config"]
 
 
 def _scales(score: PublishedScore) -> str:
@@ -46,9 +46,13 @@ def table_rows(rows: Sequence[ModelZooRow], markdown: bool = False) -> List[List
         if r.crop is None:
             gflops += f" @{r.flops_size[0]}x{r.flops_size[1]}"
         config = f"`{r.config}`" if markdown else r.config
+        weights = ", ".join(f"`{n}`" if markdown else n for n in r.trained)
+        if r.trained_variants:
+            weights += f" (+{r.trained_variants} variant{'s' if r.trained_variants > 1 else ''})"
+        weights = weights.strip() or "-"
         out.append([r.project, r.model, r.backbone, r.dataset, "-" if r.crop is None else f"{r.crop[0]}x{r.crop[1]}",
                     f"{r.iterations:,}", str(r.batch), f"{r.parameters / 1e6:.2f}", gflops, ss, ms, other,
-                    "-" if p is None else p.dataset, _source(p, markdown), converters, config])
+                    "-" if p is None else p.dataset, _source(p, markdown), converters, weights, config])
     return out
 
 
@@ -75,6 +79,10 @@ from the recipe's own test set (see the notes).
 - **converters**: the `MODEL.WEIGHTS_FORMAT` converters the project registers for outside weights
   (e.g. the authors' released checkpoints); "recipe:" the format the recipe itself sets for its
   initial (usually ImageNet) weights.
+- **weights**: the trained models this recipe rebuilds (`SegModel.from_pretrained(NAME)`, `MODEL.WEIGHTS zoo://NAME`,
+  `--model NAME`), named as their source names them (their overrides change the schedule at most); "+N variants":
+  trained models rebuilt from this recipe with other network, data or test keys (a depth, a dataset: the row's `opts`). `python tools/model_zoo.py --pretrained` lists
+  every one with its URL, dataset and published mIoU ([docs/model_zoo.md](docs/model_zoo.md#trained-models-by-name)).
 - **iters / batch**: `SOLVER.MAX_ITER` and `SOLVER.IMS_PER_BATCH` (images per iteration over all GPUs).
 """
 

@@ -15,6 +15,11 @@ from .flops import (_read_cache_entries, _write_cache_entries, architecture_hash
 from .paths import DEFAULT_FLOPS_SIZE, FLOPS_CACHE_PATH
 from .published import PUBLISHED_FILE, Published, load_published
 from .recipes import installed_recipes, load_recipe
+from .trained import trained_models
+
+
+# Keys of a trained model's opts that leave the network, its data and its test protocol as the recipe has them.
+_SCHEDULE_KEYS = ("SOLVER.", "INPUT.TRAIN.", "DATALOADER.", "TEST.EVAL_PERIOD")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +40,8 @@ class ModelZooRow:
     published: Optional[Published]
     converters: Tuple[str, ...]  # the project's converters of outside weights
     weights_format: str  # MODEL.WEIGHTS_FORMAT of the recipe ("" when none)
+    trained: Tuple[str, ...] = ()  # trained models (zoo://NAME) this recipe rebuilds (its opts: the schedule at most)
+    trained_variants: int = 0  # trained models rebuilt from it with other network, data or test keys
 
     @property
     def recipe(self) -> str:
@@ -72,6 +79,13 @@ def list(flops: bool = False, flops_cache: str = FLOPS_CACHE_PATH,  # noqa: A001
     built: Dict[str, Tuple[int, str]] = {}
     rows: List[ModelZooRow] = []
     projects = installed_projects()
+    same_network: Dict[str, List[str]] = {}
+    variants: Dict[str, int] = {}
+    for model in trained_models().values():
+        if any(not key.startswith(_SCHEDULE_KEYS) for key, _ in model.opts):
+            variants[model.recipe] = variants.get(model.recipe, 0) + 1
+        else:
+            same_network.setdefault(model.recipe, []).append(model.name)
     for project, configs_dir, paths in installed_recipes():
         package = projects[project].__name__
         converters = tuple(sorted(name for name, fn in WEIGHT_CONVERTERS if
@@ -113,6 +127,9 @@ def list(flops: bool = False, flops_cache: str = FLOPS_CACHE_PATH,  # noqa: A001
                 converters=converters,
                 weights_format=cfg.MODEL.WEIGHTS_FORMAT,
             ))
+            name = rows[-1].recipe
+            rows[-1] = dataclasses.replace(rows[-1], trained=tuple(sorted(same_network.get(name, ()))),
+                                           trained_variants=variants.get(name, 0))
     return rows
 
 

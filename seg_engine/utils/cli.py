@@ -12,11 +12,13 @@ USER_ERROR_TYPES = (ValueError, KeyError, FileNotFoundError, ImportError, Runtim
 
 
 def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """An argument parser named ``prog`` (its errors start with it) with --config-file, --plugin, --debug
-    and trailing KEY VALUE overrides."""
+    """An argument parser named ``prog`` (its errors start with it) with --config-file or --model, --plugin,
+    --debug and trailing KEY VALUE overrides."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--config-file", required=True, metavar="FILE",
-                        help="a recipe or a run's config.yaml")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config-file", metavar="FILE", help="a recipe or a run's config.yaml")
+    source.add_argument("--model", metavar="NAME",
+                        help="a trained model by name (python tools/model_zoo.py --pretrained): its recipe and weights")
     parser.add_argument("--plugin", action="append", default=[], metavar="MODULE_OR_FOLDER",
                         help="import a project that is not installed (repeatable)")
     parser.add_argument("--debug", action="store_true", help="show the traceback of errors")
@@ -25,8 +27,14 @@ def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 
 def config_of(args: argparse.Namespace, weights: Optional[str] = None) -> CfgNode:
-    """The config a tool's arguments name: :func:`seg_engine.config.load_config` of ``--config-file`` with the
-    ``--plugin`` projects, ``weights`` (MODEL.WEIGHTS) and the KEY VALUE overrides."""
+    """The config a tool's arguments name: :func:`seg_engine.config.load_config` of ``--config-file`` (or the
+    trained model ``--model`` names) with the ``--plugin`` projects, ``weights`` (MODEL.WEIGHTS) and the KEY VALUE
+    overrides."""
+    if getattr(args, "model", None):
+        from ..model_zoo.trained import trained_config
+
+        opts = list(args.opts or []) + (["MODEL.WEIGHTS", weights] if weights else [])
+        return trained_config(args.model, opts, plugins=args.plugin)
     return load_config(args.config_file, args.opts or [], plugins=args.plugin, weights=weights or None)
 
 

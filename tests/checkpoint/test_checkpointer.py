@@ -107,3 +107,36 @@ def test_non_finite_tensors_walks_the_nested_state_in_order_and_skips_integers()
              "c": torch.tensor([1.0, float("inf")]), "iteration": 7}
     assert non_finite_tensors(state) == [("n.1.b", "nan"), ("c", "inf")]
     assert non_finite_tensors({"a": torch.zeros(2), "i": torch.arange(3)}) == []
+
+
+def tiny_convnext_model():
+    from seg_engine.config import get_cfg
+    from seg_engine.modeling import build_model
+
+    cfg = get_cfg()
+    cfg.merge_from_list(["MODEL.DEVICE", "cpu", "MODEL.NUM_CLASSES", "3", "MODEL.HEAD.CHANNELS", "8",
+                         "MODEL.BACKBONE.NAME", "build_convnext_backbone", "MODEL.CONVNEXT.DIMS", "[8, 8, 16, 16]",
+                         "MODEL.CONVNEXT.DEPTHS", "[1, 1, 1, 1]"])
+    return build_model(cfg)
+
+
+def test_an_explicit_format_converts_a_model_key_file_that_is_not_ours(tmp_path):
+    """The authors' ImageNet ConvNeXt files hold {"model": <their backbone's keys>}: an explicit MODEL.WEIGHTS_FORMAT
+    converts them; our own checkpoints (which share keys with the model) load unconverted with or without one."""
+    source = tiny_convnext_model().backbone
+    authors = {k: v.clone() for k, v in source.state_dict().items() if not k.startswith("norm")}
+    authors.update({"norm.weight": torch.ones(16), "norm.bias": torch.zeros(16), "head.weight": torch.zeros(1000, 16),
+                    "head.bias": torch.zeros(1000)})
+    torch.save({"model": authors}, tmp_path / "convnext_tiny_1k_224.pth")
+    model = tiny_convnext_model()
+    Checkpointer(model, weights_format="convnext_imagenet").load(str(tmp_path / "convnext_tiny_1k_224.pth"), checkpointables=[])
+    assert all(torch.equal(model.backbone.state_dict()[k], v) for k, v in authors.items() if not k.startswith(("norm.", "head.")))
+    without_format = tiny_convnext_model()
+    Checkpointer(without_format).load(str(tmp_path / "convnext_tiny_1k_224.pth"), checkpointables=[])
+    assert not torch.equal(without_format.backbone.stages[2][0].dwconv.weight, authors["stages.2.0.dwconv.weight"])
+
+    Checkpointer(model, str(tmp_path)).save("model_final")
+    ours = tiny_convnext_model()
+    ck = Checkpointer(ours, weights_format="convnext_imagenet")
+    ck.load_for_inference(str(tmp_path / "model_final.pth"))  # a run's config.yaml keeps its recipe's format
+    assert ck._file_was_ours and all(torch.equal(ours.state_dict()[k], v) for k, v in model.state_dict().items())

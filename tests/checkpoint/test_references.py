@@ -48,7 +48,7 @@ def test_paths_urls_and_unknown_schemes():
     assert resolve_weights("https://host/w.pth").location == "https://host/w.pth"
     with pytest.raises(WeightsNameError, match=r"^unknown weights scheme in 's3://bucket/w.pth' \(known: http://, https://, file://, open-mmlab://"):
         resolve_weights("s3://bucket/w.pth")
-    with pytest.raises(WeightsNameError, match=r"^zoo://nothing names no weights \(known: "):
+    with pytest.raises(WeightsNameError, match=r"^zoo://nothing names no weights \((known|closest): "):
         resolve_weights("zoo://nothing")
 
 

@@ -49,7 +49,7 @@ def test_convert_weights_takes_a_name_and_its_implied_converter(weights_server, 
     (lambda server, tmp: str(tmp / "nowhere.pth"), "convert_weights: error: {input} does not exist"),
     (lambda server, tmp: torch.save({"w": torch.zeros(1)}, tmp / "plain.pth") or str(tmp / "plain.pth"),
      "convert_weights: error: --format is required: {input} implies no converter (see --list)"),
-    (lambda server, tmp: "zoo://nothing", "convert_weights: error: zoo://nothing names no weights (known: "),
+    (lambda server, tmp: "zoo://nothing", "convert_weights: error: zoo://nothing names no weights ("),
 ])
 def test_convert_weights_errors_are_one_line(weights_server, weights_cache, tmp_path, capsys, make_input, message):
     source = make_input(weights_server, tmp_path)

@@ -13,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 load_plugin(os.path.join(ROOT, "projects", "PSPNet"))
 load_plugin(os.path.join(ROOT, "projects", "EncNet"))
 load_plugin(os.path.join(ROOT, "projects", "DeepLab"))
+load_plugin(os.path.join(ROOT, "projects", "FPN"))
 
 # mmsegmentation 1.2.2's files (configs/pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py and its _base_),
 # their content as released, comments and the TTA/visualisation details shortened.
@@ -343,6 +344,52 @@ MMSEG_FILES = {
             decode_head=dict(num_classes=150),
             auxiliary_head=dict(num_classes=150))
     """,
+    "_base_/models/fpn_r50.py": """
+        norm_cfg = dict(type='SyncBN', requires_grad=True)
+        data_preprocessor = dict(
+            type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True, pad_val=0, seg_pad_val=255)
+        model = dict(
+            type='EncoderDecoder',
+            data_preprocessor=data_preprocessor,
+            pretrained='open-mmlab://resnet50_v1c',
+            backbone=dict(
+                type='ResNetV1c', depth=50, num_stages=4, out_indices=(0, 1, 2, 3), dilations=(1, 1, 1, 1),
+                strides=(1, 2, 2, 2), norm_cfg=norm_cfg, norm_eval=False, style='pytorch', contract_dilation=True),
+            neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=4),
+            decode_head=dict(
+                type='FPNHead', in_channels=[256, 256, 256, 256], in_index=[0, 1, 2, 3], feature_strides=[4, 8, 16, 32],
+                channels=128, dropout_ratio=0.1, num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+                loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            train_cfg=dict(),
+            test_cfg=dict(mode='whole'))
+    """,
+    "_base_/schedules/schedule_160k.py": """
+        optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005)
+        optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
+        param_scheduler = [
+            dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=160000, by_epoch=False)
+        ]
+        train_cfg = dict(type='IterBasedTrainLoop', max_iters=160000, val_interval=16000)
+        val_cfg = dict(type='ValLoop')
+        test_cfg = dict(type='TestLoop')
+        default_hooks = dict(
+            timer=dict(type='IterTimerHook'),
+            logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+            param_scheduler=dict(type='ParamSchedulerHook'),
+            checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=16000),
+            sampler_seed=dict(type='DistSamplerSeedHook'),
+            visualization=dict(type='SegVisualizationHook'))
+    """,
+    "sem_fpn/fpn_r50_4xb4-160k_ade20k-512x512.py": """
+        _base_ = [
+            '../_base_/models/fpn_r50.py', '../_base_/datasets/ade20k.py',
+            '../_base_/default_runtime.py', '../_base_/schedules/schedule_160k.py'
+        ]
+        crop_size = (512, 512)
+        data_preprocessor = dict(size=crop_size)
+        model = dict(data_preprocessor=data_preprocessor, decode_head=dict(num_classes=150))
+    """,
 }
 PSPNET = "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py"
 # (mmseg config, the project's recipe for it, where they knowingly differ). The recipes' output folders
@@ -367,6 +414,7 @@ PAIRS = [
      {"OUTPUT_DIR", "SOLVER.CHECKPOINT_PERIOD", "TEST.EVAL_PERIOD"}),
     ("fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py",
      ("DeepLab", "cityscapes/deeplabv3_jpu_R50-d32_512x1024_80k_cityscapes_mmseg.yaml"), {"OUTPUT_DIR"}),
+    ("sem_fpn/fpn_r50_4xb4-160k_ade20k-512x512.py", ("FPN", "ade20k/fpn_R50_512x512_160k_ade20k_mmseg.yaml"), {"OUTPUT_DIR"}),
 ]
 
 
@@ -415,7 +463,8 @@ def test_tool_writes_a_recipe_that_loads(mmseg_dir, tmp_path):
 
 
 @pytest.mark.parametrize("config, recipe, known", PAIRS,
-                         ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc", "deeplabv3", "deeplabv3plus", "fastfcn_aspp"])
+                         ids=["pspnet", "encnet", "fastfcn_psp", "fastfcn_enc", "deeplabv3", "deeplabv3plus", "fastfcn_aspp",
+                              "fpn"])
 def test_translated_config_equals_the_recipe_key_by_key(mmseg_dir, config, recipe, known):
     keys, ignored = translate(load_mmseg_config(str(mmseg_dir / config)), os.path.basename(config)[:-3])
     translated, expected = get_cfg(), get_cfg()
@@ -494,3 +543,38 @@ def test_aspp_heads_this_deeplab_cannot_build_are_listed(mmseg_dir):
     with pytest.raises(MmsegImportError, match=r"2 settings have no equivalent") as e:
         translate(cfg, "x_4xb4")
     assert "model.decode_head.dilations=(6, 12, 18)" in str(e.value) and "model.decode_head.c1_in_channels=0" in str(e.value)
+
+
+def test_fcn_head_with_concat_input_on_voc_aug_from_resnet18(mmseg_dir):
+    """mmseg's FCNHead concatenates its input by default; voc12aug trains on VOC's train list and SBD's aug list."""
+    cfg = load_mmseg_config(str(mmseg_dir / PSPNET))
+    head = {k: v for k, v in cfg["model"]["decode_head"].items() if k != "pool_scales"}
+    cfg["model"]["decode_head"] = dict(head, type="FCNHead", num_convs=2, num_classes=21)
+    cfg["model"]["auxiliary_head"]["num_classes"] = 21
+    cfg["model"]["pretrained"] = "open-mmlab://resnet18_v1c"
+    cfg["model"]["backbone"]["depth"] = 18
+    def voc_labels(pipeline):  # VOC's masks keep label 0 (background)
+        return [dict(type="LoadAnnotations") if t["type"] == "LoadAnnotations" else t for t in pipeline]
+
+    pipeline = voc_labels(cfg["train_pipeline"]) + [dict(type="Pad", size=(512, 512))]
+    voc = [dict(type="PascalVOCDataset", ann_file=f"ImageSets/Segmentation/{n}.txt", pipeline=pipeline) for n in ("train", "aug")]
+    cfg["dataset_train"], cfg["dataset_aug"] = voc
+    cfg["train_dataloader"]["dataset"] = dict(type="ConcatDataset", datasets=voc)
+    cfg["val_dataloader"]["dataset"] = dict(type="PascalVOCDataset", pipeline=voc_labels(cfg["test_pipeline"]))
+    keys, _ = translate(cfg, "fcn_r18-d8_4xb4-20k_voc12aug-512x512")
+    assert keys["MODEL.HEAD.CONCAT_INPUT"] is True and keys["MODEL.NUM_CLASSES"] == 21
+    assert keys["MODEL.WEIGHTS"] == "open-mmlab://resnet18_v1c" and keys["MODEL.RESNETS.DEPTH"] == 18
+    assert (keys["DATASETS.TRAIN"], keys["DATASETS.TEST"]) == (("voc2012_aug_train",), ("voc2012_val",))
+    assert keys["INPUT.TRAIN.CROP_SIZE"] == (512, 512)
+    cfg["train_dataloader"]["dataset"]["datasets"] = voc[:1]  # a ConcatDataset of another kind is named
+    with pytest.raises(MmsegImportError, match="ConcatDataset"):
+        translate(cfg, "x_4xb4")
+
+
+def test_fpn_necks_it_cannot_build_are_listed(mmseg_dir):
+    cfg = load_mmseg_config(str(mmseg_dir / "sem_fpn/fpn_r50_4xb4-160k_ade20k-512x512.py"))
+    cfg["model"]["neck"].update(num_outs=5, add_extra_convs="on_input")
+    with pytest.raises(MmsegImportError, match="2 settings have no equivalent") as e:
+        translate(cfg, "x_4xb4")
+    assert "model.neck=" in str(e.value) and "model.neck.add_extra_convs='on_input'" in str(e.value)
+

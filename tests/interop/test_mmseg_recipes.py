@@ -1,4 +1,6 @@
-"""Every project's mmsegmentation recipe trains with mmsegmentation's loss average (all pixels)."""
+"""Every project's mmsegmentation recipe trains with mmsegmentation's loss average: all pixels (CrossEntropyLoss,
+avg_non_ignore=False, also behind OHEMPixelSampler), or the kept pixels' number for mmsegmentation's
+OhemCrossEntropy (OHEMCrossEntropy with PER_IMAGE False: the real-time PIDNet and DDRNet recipes)."""
 import glob
 import os
 
@@ -22,4 +24,5 @@ def test_every_project_has_been_searched():
 def test_mmseg_recipe_averages_over_all_pixels(path):
     cfg = get_cfg()
     cfg.merge_from_file(path)
-    assert cfg.MODEL.LOSS.AVERAGE == "all"
+    ohem_loss = list(cfg.MODEL.LOSS.NAMES) == ["OHEMCrossEntropy"] and not cfg.MODEL.LOSS.OHEM.PER_IMAGE
+    assert cfg.MODEL.LOSS.AVERAGE == ("valid_pixels" if ohem_loss else "all")

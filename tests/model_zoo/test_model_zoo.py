@@ -64,6 +64,10 @@ def test_row_of_the_authors_pspnet(rows):
     ("projects/FCN/configs/voc2012/fcn16s_vgg16_voc_paper.yaml", 134_815_994, "VGG16"),
     ("projects/DeepLab/configs/ade20k/deeplabv3plus_xception65_ade20k_seed.yaml", None, "Xception-65"),
     ("projects/FCN/configs/ade20k/fcn32s_vgg19bn_ade20k_seed.yaml", None, "VGG19-BN"),
+    ("projects/UPerNet/configs/ade20k/upernet_swin-t_512x512_160k_ade20k_mmseg.yaml", 59_941_862, "Swin-T"),
+    ("projects/UPerNet/configs/ade20k/upernet_swin-b_512x512_160k_ade20k_mmseg.yaml", None, "Swin-B"),
+    ("projects/UPerNet/configs/ade20k/upernet_convnext-s_512x512_160k_ade20k_mmseg.yaml", None, "ConvNeXt-S"),
+    ("projects/UPerNet/configs/shapes/upernet_swin_shapes.yaml", None, "Swin (C 16, depths [1, 1, 2, 1])"),
 ])
 def test_parameters_and_backbones(rows, config, parameters, backbone):
     r = row(rows, config)

@@ -193,6 +193,20 @@ def test_dilation_tables_basic_block(first, output_stride):
     _check_stage(model.layer4, d4, s4, ["conv1", "conv2"])
 
 
+@pytest.mark.parametrize("output_stride", [8, 16])
+def test_mmsegmentations_basic_block_dilates_its_first_conv_only(output_stride):
+    """mmsegmentation's r18-d8 models (BasicBlock): conv2 of every BasicBlock stays undilated, also after a re-dilation."""
+    model = build_resnet_backbone(make_cfg(DEPTH=34, OUTPUT_STRIDE=32, BASIC_BLOCK_DILATION="first"))
+    model.set_output_stride(output_stride)
+    d3, d4 = DILATIONS["full", output_stride]
+    s3, s4 = STRIDES[output_stride]
+    _check_stage(model.layer3, d3, s3, ["conv1"])
+    _check_stage(model.layer4, d4, s4, ["conv1"])
+    assert all(b.conv2.dilation == (1, 1) and b.conv2.padding == (1, 1) for b in [*model.layer3, *model.layer4])
+    x = torch.randn(1, 3, 33, 49)
+    assert model(x)["res5"].shape[-2:] == build_resnet_backbone(make_cfg(DEPTH=34, OUTPUT_STRIDE=output_stride))(x)["res5"].shape[-2:]
+
+
 @pytest.mark.parametrize("output_stride", [8, 16, 32])
 @pytest.mark.parametrize("stem", ["basic", "deep"])
 @pytest.mark.parametrize("size", [65, 64])
@@ -333,6 +347,7 @@ def test_depths_build_and_run(depth, blocks):
         ("NORM", "LN", "MODEL.RESNETS.NORM"),
         ("OUTPUT_STRIDE", 4, "MODEL.RESNETS.OUTPUT_STRIDE"),
         ("FIRST_BLOCK_DILATION", "quarter", "MODEL.RESNETS.FIRST_BLOCK_DILATION"),
+        ("BASIC_BLOCK_DILATION", "second", "MODEL.RESNETS.BASIC_BLOCK_DILATION"),
         ("OUT_FEATURES", ["res6"], "MODEL.RESNETS.OUT_FEATURES"),
         ("OUT_FEATURES", [], "MODEL.RESNETS.OUT_FEATURES"),
         ("FREEZE_AT", 6, "MODEL.BACKBONE.FREEZE_AT"),

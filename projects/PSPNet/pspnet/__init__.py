@@ -7,6 +7,5 @@ the head, the ``MODEL.PSP`` config keys and the weight converters ``semseg_pspne
 from . import converters, interop, parity
 from .config import add_pspnet_config
 from .ppm_head import PPMHead
-from .pyramid_pooling import PyramidPooling
 
-__all__ = ["PPMHead", "PyramidPooling", "add_pspnet_config", "converters"]
+__all__ = ["PPMHead", "add_pspnet_config", "converters"]

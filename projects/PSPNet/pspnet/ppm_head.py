@@ -7,9 +7,7 @@ import torch
 from torch import nn
 
 from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
-from seg_engine.modeling.layers import ConvNormAct
-
-from .pyramid_pooling import PyramidPooling
+from seg_engine.modeling.layers import ConvNormAct, PyramidPooling
 
 
 @HEAD_REGISTRY.register()

@@ -34,7 +34,8 @@ def _conv3x3(in_channels: int, out_channels: int, stride: int = 1, dilation: int
 
 
 class BasicBlock(nn.Module):
-    """Two 3x3 convs (ResNet-18/34); both use the block's dilation, the first its stride."""
+    """Two 3x3 convs (ResNet-18/34), the first with the block's stride. Both use the block's dilation
+    (timm, smp), or only the first with ``dilate_second=False`` (mmsegmentation's BasicBlock)."""
 
     expansion = 1
 
@@ -46,11 +47,13 @@ class BasicBlock(nn.Module):
         dilation: int = 1,
         norm: str = "BN",
         downsample: Optional[nn.Module] = None,
+        dilate_second: bool = True,
     ):
         super().__init__()
+        self.dilate_second = dilate_second
         self.conv1 = _conv3x3(in_channels, width, stride, dilation)
         self.bn1 = get_norm(norm, width)
-        self.conv2 = _conv3x3(width, width, dilation=dilation)
+        self.conv2 = _conv3x3(width, width, dilation=dilation if dilate_second else 1)
         self.bn2 = get_norm(norm, width)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
@@ -104,6 +107,8 @@ ARCH_SETTINGS: Dict[int, Tuple[Block, Tuple[int, int, int, int]]] = {
     152: (Bottleneck, (3, 8, 36, 3)),
 }
 
+BASIC_BLOCK_DILATIONS = ("both", "first")
+
 
 def stage_schedule(
     output_stride: int, first_block_dilation: str, dilations: Sequence[int] = ()
@@ -150,7 +155,8 @@ def _set_block_stride_dilation(block: nn.Module, stride: int, dilation: int) -> 
     """Give a built BasicBlock/Bottleneck another stride (its strided 3x3 conv and downsample) and
     dilation (every 3x3 conv, padding = dilation)."""
     strided = block.conv2 if isinstance(block, Bottleneck) else block.conv1
-    for conv in (block.conv1, block.conv2):
+    dilated = (block.conv1, block.conv2) if getattr(block, "dilate_second", True) else (block.conv1,)
+    for conv in dilated:
         if conv.kernel_size == (3, 3):
             conv.dilation = conv.padding = (dilation, dilation)
     strided.stride = (stride, stride)
@@ -181,6 +187,8 @@ class ResNet(Backbone):
 
     :meth:`set_output_stride` re-dilates the built network in place (e.g. train at 16, test at 8).
         dilations: per-stage dilations replacing those of ``output_stride`` (see :func:`stage_schedule`).
+        basic_block_dilation: "both" 3x3 convs of a dilated BasicBlock (timm, smp) or the "first" only
+            (mmsegmentation); no effect on Bottleneck depths.
     """
 
     def __init__(
@@ -196,6 +204,7 @@ class ResNet(Backbone):
         stem_width: int = 0,
         multi_grid: Sequence[int] = (),
         dilations: Sequence[int] = (),
+        basic_block_dilation: str = "both",
     ):
         super().__init__()
         if depth not in ARCH_SETTINGS:
@@ -208,6 +217,9 @@ class ResNet(Backbone):
             raise ValueError(
                 f"MODEL.RESNETS.BASE_WIDTH (base_width) must be a positive int, got {base_width!r}"
             )
+        if basic_block_dilation not in BASIC_BLOCK_DILATIONS:
+            raise ValueError(f"MODEL.RESNETS.BASIC_BLOCK_DILATION (basic_block_dilation) must be one of "
+                             f"{BASIC_BLOCK_DILATIONS}, got {basic_block_dilation!r}")
         if (norm or "") not in NORM_NAMES:
             raise ValueError(f"MODEL.RESNETS.NORM (norm) must be one of {NORM_NAMES}, got {norm!r}")
         known = (PRE_POOL_FEATURE,) + FEATURE_NAMES
@@ -221,6 +233,7 @@ class ResNet(Backbone):
             raise ValueError(f"MODEL.BACKBONE.FREEZE_AT (freeze_at) must be in 0..5, got {freeze_at!r}")
         schedule = stage_schedule(output_stride, first_block_dilation, dilations)
         block, num_blocks = ARCH_SETTINGS[depth]
+        self._block_kwargs = {"dilate_second": basic_block_dilation == "both"} if block is BasicBlock else {}
         multi_grid = tuple(multi_grid)
         valid_factors = all(isinstance(g, int) and g >= 1 for g in multi_grid)
         if multi_grid and (len(multi_grid) != num_blocks[3] or not valid_factors):
@@ -281,8 +294,8 @@ class ResNet(Backbone):
             return [dilation * g for g in self._multi_grid]
         return [first] + [dilation] * (num_blocks - 1)
 
-    @staticmethod
     def _make_layer(
+        self,
         block: Block,
         in_channels: int,
         width: int,
@@ -297,8 +310,8 @@ class ResNet(Backbone):
                 nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
                 get_norm(norm, out_channels),
             )
-        blocks = [block(in_channels, width, stride, dilations[0], norm, downsample)]
-        blocks += [block(out_channels, width, 1, dilation, norm) for dilation in dilations[1:]]
+        blocks = [block(in_channels, width, stride, dilations[0], norm, downsample, **self._block_kwargs)]
+        blocks += [block(out_channels, width, 1, dilation, norm, **self._block_kwargs) for dilation in dilations[1:]]
         return nn.Sequential(*blocks)
 
     def set_output_stride(self, output_stride: int) -> None:
@@ -371,4 +384,5 @@ def build_resnet_backbone(cfg) -> ResNet:
         stem_width=r.STEM_WIDTH,
         multi_grid=tuple(r.MULTI_GRID),
         dilations=tuple(r.DILATIONS),
+        basic_block_dilation=r.BASIC_BLOCK_DILATION,
     )

@@ -1,0 +1,58 @@
+"""The published numbers and the trained-checkpoint rows name recipes that exist,
+with converters that are registered; the Cityscapes schedules are mmsegmentation's."""
+import os
+import sys
+
+import pytest
+import yaml
+
+from seg_engine.checkpoint import WEIGHT_CONVERTERS
+from seg_engine.interop import backbone_name
+from seg_engine.model_zoo import load_published, recipe_paths
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from realtime_test_helpers import CONFIGS, PROJECT, make_cfg  # noqa: E402
+
+RECIPES = [os.path.relpath(p, CONFIGS) for p in recipe_paths(PROJECT)]
+
+
+def test_published_numbers_name_recipes_and_are_marked_published():
+    published = load_published(os.path.join(CONFIGS, "published.yaml"))
+    assert set(published) <= set(RECIPES)
+    assert published["cityscapes/pidnet-s_1024x1024_120k_cityscapes_mmseg.yaml"].single_scale.miou == 78.74
+    assert published["cityscapes/stdc1_512x1024_80k_cityscapes_mmseg_ms.yaml"].multi_scale.miou == 76.97
+
+
+def test_trained_checkpoints_name_recipes_converters_and_hash_prefixes():
+    with open(os.path.join(CONFIGS, "trained.yaml")) as f:
+        rows = yaml.safe_load(f)
+    assert len(rows) == 17
+    for name, row in rows.items():
+        assert row["recipe"] in RECIPES, name
+        assert row["converter"] in WEIGHT_CONVERTERS, name
+        assert row["url"].rsplit("-", 1)[1].startswith(row["sha256_prefix"]), name
+        assert make_cfg(row["recipe"]).MODEL.BACKBONE.NAME.split("_")[1] in row["converter"] + "mobilenet_v3", name
+
+
+@pytest.mark.parametrize("recipe, iterations, batch, lr", [
+    ("cityscapes/pidnet-s_1024x1024_120k_cityscapes_mmseg.yaml", 120000, 12, 0.01),
+    ("cityscapes/ddrnet-23-slim_1024x1024_120k_cityscapes_mmseg.yaml", 120000, 12, 0.01),
+    ("cityscapes/bisenetv1_R18-in1k_1024x1024_160k-b32_cityscapes_mmseg.yaml", 160000, 32, 0.025),
+    ("cityscapes/bisenetv2_1024x1024_160k-b32_cityscapes_mmseg.yaml", 160000, 32, 0.05),
+    ("cityscapes/stdc1_512x1024_80k_cityscapes_mmseg.yaml", 80000, 48, 0.01),
+    ("voc2012/lraspp_mobilenetv3-large_voc2012aug_torchvision.yaml", 10582 // 32 * 30, 32, 0.01),
+])
+def test_schedules_follow_the_references(recipe, iterations, batch, lr):
+    cfg = make_cfg(recipe)
+    assert (cfg.SOLVER.MAX_ITER, cfg.SOLVER.IMS_PER_BATCH, cfg.SOLVER.BASE_LR) == (iterations, batch, lr)
+
+
+@pytest.mark.parametrize("recipe, name", [
+    ("cityscapes/pidnet-l_1024x1024_120k_cityscapes_mmseg.yaml", "PIDNet-L"),
+    ("cityscapes/ddrnet-23-slim_1024x1024_120k_cityscapes_mmseg.yaml", "DDRNet-23-slim"),
+    ("cityscapes/bisenetv1_R18_1024x1024_160k_cityscapes_mmseg.yaml", "BiSeNetV1 (ResNet-18)"),
+    ("cityscapes/stdc2_512x1024_80k_cityscapes_mmseg.yaml", "STDC2"),
+    ("shapes/pidnet_shapes.yaml", "PIDNet (width 8)"),
+])
+def test_the_zoo_names_the_backbones(recipe, name):
+    assert backbone_name(make_cfg(recipe)) == name
