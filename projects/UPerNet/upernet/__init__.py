@@ -4,7 +4,7 @@ UPerNet is the composed model with the ``UPerNetHead`` decode head (on any backb
 or ConvNeXt) and the core FCN auxiliary head: importing registers the head, the ``MODEL.UPERNET`` config keys, the
 weight layouts of mmsegmentation's, the authors', transformers' and smp's UPerNets and the mmsegmentation interop.
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .config import add_upernet_config
 from .uper_head import UPerNetHead
 
