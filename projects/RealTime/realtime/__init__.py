@@ -3,11 +3,11 @@
 Importing registers the backbones ``build_{pidnet,ddrnet,bisenetv1,bisenetv2,stdc}_backbone``, the heads
 ``PreActSegHead``, ``BoundaryHead``, ``DetailHead`` and ``LRASPPHead``, the meta-architectures
 ``RealTimeSegmentor`` and ``PIDNetSegmentor``, the MODEL.REALTIME / MODEL.<NETWORK> config keys, the
-weight layouts and the zoo's backbone names.
+weight layouts, their parity references and the zoo's backbone names.
 """
-from . import backbones, converters, heads, interop
+from . import backbones, converters, heads, interop, parity
 from .config import add_realtime_config
 from .pidnet_segmentor import PIDNetSegmentor
 from .realtime_segmentor import RealTimeSegmentor
 
-__all__ = ["PIDNetSegmentor", "RealTimeSegmentor", "add_realtime_config", "backbones", "converters", "heads", "interop"]
+__all__ = ["PIDNetSegmentor", "RealTimeSegmentor", "add_realtime_config", "backbones", "converters", "heads", "interop", "parity"]
