@@ -1,7 +1,8 @@
 """The references the real-time converters are checked against (``tools/check_parity.py NAME``): mmsegmentation's
-PIDNet-S, DDRNet-23-slim, BiSeNetV1 R18, BiSeNetV2 and STDC1 (Cityscapes, 19 classes), torchvision's
-lraspp_mobilenet_v3_large (21 classes), and the authors' PIDNet-S and CoinCheung's BiSeNetV1/V2 from checkouts of
-XuJiacong/PIDNet and CoinCheung/BiSeNet.
+PIDNet-S, DDRNet-23-slim, BiSeNetV1 R18, BiSeNetV2 and STDC1 (Cityscapes, 19 classes; the variants
+``mmseg_pidnet/pidnet-m``, ``mmseg_pidnet/pidnet-l``, ``mmseg_ddrnet/ddrnet-23`` and ``mmseg_stdc/stdc2`` check the
+larger networks), torchvision's lraspp_mobilenet_v3_large (21 classes), and the authors' PIDNet-S and CoinCheung's
+BiSeNetV1/V2 from checkouts of XuJiacong/PIDNet and CoinCheung/BiSeNet.
 
 Sizes: PIDNet and DDRNet (mmseg's and the authors') refuse sides that are not multiples of 8, CoinCheung's models
 (enlargements by scale factor) sides that are not multiples of 32; mmseg's BiSeNets and STDC and torchvision's
@@ -16,7 +17,7 @@ from typing import Any, Dict, Iterator, Optional
 import torch
 from torch import nn
 
-from seg_engine.parity import ParityReference, Requirement, register_parity_reference
+from seg_engine.parity import DEFAULT_SIZES, ParityReference, Requirement, register_parity_reference
 from seg_engine.parity.adapters import normalized, resized
 from seg_engine.parity.checkout import import_from_checkout
 from seg_engine.parity.mmseg import mmseg_reference
@@ -44,6 +45,19 @@ register_parity_reference(mmseg_reference(
     "mmseg_stdc", "stdc/stdc1_4xb12-80k_cityscapes-512x1024.py",
     notes="mmseg's STDCHead keeps its constant fusion kernel (3 numbers) as a Parameter, which the converter drops "
           "with the Laplacian kernel: ours has 3 parameters fewer"))
+
+# the larger networks the same converters read, each with the recipe of its own size
+for converter, variant, config, recipe, sizes in (
+        ("mmseg_pidnet", "pidnet-m", "pidnet/pidnet-m_2xb6-120k_1024x1024-cityscapes.py",
+         "pidnet-m_1024x1024_120k_cityscapes_mmseg.yaml", MULTIPLES_OF_8),
+        ("mmseg_pidnet", "pidnet-l", "pidnet/pidnet-l_2xb6-120k_1024x1024-cityscapes.py",
+         "pidnet-l_1024x1024_120k_cityscapes_mmseg.yaml", MULTIPLES_OF_8),
+        ("mmseg_ddrnet", "ddrnet-23", "ddrnet/ddrnet_23_in1k-pre_2xb6-120k_cityscapes-1024x1024.py",
+         "ddrnet-23_1024x1024_120k_cityscapes_mmseg.yaml", MULTIPLES_OF_8),
+        ("mmseg_stdc", "stdc2", "stdc/stdc2_4xb12-80k_cityscapes-512x1024.py",
+         "stdc2_512x1024_80k_cityscapes_mmseg.yaml", DEFAULT_SIZES)):
+    register_parity_reference(mmseg_reference(converter, config, name=f"{converter}/{variant}", sizes=sizes,
+                                              recipe=f"seg_engine://RealTime/cityscapes/{recipe}"))
 
 
 def torchvision_lraspp(_root: Optional[str]) -> nn.Module:
