@@ -3,7 +3,7 @@ against the reference network's last stage, on a recipe-free config of the core)
 through the FastFCN models that contain it."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -128,3 +128,77 @@ register_parity_reference(ParityReference(
     checked_against="the checks of the mmsegmentation FastFCN converters, whose references (mmsegmentation's FastFCN "
                     "models) contain this JPU and whose keys under neck. go through this layout (see --list: "
                     "the converters that reuse mmseg_jpu)"))
+
+
+# Swin and ConvNeXt: layer scales and relative position bias tables start constant or tiny (1e-6, 1.0, std 0.02), where
+# a table or a scale loaded into the wrong block changes little; they get U(0.5, 1.5) and N(0, 1) values.
+LAYER_SCALES = ("gamma", "layer_scale_parameter")
+
+
+def randomize_scales_and_bias_tables(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Random layer scales (U(0.5, 1.5)) and Swin relative position bias tables (N(0, 1)) of ``model``; returns it."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf in LAYER_SCALES:
+                p.copy_(torch.rand(p.shape, generator=generator) + 0.5)
+            elif leaf == "relative_position_bias_table":
+                p.copy_(torch.randn(p.shape, generator=generator))
+    return model
+
+
+def our_stage_before_norm(module: str, channels_last: bool) -> Callable[[nn.Module, torch.Tensor], torch.Tensor]:
+    """Our side for an ImageNet layout that gives no output norm (they keep their initialisation): the output of our
+    backbone's last stage ``module`` (``layers.3``, ``stages.3``) before that norm, N x C x H x W."""
+
+    def run(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+        out = module_output(model.backbone, module, (images - model.pixel_mean) / model.pixel_std)
+        return out.permute(0, 3, 1, 2) if channels_last else out
+
+    run.__doc__ = f"our backbone's {module} before its output norm"
+    return run
+
+
+SWIN_T = ["MODEL.BACKBONE.NAME", "build_swin_backbone", "MODEL.SWIN.OUT_FEATURES", "['res5']"]
+CONVNEXT_T = ["MODEL.BACKBONE.NAME", "build_convnext_backbone", "MODEL.CONVNEXT.OUT_FEATURES", "['res5']"]
+# The layouts leave the output norms at their initialisation: every other key of the backbone must come from the file.
+SWIN_TRUNK = dict(recipe=BASE, opts=SWIN_T, scope=("backbone.patch_embed.", "backbone.layers."),
+                  ours=our_stage_before_norm("layers.3", channels_last=True),
+                  compared="our backbone's last stage (layers.3) before its output norm against the reference's")
+CONVNEXT_TRUNK = dict(recipe=BASE, opts=CONVNEXT_T, scope=("backbone.downsample_layers.", "backbone.stages."),
+                      ours=our_stage_before_norm("stages.3", channels_last=False),
+                      compared="our backbone's last stage (stages.3) before its output norm against the reference's")
+TIMM = Requirement(modules=("timm",), install="pip install timm")
+
+
+def _timm_swin(_root: Optional[str]) -> nn.Module:
+    import timm
+
+    return randomize_scales_and_bias_tables(timm.create_model(
+        "swin_tiny_patch4_window7_224", pretrained=False, strict_img_size=False, dynamic_img_size=True,
+        always_partition=True))
+
+
+def _timm_swin_last_stage(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    return model.layers(model.patch_embed(normalized(images))).permute(0, 3, 1, 2)
+
+
+def _timm_convnext(_root: Optional[str]) -> nn.Module:
+    import timm
+
+    return randomize_scales_and_bias_tables(timm.create_model("convnext_tiny", pretrained=False))
+
+
+register_parity_reference(ParityReference(
+    name="timm_swin", converter="timm_swin",
+    reference="timm.create_model('swin_tiny_patch4_window7_224', strict_img_size=False, dynamic_img_size=True, "
+              "always_partition=True) (the network of swin_tiny_patch4_window7_224.ms_in1k, windows of 7 at any size)",
+    requires=TIMM, build=_timm_swin, logits=_timm_swin_last_stage, sizes=((100, 68), (128, 96)),
+    notes="sizes are multiples of the patch (4), which timm's patch embedding asserts; 100x68 is not one of the "
+          "window's", **SWIN_TRUNK))
+register_parity_reference(ParityReference(
+    name="timm_convnext", converter="timm_convnext",
+    reference="timm.create_model('convnext_tiny') (the network of convnext_tiny.fb_in1k)",
+    requires=TIMM, build=_timm_convnext, logits=lambda model, images: model.forward_features(normalized(images)),
+    **CONVNEXT_TRUNK))
