@@ -14,8 +14,10 @@ from torch import nn
 
 from seg_engine.parity import ParityReference, Requirement, register_parity_reference
 from seg_engine.parity.adapters import normalized
-from seg_engine.parity.core_references import randomize_scales_and_bias_tables
-from seg_engine.parity.mmseg import mmseg_reference
+from seg_engine.parity.core_references import randomize_scales_and_bias_tables, without_mmpretrain_multimodal
+from seg_engine.parity.mmseg import mmseg_checkpoint, mmseg_reference
+
+from .authors_checkouts import CONVNEXT_MARKER, SWIN_SEG_MARKER, authors_upernet_convnext, authors_upernet_swin
 
 CLASSES = 150
 STAGES = ["stage1", "stage2", "stage3", "stage4"]
@@ -27,16 +29,6 @@ def smp_upernet(_root):
     import segmentation_models_pytorch as smp
 
     return smp.UPerNet("resnet50", encoder_weights=None, classes=CLASSES)
-
-
-def _without_mmpretrain_multimodal() -> None:
-    """mmpretrain 1.2 enables its BLIP/CLIP models when transformers is installed, and their import fails under
-    transformers 5 (mmseg's ConvNeXt config imports mmpretrain.models); the ConvNeXt needs none of them."""
-    try:
-        import mmpretrain.utils.dependency as dependency
-    except ImportError:
-        return
-    dependency.WITH_MULTIMODAL = False
 
 
 def hub_file(model: nn.Module) -> Dict[str, torch.Tensor]:
@@ -78,22 +70,25 @@ def hf_logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
 
 register_parity_reference(mmseg_reference("mmseg_upernet", "upernet/upernet_r50_4xb4-80k_ade20k-512x512.py",
                                           num_classes=CLASSES))
-register_parity_reference(mmseg_reference(
+def _randomized(entry: ParityReference, before=None) -> ParityReference:
+    """``entry`` whose reference also gets random layer scales and Swin bias tables (``before`` runs first)."""
+    build = entry.build
+
+    def randomized_build(root: Optional[str]) -> nn.Module:
+        if before is not None:
+            before()
+        return randomize_scales_and_bias_tables(build(root))
+
+    return dataclasses.replace(entry, build=randomized_build)
+
+
+register_parity_reference(_randomized(mmseg_reference(
     "mmseg_upernet_swin", "swin/swin-tiny-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py",
-    num_classes=CLASSES))
-_convnext = mmseg_reference("mmseg_upernet_convnext", "convnext/convnext-tiny_upernet_8xb2-amp-160k_ade20k-512x512.py",
-                            num_classes=CLASSES, opts=WHOLE,
-                            notes="mmpretrain's multimodal models are switched off before the import (they fail "
-                                  "under transformers 5; the ConvNeXt needs none of them)")
-_mmseg_build = _convnext.build
-
-
-def _mmseg_convnext(root: Optional[str]) -> nn.Module:
-    _without_mmpretrain_multimodal()
-    return _mmseg_build(root)
-
-
-register_parity_reference(dataclasses.replace(_convnext, build=_mmseg_convnext))
+    num_classes=CLASSES)))
+register_parity_reference(_randomized(mmseg_reference(
+    "mmseg_upernet_convnext", "convnext/convnext-tiny_upernet_8xb2-amp-160k_ade20k-512x512.py", num_classes=CLASSES,
+    opts=WHOLE, notes="mmpretrain's multimodal models are switched off before the import (they fail under "
+                      "transformers 5; the ConvNeXt needs none of them)"), before=without_mmpretrain_multimodal))
 register_parity_reference(ParityReference(
     name="smp_upernet", converter="smp_upernet",
     reference="segmentation_models_pytorch.UPerNet('resnet50', classes=150)",
@@ -110,3 +105,35 @@ register_parity_reference(ParityReference(
     reference="transformers.UperNetForSemanticSegmentation(UperNetConfig(ConvNextConfig(ConvNeXt-T), "
               "num_labels=150)) (openmmlab/upernet-convnext-tiny's network)",
     requires=TRANSFORMERS, build=hf_upernet_convnext, logits=hf_logits, checkpoint=hub_file, opts=WHOLE))
+
+SWIN_SEG = Requirement(repository="SwinTransformer/Swin-Transformer-Semantic-Segmentation", marker=SWIN_SEG_MARKER)
+CONVNEXT = Requirement(repository="facebookresearch/ConvNeXt", marker=CONVNEXT_MARKER)
+AUTHORS_NOTES = ("imported from the checkout's own files under another package name, with their mmcv 1.x / mmseg 0.x "
+                 "imports (registries, logger, checkpoint loaders, fp16 decorators) stood in for; needs timm and "
+                 "mmcv-lite as mmsegmentation's recipe installs them")
+
+
+def _authors_swin(root: Optional[str]) -> nn.Module:
+    return randomize_scales_and_bias_tables(authors_upernet_swin(root, CLASSES))
+
+
+def _authors_convnext(root: Optional[str]) -> nn.Module:
+    """Its UPerHead and FCNHead come from the Swin fork, a checkout beside this one under the same root."""
+    swin_seg = SWIN_SEG.resolve(os.path.dirname(root), "authors_upernet_convnext")
+    return randomize_scales_and_bias_tables(authors_upernet_convnext(swin_seg, root, CLASSES))
+
+
+register_parity_reference(ParityReference(
+    name="authors_upernet_swin", converter="authors_upernet_swin",
+    reference="Swin-Transformer-Semantic-Segmentation's SwinTransformer + UPerHead + FCNHead of "
+              "upernet_swin_tiny_patch4_window7_512x512_160k_ade20k.py, whole-image encode_decode",
+    requires=SWIN_SEG, build=_authors_swin, logits=lambda model, images: model(normalized(images)),
+    checkpoint=mmseg_checkpoint, notes=AUTHORS_NOTES))
+register_parity_reference(ParityReference(
+    name="authors_upernet_convnext", converter="authors_upernet_convnext",
+    reference="facebookresearch/ConvNeXt semantic_segmentation's ConvNeXt + the Swin fork's UPerHead + FCNHead of "
+              "upernet_convnext_tiny_512_160k_ade20k_ss.py, whole-image encode_decode",
+    requires=CONVNEXT, build=_authors_convnext, logits=lambda model, images: model(normalized(images)),
+    checkpoint=mmseg_checkpoint, opts=WHOLE,
+    notes=AUTHORS_NOTES + "; also needs a checkout of SwinTransformer/Swin-Transformer-Semantic-Segmentation beside "
+                          "this one (its heads)"))
