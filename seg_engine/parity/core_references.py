@@ -1,6 +1,7 @@
 """The parity entries of the core's layouts: ImageNet backbones, checked as backbones (our backbone's deepest map
-against the reference network's last stage, on a recipe-free config of the core), and the JPU neck, checked
-through the FastFCN models that contain it."""
+against the reference network's last stage, on a recipe-free config of the core; for the Swin and ConvNeXt files
+without output norms, the last stage before them), and the JPU neck, checked through the FastFCN models that
+contain it."""
 from __future__ import annotations
 
 import re
@@ -302,7 +303,8 @@ register_parity_reference(ParityReference(
     **CONVNEXT_TRUNK))
 
 register_parity_reference(ParityReference(
-    name="swin_imagenet", converter="swin_imagenet", reference="the authors' ImageNet Swin (microsoft/Swin-Transformer)",
+    name="swin_imagenet", converter="swin_imagenet",
+    reference="the authors' ImageNet Swin (microsoft/Swin-Transformer)",
     checked_against="the check of the authors' Swin UPerNet layout (authors_upernet_swin: the authors' segmentation "
                     "code, whose backbone is their ImageNet network with its keys, and whose keys under backbone. go "
                     "through this layout), and timm_swin (timm before 0.9 saved these keys)"))

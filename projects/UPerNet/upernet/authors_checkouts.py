@@ -115,7 +115,7 @@ def swin_seg_modules(root: str) -> types.ModuleType:
 
 
 def convnext_module(root: str, swin_seg: types.ModuleType) -> types.ModuleType:
-    """facebookresearch/ConvNeXt's semantic_segmentation/backbone/convnext.py, loaded as ``authors_upernet.convnext``."""
+    """facebookresearch/ConvNeXt's semantic_segmentation/backbone/convnext.py (``authors_upernet.convnext``)."""
     with _stand_ins(_plumbing(sys.modules[f"{PACKAGE}.ops"])):
         return _from_file(f"{PACKAGE}.convnext", os.path.join(root, CONVNEXT_MARKER))
 

@@ -43,8 +43,9 @@ def hub_file(model: nn.Module) -> Dict[str, torch.Tensor]:
 def _hf_upernet(backbone_config) -> nn.Module:
     from transformers import UperNetConfig, UperNetForSemanticSegmentation
 
-    return randomize_scales_and_bias_tables(UperNetForSemanticSegmentation(UperNetConfig(backbone_config=backbone_config, num_labels=CLASSES,
-                                                        auxiliary_in_channels=384)))
+    model = UperNetForSemanticSegmentation(UperNetConfig(backbone_config=backbone_config, num_labels=CLASSES,
+                                                         auxiliary_in_channels=384))
+    return randomize_scales_and_bias_tables(model)
 
 
 def hf_upernet_swin(_root: Optional[str]) -> nn.Module:
