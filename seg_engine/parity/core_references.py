@@ -197,8 +197,9 @@ register_parity_reference(ParityReference(
     reference="timm.create_model('swin_tiny_patch4_window7_224', strict_img_size=False, dynamic_img_size=True, "
               "always_partition=True) (the network of swin_tiny_patch4_window7_224.ms_in1k, windows of 7 at any size)",
     requires=TIMM, build=_timm_swin, logits=_timm_swin_last_stage, sizes=((224, 448), (448, 448)),
-    notes="sizes are multiples of 224, where no stage pads its windows: timm's dynamic-size windows pad differently "
-          "from the authors' code (ours), 0.6 of the largest value apart at 100x68 and 128x96 whatever the weights",
+    notes="sizes are multiples of 224, where no stage pads its windows: timm's dynamic-size Swin pads them otherwise "
+          "than the authors' code, which ours follows (mmsegmentation's, transformers' and the authors' Swin UPerNets "
+          "agree with ours at 97x65); at 100x68 and 128x96 timm's is 0.6 of the largest value apart",
     **SWIN_TRUNK))
 register_parity_reference(ParityReference(
     name="timm_convnext", converter="timm_convnext",
@@ -307,4 +308,4 @@ register_parity_reference(ParityReference(
     reference="the authors' ImageNet Swin (microsoft/Swin-Transformer)",
     checked_against="the check of the authors' Swin UPerNet layout (authors_upernet_swin: the authors' segmentation "
                     "code, whose backbone is their ImageNet network with its keys, and whose keys under backbone. go "
-                    "through this layout), and timm_swin (timm before 0.9 saved these keys)"))
+                    "through this layout); microsoft/Swin-Transformer is not among the references run here"))
