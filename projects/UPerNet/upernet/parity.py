@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 import torch
 from torch import nn
@@ -71,7 +71,9 @@ def hf_logits(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
 
 register_parity_reference(mmseg_reference("mmseg_upernet", "upernet/upernet_r50_4xb4-80k_ade20k-512x512.py",
                                           num_classes=CLASSES))
-def _randomized(entry: ParityReference, before=None) -> ParityReference:
+
+
+def _randomized(entry: ParityReference, before: Optional[Callable[[], None]] = None) -> ParityReference:
     """``entry`` whose reference also gets random layer scales and Swin bias tables (``before`` runs first)."""
     build = entry.build
 
