@@ -1,9 +1,11 @@
 """The parity entries of the core's layouts: ImageNet backbones, checked as backbones (our backbone's deepest map
-against the reference network's last stage, on a recipe-free config of the core), and the JPU neck, checked
-through the FastFCN models that contain it."""
+against the reference network's last stage, on a recipe-free config of the core; for the Swin and ConvNeXt files
+without output norms, the last stage before them), and the JPU neck, checked through the FastFCN models that
+contain it."""
 from __future__ import annotations
 
-from typing import Optional
+import re
+from typing import Any, Callable, Dict, Optional
 
 import torch
 from torch import nn
@@ -128,3 +130,182 @@ register_parity_reference(ParityReference(
     checked_against="the checks of the mmsegmentation FastFCN converters, whose references (mmsegmentation's FastFCN "
                     "models) contain this JPU and whose keys under neck. go through this layout (see --list: "
                     "the converters that reuse mmseg_jpu)"))
+
+
+# Swin and ConvNeXt: layer scales and relative position bias tables start constant or tiny (1e-6, 1.0, std 0.02), where
+# a table or a scale loaded into the wrong block changes little; they get U(0.5, 1.5) and N(0, 1) values.
+LAYER_SCALES = ("gamma", "layer_scale_parameter")
+
+
+def randomize_scales_and_bias_tables(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Random layer scales (U(0.5, 1.5)) and Swin relative position bias tables (N(0, 1)) of ``model``; returns it."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf in LAYER_SCALES:
+                p.copy_(torch.rand(p.shape, generator=generator) + 0.5)
+            elif leaf == "relative_position_bias_table":
+                p.copy_(torch.randn(p.shape, generator=generator))
+    return model
+
+
+def our_stage_before_norm(module: str, channels_last: bool) -> Callable[[nn.Module, torch.Tensor], torch.Tensor]:
+    """Our side for an ImageNet layout that gives no output norm (they keep their initialisation): the output of our
+    backbone's last stage ``module`` (``layers.3``, ``stages.3``) before that norm, N x C x H x W."""
+
+    def run(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+        out = module_output(model.backbone, module, (images - model.pixel_mean) / model.pixel_std)
+        return out.permute(0, 3, 1, 2) if channels_last else out
+
+    run.__doc__ = f"our backbone's {module} before its output norm"
+    return run
+
+
+SWIN_T = ["MODEL.BACKBONE.NAME", "build_swin_backbone", "MODEL.SWIN.OUT_FEATURES", "['res5']"]
+CONVNEXT_T = ["MODEL.BACKBONE.NAME", "build_convnext_backbone", "MODEL.CONVNEXT.OUT_FEATURES", "['res5']"]
+# The layouts leave the output norms at their initialisation: every other key of the backbone must come from the file.
+SWIN_TRUNK = dict(recipe=BASE, opts=SWIN_T, scope=("backbone.patch_embed.", "backbone.layers."),
+                  ours=our_stage_before_norm("layers.3", channels_last=True),
+                  compared="our backbone's last stage (layers.3) before its output norm against the reference's")
+CONVNEXT_TRUNK = dict(recipe=BASE, opts=CONVNEXT_T, scope=("backbone.downsample_layers.", "backbone.stages."),
+                      ours=our_stage_before_norm("stages.3", channels_last=False),
+                      compared="our backbone's last stage (stages.3) before its output norm against the reference's")
+TIMM = Requirement(modules=("timm",), install="pip install timm")
+
+
+def _timm_swin(_root: Optional[str]) -> nn.Module:
+    import timm
+
+    return randomize_scales_and_bias_tables(timm.create_model(
+        "swin_tiny_patch4_window7_224", pretrained=False, strict_img_size=False, dynamic_img_size=True,
+        always_partition=True))
+
+
+def _timm_swin_last_stage(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    return model.layers(model.patch_embed(normalized(images))).permute(0, 3, 1, 2)
+
+
+def _timm_convnext(_root: Optional[str]) -> nn.Module:
+    import timm
+
+    return randomize_scales_and_bias_tables(timm.create_model("convnext_tiny", pretrained=False))
+
+
+register_parity_reference(ParityReference(
+    name="timm_swin", converter="timm_swin",
+    reference="timm.create_model('swin_tiny_patch4_window7_224', strict_img_size=False, dynamic_img_size=True, "
+              "always_partition=True) (the network of swin_tiny_patch4_window7_224.ms_in1k, windows of 7 at any size)",
+    requires=TIMM, build=_timm_swin, logits=_timm_swin_last_stage, sizes=((224, 448), (448, 448)),
+    notes="sizes are multiples of 224, where no stage pads its windows: timm's dynamic-size Swin pads them otherwise "
+          "than the authors' code, which ours follows (mmsegmentation's, transformers' and the authors' Swin UPerNets "
+          "agree with ours at 97x65); at 100x68 and 128x96 timm's is 0.6 of the largest value apart",
+    **SWIN_TRUNK))
+register_parity_reference(ParityReference(
+    name="timm_convnext", converter="timm_convnext",
+    reference="timm.create_model('convnext_tiny') (the network of convnext_tiny.fb_in1k)",
+    requires=TIMM, build=_timm_convnext, logits=lambda model, images: model.forward_features(normalized(images)),
+    **CONVNEXT_TRUNK))
+
+
+def without_mmpretrain_multimodal() -> None:
+    """mmpretrain 1.2 enables its BLIP/CLIP models when transformers is installed, and their import fails under
+    transformers 5 (``import mmpretrain.models``, which mmsegmentation's ConvNeXt configs need); ConvNeXt needs none."""
+    try:
+        import mmpretrain.utils.dependency as dependency
+    except ImportError:
+        return
+    dependency.WITH_MULTIMODAL = False
+
+
+def _mmseg_swin(_root: Optional[str]) -> nn.Module:
+    import_mmseg()
+    from mmseg.registry import MODELS
+
+    backbone = MODELS.build(dict(type="SwinTransformer", embed_dims=96, depths=[2, 2, 6, 2], num_heads=[3, 6, 12, 24],
+                                 window_size=7, out_indices=(3,)))
+    quiet_init_weights(backbone)
+    return randomize_scales_and_bias_tables(backbone)
+
+
+def _mmseg_swin_last_stage(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """Its stage 3's output before the output norm (the stage returns the tokens and their map's size)."""
+    _, _, tokens, (h, w) = module_output(model, "stages.3", normalized(images))
+    return tokens.view(tokens.shape[0], h, w, -1).permute(0, 3, 1, 2)
+
+
+def _without_output_norms(model: nn.Module) -> Dict[str, Any]:
+    """The backbone's trunk, which swin2mmseg writes from the authors' file (the ImageNet file has no output norms)."""
+    return {k: v for k, v in model.state_dict().items() if not re.match(r"norm\d\.", k)}
+
+
+register_parity_reference(ParityReference(
+    name="mmseg_swin_imagenet", converter="mmseg_swin_imagenet",
+    reference="mmsegmentation's SwinTransformer(embed_dims=96, depths=[2, 2, 6, 2]) (the network of "
+              "pretrain/swin/swin_tiny_patch4_window7_224_20220317-1cdeb081.pth)",
+    requires=Requirement(modules=("mmseg",), install=MMSEG_INSTALL), build=_mmseg_swin,
+    logits=_mmseg_swin_last_stage, checkpoint=_without_output_norms, **SWIN_TRUNK))
+
+
+class _Classifier(nn.Module):
+    """mmpretrain's ImageClassifier as its checkpoint holds it: ``backbone`` and ``head.fc``."""
+
+    def __init__(self, backbone: nn.Module, channels: int, classes: int = 1000) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Module()
+        self.head.fc = nn.Linear(channels, classes)
+
+
+def _mmpretrain_convnext(_root: Optional[str]) -> nn.Module:
+    import_mmseg()  # mmcv.ops stubbed, so mmpretrain's models import on mmcv-lite
+    without_mmpretrain_multimodal()
+    from mmpretrain.models import ConvNeXt
+
+    # gap_before_final_norm=False: norm3 on the map (as mmsegmentation uses it), the same parameters as the classifier's
+    backbone = ConvNeXt(arch="tiny", out_indices=(3,), gap_before_final_norm=False)
+    backbone.init_weights()
+    return randomize_scales_and_bias_tables(_Classifier(backbone, 768))
+
+
+register_parity_reference(ParityReference(
+    name="mmpretrain_convnext_imagenet", converter="mmpretrain_convnext_imagenet",
+    reference="mmpretrain's ConvNeXt(arch='tiny') in an ImageClassifier's keys (the network of "
+              "convnext-tiny_3rdparty_32xb128-noema_in1k_20220301-795e9634.pth)",
+    requires=Requirement(modules=("mmseg", "mmpretrain"), install=MMSEG_INSTALL + " mmpretrain"),
+    build=_mmpretrain_convnext, logits=lambda model, images: model.backbone(normalized(images))[-1],
+    checkpoint=mmseg_checkpoint, recipe=BASE, opts=CONVNEXT_T, scope="backbone.", ours=backbone_output("res5"),
+    compared="our backbone's res5 (its norm3 from the file) against the reference's stage 3 and norm3"))
+
+
+CONVNEXT_REPOSITORY = "facebookresearch/ConvNeXt"
+
+
+def _authors_convnext(root: Optional[str]) -> nn.Module:
+    """models/convnext.py's convnext_tiny(); its @register_model would replace timm's own convnext_tiny, so timm's
+    registry decorator is a no-op while the file imports."""
+    import timm.models.registry as registry
+
+    original = registry.register_model
+    registry.register_model = lambda fn: fn
+    try:
+        module = import_from_checkout(root, "models.convnext")
+    finally:
+        registry.register_model = original
+    return randomize_scales_and_bias_tables(module.convnext_tiny(pretrained=False))
+
+
+register_parity_reference(ParityReference(
+    name="convnext_imagenet", converter="convnext_imagenet",
+    reference="facebookresearch/ConvNeXt models.convnext.convnext_tiny() (the network of convnext_tiny_1k_224.pth)",
+    requires=Requirement(repository=CONVNEXT_REPOSITORY, marker="models/convnext.py"), build=_authors_convnext,
+    logits=lambda model, images: module_output(model, "stages.3", normalized(images)),
+    checkpoint=lambda model: {"model": model.state_dict()}, notes="needs timm, which its file imports",
+    **CONVNEXT_TRUNK))
+
+register_parity_reference(ParityReference(
+    name="swin_imagenet", converter="swin_imagenet",
+    reference="the authors' ImageNet Swin (microsoft/Swin-Transformer)",
+    checked_against="the check of the authors' Swin UPerNet layout (authors_upernet_swin: the authors' segmentation "
+                    "code, whose backbone is their ImageNet network with its keys, and whose keys under backbone. go "
+                    "through this layout); microsoft/Swin-Transformer is not among the references run here"))

@@ -14,7 +14,7 @@ import importlib
 import importlib.metadata
 import os
 import subprocess
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -142,7 +142,8 @@ class ParityReference:
         ours: ``fn(our model, images) -> tensor`` compared with ``logits`` (default: whole-image logits).
         recipe, opts: our model: the layout's recipe and ``recipe_opts`` unless ``recipe`` is given; ``opts`` are
             KEY VALUE overrides added after them.
-        scope: the keys of our model the file must give ("" every key; ``"backbone."`` for a backbone's layout).
+        scope: the keys of our model the file must give: a prefix or a tuple of prefixes ("" every key;
+            ``"backbone."`` for a backbone's layout).
         sizes: input sizes (H, W) the check runs at unless the user names others (the reference's constraints).
         compared: one line for ``--list``: what is compared when it is not the logits at the input size.
         notes: anything a user should know (workarounds applied to import the reference on CPU).
@@ -159,7 +160,7 @@ class ParityReference:
     ours: Callable[[nn.Module, torch.Tensor], torch.Tensor] = whole_image_logits
     recipe: str = ""
     opts: Sequence[Any] = ()
-    scope: str = ""
+    scope: Union[str, Tuple[str, ...]] = ""
     sizes: Sequence[Size] = DEFAULT_SIZES
     compared: str = "the logits at the input size"
     notes: str = ""
