@@ -205,7 +205,8 @@ def _mmcv_lite_op(name: str) -> types.ModuleType:
 
 def import_mmseg_with_mmdet() -> None:
     """mmseg with mmdet's Mask2FormerHead: mmcv.ops stubbed as mmseg's recipe does, plus mmcv-lite's real
-    point_sample and MultiScaleDeformableAttention (its grid_sample path on CPU), before mmseg imports mmdet."""
+    point_sample and MultiScaleDeformableAttention (its grid_sample path on CPU), before mmseg imports mmdet;
+    mmpretrain's multimodal models off (mmdet imports mmpretrain.models)."""
     if importlib.util.find_spec("mmdet") is None:
         raise MissingReference(f"mmseg_mask2former needs mmdet 3.3.0 for mmseg's Mask2FormerHead: {MMDET_INSTALL}")
     if "mmseg.models" in sys.modules:
@@ -230,6 +231,12 @@ def import_mmseg_with_mmdet() -> None:
             warnings.simplefilter("ignore", UserWarning)
             import mmcv.cnn.bricks.transformer as transformer
         transformer.MultiScaleDeformableAttention = attention.MultiScaleDeformableAttention  # full mmcv's import
+    if importlib.util.find_spec("mmpretrain") is not None:
+        # mmdet imports mmpretrain.models, whose BLIP/CLIP models (enabled when transformers is installed) fail on
+        # transformers 5 at import: take mmpretrain's own "multimodal extras missing" branch
+        import mmpretrain.utils.dependency as dependency
+
+        dependency.WITH_MULTIMODAL = False
     import_mmseg()
 
 
