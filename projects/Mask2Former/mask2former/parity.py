@@ -103,12 +103,13 @@ def import_authors(root: str) -> None:
     for path in (os.path.join(d2, "projects", "DeepLab"), d2):
         if path not in sys.path:
             sys.path.insert(0, path)
-    stand_in_module("detectron2._C", rest_unavailable=True)
-    stand_in_module("MultiScaleDeformableAttention", rest_unavailable=True)
     before = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
     try:
-        import detectron2  # noqa: F401
+        import detectron2  # noqa: F401 (first: the stand-in for its _C goes into the real package)
+
+        stand_in_module("detectron2._C", rest_unavailable=True)
+        stand_in_module("MultiScaleDeformableAttention", rest_unavailable=True)
         package_without_init(AUTHORS_PACKAGE, os.path.join(root, "mask2former"))
         for module in ("config", "modeling", "maskformer_model"):
             importlib.import_module(f"{AUTHORS_PACKAGE}.{module}")
