@@ -142,10 +142,11 @@ def d2_end_to_end(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     return torch.stack([r["sem_seg"] for r in model([{"image": x, "height": h, "width": w} for x in images])])
 
 
-def d2_file(model: nn.Module) -> Dict[str, Any]:
-    """``{"model": state_dict}``, the content of the authors' model_final_*.pkl (there numpy arrays, pickled; the
-    .pkl reader, read_d2_pkl, is tested on its own) as detectron2's trainer saves it."""
-    return {"model": model.state_dict(), "__author__": "parity check"}
+def d2_file(model: nn.Module) -> Dict[str, torch.Tensor]:
+    """The tensors of the authors' model_final_*.pkl as read_d2_pkl returns them (the .pkl itself, numpy arrays, goes
+    through convert_d2, which applies this converter). Not wrapped in ``{"model": ...}``: such a file whose keys
+    partly are ours (the Swin's are) is taken for a seg_engine checkpoint and loaded unconverted."""
+    return model.state_dict()
 
 
 D2_NOTES = ("the authors' package is imported from the checkout under another name (this project's is mask2former); "
