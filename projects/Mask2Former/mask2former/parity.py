@@ -26,7 +26,7 @@ from seg_engine.parity.adapters import normalized
 from seg_engine.parity.checkout import package_without_init, stand_in_module
 from seg_engine.parity.mmseg import (INSTALL as MMSEG_INSTALL, import_mmseg, input_statistics, mmseg_checkpoint,
                                      mmseg_logits, mmseg_model_config, quiet_init_weights)
-from seg_engine.parity.reference import MissingReference
+from seg_engine.parity.reference import MissingReference, git_commit
 
 CLASSES = 150
 SCORES = ("the semantic scores (class probabilities without 'no object' times mask probabilities, summed over "
@@ -80,7 +80,15 @@ register_parity_reference(ParityReference(
 
 # ----------------------------------------------------------------------------------------------- the authors'
 
-AUTHORS = Requirement(repository="facebookresearch/Mask2Former", marker="mask2former/maskformer_model.py")
+class AuthorsCheckouts(Requirement):
+    """The Mask2Former checkout, and detectron2's next to it, whose commit the report names too."""
+
+    def versions(self, folder: Optional[str]) -> Dict[str, str]:
+        d2 = os.path.join(os.path.dirname(folder), "detectron2") if folder else ""
+        return {**super().versions(folder), "facebookresearch/detectron2": git_commit(d2) if d2 else "unknown"}
+
+
+AUTHORS = AuthorsCheckouts(repository="facebookresearch/Mask2Former", marker="mask2former/maskformer_model.py")
 AUTHORS_PACKAGE = "facebookresearch_mask2former"  # not "mask2former": that name is this project's package
 
 
