@@ -83,6 +83,11 @@ register_parity_reference(ParityReference(
 class AuthorsCheckouts(Requirement):
     """The Mask2Former checkout, and detectron2's next to it, whose commit the report names too."""
 
+    def describe(self) -> str:
+        return ("checkouts of facebookresearch/Mask2Former and facebookresearch/detectron2 side by side "
+                "(git clone https://github.com/facebookresearch/Mask2Former; git clone "
+                "https://github.com/facebookresearch/detectron2; then --reference-root DIR)")
+
     def versions(self, folder: Optional[str]) -> Dict[str, str]:
         d2 = os.path.join(os.path.dirname(folder), "detectron2") if folder else ""
         return {**super().versions(folder), "facebookresearch/detectron2": git_commit(d2) if d2 else "unknown"}
