@@ -3,9 +3,9 @@
 Importing registers the ``Mask2Former`` meta-architecture, the ``MSDeformAttnPixelDecoder`` neck, the
 ``MaskedAttentionHead`` head, the ``MODEL.PIXEL_DECODER`` and ``MODEL.MASK_FORMER`` config keys and the weight
 layouts ``d2_mask2former(_swin)``, ``hf_mask2former(_swin)`` and ``mmseg_mask2former`` and its --compare-mmseg
-pairing (interop.py).
+pairing (interop.py), and their parity references (parity.py).
 """
-from . import converters, interop
+from . import converters, interop, parity
 from .config import add_mask2former_config
 from .criterion import SetCriterion
 from .mask2former import Mask2Former, semantic_scores
