@@ -18,6 +18,7 @@ def test_run_config_holds_only_the_keys_of_the_projects_it_uses(tiny_demo_run):
     assert "PSP:" not in text and "ENCNET:" not in text  # installed projects this run does not use
 
 
+@pytest.mark.slow
 def test_three_lines_in_a_fresh_interpreter(tiny_demo_run):
     code = (
         "import numpy as np\n"

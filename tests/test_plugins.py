@@ -36,6 +36,7 @@ PLUGIN = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_folder_plugin_trains_through_train_net(tmp_path):
     project = tmp_path / "ToyProject"
     (project / "toyseg_plugin").mkdir(parents=True)

@@ -306,6 +306,6 @@ register_parity_reference(ParityReference(
 register_parity_reference(ParityReference(
     name="swin_imagenet", converter="swin_imagenet",
     reference="the authors' ImageNet Swin (microsoft/Swin-Transformer)",
-    checked_against="the check of the authors' Swin UPerNet layout (authors_upernet_swin: the authors' segmentation "
-                    "code, whose backbone is their ImageNet network with its keys, and whose keys under backbone. go "
-                    "through this layout); microsoft/Swin-Transformer is not among the references run here"))
+    checked_against="the checks of the layouts of the authors' trained Swin segmentation models, which reuse this "
+                    "one for their keys under backbone. (their backbone is the authors' ImageNet network; --list "
+                    "shows them); microsoft/Swin-Transformer is not among the references run here"))

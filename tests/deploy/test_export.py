@@ -57,6 +57,7 @@ def test_a_trace_that_bakes_the_size_is_refused_and_deleted(tmp_path):
     assert export_model(model, str(path), "torchscript", (64, 96))[0]["argmax_agreement"] == 1.0
 
 
+@pytest.mark.slow
 def test_pt2_of_a_model_that_pads_to_a_multiple_says_which_sizes_it_takes(tmp_path):
     model = tiny("EncoderDecoder", "MODEL.SIZE_DIVISIBILITY", "32")
     with pytest.raises(ExportMismatchError, match=r"at 49x121: running the file failed: Guard failed: "
@@ -88,6 +89,7 @@ def test_exportable_pooling_is_pytorchs_kernel_outside_an_export():
     assert torch.equal(exportable_adaptive_avg_pool2d(x, 3), F.adaptive_avg_pool2d(x, 3))
 
 
+@pytest.mark.slow
 @needs_onnx
 def test_dynamic_pspnet_onnx_matches_at_three_sizes(tmp_path):
     """The pyramid pooling exports through pooling matrices computed from the input's size, where

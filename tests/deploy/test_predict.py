@@ -26,6 +26,7 @@ def load_predict_tool():
     return module
 
 
+@pytest.mark.slow
 def test_label_pngs_score_exactly_the_evaluation_miou(tiny_demo_run, tmp_path):
     """The run's final evaluation (the protocol of --eval-only, one image per batch) and the label PNGs
     that predict.py writes for shapes_val, scored against its masks, give the same mIoU."""

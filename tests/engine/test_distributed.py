@@ -43,6 +43,7 @@ def runs(tmp_path_factory):
     return one, two
 
 
+@pytest.mark.slow
 def test_two_processes_match_one_with_the_doubled_batch(runs):
     one, two = runs
     assert losses(one) == pytest.approx(losses(two), rel=1e-5)
@@ -57,6 +58,7 @@ def test_two_processes_match_one_with_the_doubled_batch(runs):
     assert "Batch: 4 images per iteration in all, 2 per process" in (two / "log.txt").read_text()
 
 
+@pytest.mark.slow
 def test_two_process_evaluation_equals_one_process(runs, tmp_path):
     one, _ = runs
     results = []

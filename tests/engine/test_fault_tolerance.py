@@ -96,6 +96,7 @@ def reference(tmp_path_factory):
     return refs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [0, 2])
 def test_sigkill_then_resume_gives_identical_losses(tmp_path, reference, workers):
     args = ["SOLVER.MAX_ITER", "24", "SOLVER.CHECKPOINT_PERIOD", "4"]
@@ -118,6 +119,7 @@ def test_sigterm_checkpoints_and_exits_nonzero(tmp_path, reference):
     assert losses(tmp_path) == reference[0]
 
 
+@pytest.mark.slow
 def test_finished_run_resumes_to_a_clean_exit(tmp_path):
     args = ["SOLVER.MAX_ITER", "2"]
     subprocess.run(cmd(tmp_path, *args), check=True, stdout=subprocess.DEVNULL)
@@ -158,6 +160,7 @@ def test_kill_during_checkpoint_write_keeps_previous(tmp_path):
     assert extra["iteration"] == 1
 
 
+@pytest.mark.slow
 def test_corrupt_last_checkpoint_falls_back_with_a_warning(tmp_path):
     subprocess.run(cmd(tmp_path, "SOLVER.MAX_ITER", "6", "SOLVER.CHECKPOINT_PERIOD", "2"), check=True, stdout=subprocess.DEVNULL)
     final = tmp_path / "model_final.pth"
@@ -193,6 +196,7 @@ NAN_PLUGIN = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_with_the_iteration_and_keeps_good_checkpoint(tmp_path):
     (tmp_path / "nan_injector.py").write_text(NAN_PLUGIN)
     out = tmp_path / "out"
@@ -254,6 +258,7 @@ def test_unwritable_output_dir(tmp_path):
     assert done.stderr.strip().startswith(f"train_net: error: OUTPUT_DIR {blocker / 'out'} cannot be written")
 
 
+@pytest.mark.slow
 def test_batch_not_divisible_by_processes(tmp_path):
     done = subprocess.run(cmd(tmp_path, "--num-gpus", "2", "SOLVER.IMS_PER_BATCH", "3", "SOLVER.MAX_ITER", "1"),
                           capture_output=True, text=True, timeout=300)
@@ -261,6 +266,7 @@ def test_batch_not_divisible_by_processes(tmp_path):
     assert "SOLVER.IMS_PER_BATCH (3) must be divisible by the number of processes (2)" in done.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_corrupt_image_in_a_worker_is_one_line_naming_the_file(tmp_path):
     import cv2
     import numpy as np
@@ -286,6 +292,7 @@ def test_corrupt_image_in_a_worker_is_one_line_naming_the_file(tmp_path):
     assert "bad training sample(s) were skipped" in skipped.stdout
 
 
+@pytest.mark.slow
 def test_resume_at_an_evaluated_iteration_keeps_the_best_metric(tmp_path):
     args = ["SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "TEST.EVAL_PERIOD", "2", "DATASETS.TEST", "('shapes_val',)"]
     subprocess.run(cmd(tmp_path, *args), check=True, stdout=subprocess.DEVNULL)
@@ -295,6 +302,7 @@ def test_resume_at_an_evaluated_iteration_keeps_the_best_metric(tmp_path):
     assert best["best_metric"]["sem_seg/mIoU"] >= at_1["best_value"]
 
 
+@pytest.mark.slow
 def test_negative_seed_is_drawn_once_and_recorded(tmp_path):
     done = subprocess.run(cmd(tmp_path, "SEED", "-1", "SOLVER.MAX_ITER", "2"), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -304,6 +312,7 @@ def test_negative_seed_is_drawn_once_and_recorded(tmp_path):
     assert seed >= 0 and f"SEED was negative: drew {seed}" in done.stdout
 
 
+@pytest.mark.slow
 def test_eval_only_refuses_weights_that_do_not_fit(tmp_path):
     subprocess.run(cmd(tmp_path / "a", "SOLVER.MAX_ITER", "1"), check=True, stdout=subprocess.DEVNULL)
     state = torch.load(tmp_path / "a" / "model_final.pth", weights_only=True)["model"]
@@ -316,6 +325,7 @@ def test_eval_only_refuses_weights_that_do_not_fit(tmp_path):
     assert "decode_head." in done.stderr and "14 weights missing" in done.stderr and "MODEL.WEIGHTS_FORMAT" in done.stderr
 
 
+@pytest.mark.slow
 def test_nan_in_a_spawned_process_exits_3(tmp_path):
     (tmp_path / "nan_injector.py").write_text(NAN_PLUGIN)
     done = subprocess.run(
@@ -326,6 +336,7 @@ def test_nan_in_a_spawned_process_exits_3(tmp_path):
     assert "loss became non-finite at iteration 3" in done.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_sigterm_to_the_launcher_reaches_the_spawned_processes(tmp_path):
     args = ["--num-gpus", "2", "SOLVER.IMS_PER_BATCH", "4", "SOLVER.MAX_ITER", "200", "SOLVER.CHECKPOINT_PERIOD", "1000"]
     code, err = run_until(cmd(tmp_path, *args), tmp_path, 3, send=signal.SIGTERM, timeout=300)
@@ -618,6 +629,7 @@ def test_weight_errors_are_one_line(tmp_path, capsys, case):
 
 
 # ---------------------------------------------------------------------------- late errors
+@pytest.mark.slow
 def test_bad_validation_mask_in_the_final_evaluation_keeps_model_final(tmp_path, capsys):
     root = write_folder(tmp_path / "ds")
     bad = root / "masks" / "val" / "1.png"
@@ -631,6 +643,7 @@ def test_bad_validation_mask_in_the_final_evaluation_keeps_model_final(tmp_path,
     assert (out / "last_checkpoint").read_text() == "model_final.pth"
 
 
+@pytest.mark.slow
 def test_error_in_a_hook_between_checkpoints_saves_the_completed_iteration(tmp_path, capsys):
     root = write_folder(tmp_path / "ds")
     bad = root / "masks" / "val" / "0.png"
@@ -691,6 +704,7 @@ def _fill_disk_at(monkeypatch, save_number):
     monkeypatch.setattr(torch, "save", save)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("save_number", [1, 2])
 def test_disk_full_while_saving_is_one_line_naming_the_last_complete_checkpoint(tmp_path, capsys, monkeypatch, save_number):
     _fill_disk_at(monkeypatch, save_number)
@@ -725,6 +739,7 @@ def test_second_run_on_a_locked_output_dir_is_refused(tmp_path, capsys):
     assert not (out / "run.lock").exists()
 
 
+@pytest.mark.slow
 def test_stale_lock_of_a_killed_run_is_taken_over(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
@@ -760,6 +775,7 @@ def assert_preempted(code, err, out, expected_code, name):
     assert not (out / "run.lock").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers, send", [(0, signal.SIGTERM), (2, signal.SIGTERM), (2, signal.SIGINT)])
 def test_signal_to_the_process_group_checkpoints(tmp_path, capsys, workers, send):
     out = tmp_path / "out"

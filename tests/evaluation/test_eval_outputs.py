@@ -13,6 +13,7 @@ from seg_engine.evaluation.sem_seg_evaluation import compute_metrics
 from seg_engine.utils.testing import load_train_net
 
 
+@pytest.mark.slow
 def test_confusion_matrix_csv_and_per_image_iou(tiny_demo_run, tmp_path):
     tn = load_train_net()
     out = str(tmp_path / "eval")

@@ -91,6 +91,29 @@ MATRIX: Dict[str, Case] = {
         "seg_engine://UNet/shapes/linknet_R18_shapes.yaml", STAGES, 32,
         ("MODEL.LINKNET.IN_FEATURES", str(STAGES), "MODEL.HEAD.CHANNELS", "8"),
     ),
+    "SegFormerHead": Case(
+        "seg_engine://SegFormer/shapes/segformer_mit-tiny_shapes.yaml", STAGES, 32,
+        ("MODEL.HEAD.IN_FEATURES", str(STAGES), "MODEL.HEAD.CHANNELS", "16"),
+    ),
+    "UPerNetHead": Case(
+        "seg_engine://UPerNet/shapes/upernet_R18_shapes.yaml", STAGES, 32,
+        ("MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8"),
+    ),
+    "LRASPPHead": Case(  # the recipe names MobileNetV3-Large's nodes; the cases' backbones find theirs
+        "seg_engine://RealTime/shapes/lraspp_shapes.yaml", ("res3", "res5"), 16, ("MODEL.TORCHVISION.RETURN_NODES", "[]"),
+    ),
+    "DDRNet: PreActSegHead": Case(
+        "seg_engine://RealTime/shapes/ddrnet_shapes.yaml", ("res4", "res5"), 32,
+        ("MODEL.HEAD.IN_FEATURES", "['res5']", "MODEL.AUX_HEAD.IN_FEATURES", "['res4']"),
+    ),
+    "STDC: RealTimeSegmentor + DetailHead": Case(
+        "seg_engine://RealTime/shapes/stdc_shapes.yaml", ("res3", "res4", "res5"), 32,
+        ("MODEL.HEAD.IN_FEATURES", "['res5']", "MODEL.AUX_HEAD.IN_FEATURES", "['res3']",
+         "MODEL.AUX_HEAD2.IN_FEATURES", "['res4']", "MODEL.AUX_HEAD3.IN_FEATURES", "['res3']"),
+    ),
+    "Mask2Former": Case(
+        "seg_engine://Mask2Former/shapes/mask2former_r18_shapes.yaml", STAGES, 32,
+    ),
 }
 
 # Parts whose design ties them to one backbone, and why.
@@ -101,6 +124,9 @@ EXCLUDED: Dict[str, str] = {
                    "EncoderDecoder + FCNHead, which is in the matrix",
     "SegNetDecoder": "it max-unpools at the argmax indices of VGG's five 2x2 pools (MODEL.VGG.RETURN_INDICES) and "
                      "mirrors VGG's conv blocks; torchvision and timm backbones expose neither",
+    "PIDNetSegmentor": "PIDNet's losses read its backbone's three branches (P, I and the boundary branch D, "
+                       "build_pidnet_backbone's 'p', 'fused' and 'd' maps); other backbones have no such branches",
+    "BoundaryHead": "it is PIDNetSegmentor's D head (see PIDNetSegmentor)",
     "OverlapTileUNet": "the paper's valid convolutions shrink every map by the encoder's own geometry "
                        "(build_unet_encoder); padded backbones are the UNetDecoder case",
 }
@@ -146,8 +172,14 @@ def test_every_part_is_covered():
     assert set(EXCLUDED) <= registered, "no stale exclusions"
 
 
+# Cases over ~3 s on the 2-core CI machine run with -m slow; the rest keep every kind of part (head, neck,
+# meta-architecture subclass) in the default run.
+SLOW = {"UNetPlusPlus: NestedDecoder", "DeepLabV3: ASPPHead", "RefineNetHead", "LinkNetDecoder + LinkNetHead",
+        "EncNet", "JPU + PPMHead"}
+
+
 @pytest.mark.parametrize("backend", sorted(BACKBONES))
-@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(MATRIX)])
 def test_trains_and_predicts_with_the_backbone(name, backend, tmp_path):
     if backend == "timm":
         pytest.importorskip("timm", reason="timm is an optional extra (pip install 'seg_engine[timm]')")

@@ -85,6 +85,7 @@ def test_compile_keeps_parameters_and_state_dict_keys():
     assert list(cfg_model.state_dict()) == list(seeded_model().state_dict())
 
 
+@pytest.mark.slow
 def test_compiled_network_gives_the_same_losses():
     """Dynamo's tracing with the "eager" backend (the inductor backend takes minutes on this CPU)."""
     plain, compiled = seeded_model(), seeded_model()

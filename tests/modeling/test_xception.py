@@ -180,6 +180,7 @@ def test_pre_relu_taps_are_the_post_relu_taps_before_their_relu():
 
 
 # ---------------------------------------------------------------------------- output stride switch
+@pytest.mark.slow
 def test_set_output_stride_equals_building_at_that_stride_with_the_same_weights():
     x = torch.randn(1, 3, 33, 49)
     model = narrow(output_stride=16)

@@ -95,6 +95,7 @@ def test_training_on_one_image_with_bn_in_the_pooling_branch_names_the_key():
     assert torch.isfinite(without_norm(batch((65, 97), with_masks=True))["loss_sem_seg"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", ["Base-DeepLabV3.yaml", "Base-DeepLabV3Plus.yaml"])
 def test_eval_at_output_stride_8_equals_a_model_built_at_8_with_doubled_rates(recipe):
     switching = narrow_model(recipe, "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "8", "MODEL.ASPP.POOL_NORM", "False")

@@ -21,6 +21,7 @@ JPU = ["MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.RESNETS.DILATIONS", "[1, 1, 2
 MODELS = {"DeepLabV3Plus": [], "DeepLabV3": V3, "DeepLabV3_JPU": [*V3, *JPU]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch", MODELS)
 def test_train_then_eval_only_gives_the_same_metrics(arch, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))

@@ -26,6 +26,7 @@ def run(args):
 JPU = ["MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.ENCNET.USE_JPU", "True", "MODEL.ENCNET.JPU_WIDTH", "8"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], JPU], ids=["encnet", "encnet_jpu"])
 def test_train_then_eval_only(tmp_path, extra):
     out = str(tmp_path / "run")

@@ -18,6 +18,7 @@ RECIPES = {  # recipe: (narrowing overrides, losses)
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", list(RECIPES))
 def test_train_then_eval_only_gives_the_same_metrics(recipe, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))

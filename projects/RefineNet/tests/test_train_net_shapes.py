@@ -12,6 +12,7 @@ TINY = [*tiny_schedule(max_iter=3, checkpoint_period=2),
         "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHANNELS", "8", "MODEL.REFINENET.TOP_CHANNELS", "16"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", ["refinenet_R18_shapes.yaml", "rf_lw_R18_shapes.yaml"])
 def test_train_then_eval_only_gives_the_same_metrics(recipe, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))

@@ -26,6 +26,7 @@ def run(args):
     return train_net.main(train_net.default_argument_parser().parse_args(["--plugin", PROJECT, *args]))
 
 
+@pytest.mark.slow
 def test_train_then_eval_only_gives_the_same_metrics(tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", str(tmp_path / "cache"))
     out = str(tmp_path / "train")

@@ -27,6 +27,7 @@ def cache(tmp_path_factory):
     pytest.param("unetplusplus_R18_shapes.yaml", marks=pytest.mark.slow),
     pytest.param("linknet_R18_shapes.yaml", marks=pytest.mark.slow),
 ])
+@pytest.mark.slow
 def test_train_then_eval_only_gives_the_same_metrics(recipe, cache, tmp_path, monkeypatch):
     monkeypatch.setenv("SEG_ENGINE_CACHE", cache)
     tiny, losses = RECIPES[recipe]
