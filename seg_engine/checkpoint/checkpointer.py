@@ -48,8 +48,8 @@ class Checkpointer(_FvCheckpointer):
     ) -> None:
         """``weights_format`` names the converter (MODEL.WEIGHTS_FORMAT) for files that are not ours
         (ours have a ``model`` key; the authors' have ``state_dict`` or are raw state dicts); it wins over
-        the converter a weights name implies, and also converts a ``{"model": ...}`` file that holds none of
-        this model's keys (the authors' Swin and ConvNeXt ImageNet files), see :meth:`_is_ours`."""
+        the converter a weights name implies, and also converts a ``{"model": ...}`` file that lacks some of
+        this model's keys (the authors' Swin and ConvNeXt ImageNet files, detectron2-trained files), see :meth:`_is_ours`."""
         if isinstance(model, nn.parallel.DistributedDataParallel):
             model = model.module
         super().__init__(model, save_dir, save_to_disk=save_to_disk, **checkpointables)
@@ -246,16 +246,17 @@ class Checkpointer(_FvCheckpointer):
 
     def _is_ours(self, loaded: Dict[str, Any]) -> bool:
         """A file with a ``model`` key is a seg_engine checkpoint, loaded as it is: always when resuming, and
-        otherwise unless MODEL.WEIGHTS_FORMAT is set explicitly (not implied by a weights name) and no key of its
-        ``model`` is a key of this model. The authors' Swin and ConvNeXt ImageNet files also hold ``{"model": ...}``
-        (their backbone's own keys); our checkpoints share keys with the model they load into, so evaluating a
-        run whose recipe names an ImageNet format keeps loading its own checkpoints unconverted."""
+        otherwise unless MODEL.WEIGHTS_FORMAT is set explicitly (not implied by a weights name) and its ``model``
+        lacks a key of this model. The authors' Swin and ConvNeXt ImageNet files also hold ``{"model": ...}``
+        (their backbone's own keys), and so do detectron2-trained files (some of whose keys, e.g. a Swin backbone's,
+        may equal ours); our checkpoints hold every key of the model they load into, so evaluating a run whose
+        recipe names an ImageNet format keeps loading its own checkpoints unconverted."""
         if "model" not in loaded:
             return False
         if self._resuming_from or not self.weights_format or not isinstance(loaded["model"], dict):
             return True
-        own = self.model.state_dict()
-        return any((k[len("module."):] if k.startswith("module.") else k) in own for k in loaded["model"])
+        keys = {k[len("module."):] if k.startswith("module.") else k for k in loaded["model"]}
+        return set(self.model.state_dict()) <= keys
 
     def _match_backbone(self, state: Dict[str, Any]) -> Dict[str, Any]:
         """Prefix ``backbone.`` when the keys are the backbone's own (weights of a classifier)."""

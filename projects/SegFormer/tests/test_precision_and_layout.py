@@ -8,7 +8,7 @@ import torch
 
 from seg_engine.modeling import build_model
 from seg_engine.plugins import load_plugin
-from seg_engine.utils.parity import logits_difference
+from seg_engine.parity import logits_difference
 from seg_engine.utils.testing import image_batch, load_config, randomize_batchnorm
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
