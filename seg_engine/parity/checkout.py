@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 import types
-from typing import Any, Iterator
+from typing import Any, Dict, Iterator
 
 
 @contextlib.contextmanager
@@ -95,3 +96,46 @@ def package_without_init(name: str, folder: str) -> types.ModuleType:
     if parent in sys.modules:
         setattr(sys.modules[parent], child, module)
     return module
+
+
+def module_of(name: str, **attributes: Any) -> types.ModuleType:
+    """A package ``name`` holding ``attributes``, not registered anywhere (see :func:`modules_in_place`)."""
+    module = types.ModuleType(name)
+    module.__dict__.update(attributes)
+    module.__path__ = []
+    return module
+
+
+@contextlib.contextmanager
+def modules_in_place(modules: Dict[str, types.ModuleType]) -> Iterator[None]:
+    """``modules`` in sys.modules while a checkout's files import, the previous entries restored after."""
+    saved = {name: sys.modules.get(name) for name in modules}
+    sys.modules.update(modules)
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+def module_from_file(name: str, path: str) -> types.ModuleType:
+    """The file at ``path`` imported as module ``name`` (once: a second call returns the first), no bytecode
+    written; for a checkout whose package name would shadow an installed one."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    with _no_bytecode():
+        spec.loader.exec_module(module)
+    return module
+
+
+class DecoratorRegistry:
+    """An mmcv 1.x registry's ``register_module`` as a plain decorator (the class is returned unregistered)."""
+
+    def register_module(self, *args: Any, **kwargs: Any) -> Any:
+        return args[0] if args and isinstance(args[0], type) else (lambda cls: cls)

@@ -5,13 +5,11 @@ NVlabs/SegFormer, and segmentation_models_pytorch's Segformer. The MiT layouts a
 against the reference's last stage)."""
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import os
 import sys
 import tempfile
 import types
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +17,7 @@ from torch import nn
 
 from seg_engine.parity import ParityReference, Requirement, backbone_output, register_parity_reference
 from seg_engine.parity.adapters import normalized, resized
-from seg_engine.parity.checkout import Unavailable
+from seg_engine.parity.checkout import DecoratorRegistry, Unavailable, module_from_file, module_of, modules_in_place
 from seg_engine.parity.mmseg import INSTALL as MMSEG_INSTALL
 from seg_engine.parity.mmseg import import_mmseg, mmseg_model_config, mmseg_reference, quiet_init_weights
 
@@ -79,49 +77,7 @@ def mmseg_mit(_root: Optional[str]) -> nn.Module:
     return backbone
 
 
-@contextlib.contextmanager
-def _stand_ins(modules: Dict[str, types.ModuleType]) -> Iterator[None]:
-    """``modules`` in sys.modules while the authors' files import, the previous entries restored after."""
-    saved = {name: sys.modules.get(name) for name in modules}
-    sys.modules.update(modules)
-    try:
-        yield
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-
-
-def _module(name: str, **attributes: Any) -> types.ModuleType:
-    module = types.ModuleType(name)
-    module.__dict__.update(attributes)
-    module.__path__ = []
-    return module
-
-
-def _from_file(name: str, path: str) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    before = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = before
-    return module
-
-
 MIT, HEAD = "nvlabs_segformer.mix_transformer", "nvlabs_segformer.decode_heads.segformer_head"
-
-
-class _Registry:
-    """Their mmcv 1.x registries' ``register_module`` as a plain decorator."""
-
-    def register_module(self, *args: Any, **kwargs: Any) -> Any:
-        return args[0] if args and isinstance(args[0], type) else (lambda cls: cls)
 
 
 def nvlabs_modules(root: str) -> Tuple[types.ModuleType, types.ModuleType]:
@@ -138,29 +94,29 @@ def nvlabs_modules(root: str) -> Tuple[types.ModuleType, types.ModuleType]:
     def resize(input, size=None, scale_factor=None, mode="nearest", align_corners=None, warning=True):
         return F.interpolate(input, size, scale_factor, mode, align_corners)
 
-    registry = _Registry()
+    registry = DecoratorRegistry()
     decorator = lambda *a, **k: (lambda f: f)  # noqa: E731
     stand_ins = {
-        "mmcv.cnn": _module("mmcv.cnn", **{**vars(mmcv.cnn), "normal_init": normal_init}),
-        "mmcv.runner": _module("mmcv.runner", load_checkpoint=Unavailable("load_checkpoint"), auto_fp16=decorator,
+        "mmcv.cnn": module_of("mmcv.cnn", **{**vars(mmcv.cnn), "normal_init": normal_init}),
+        "mmcv.runner": module_of("mmcv.runner", load_checkpoint=Unavailable("load_checkpoint"), auto_fp16=decorator,
                                force_fp32=decorator),
-        "mmseg.models.builder": _module("mmseg.models.builder", BACKBONES=registry),
-        "mmseg.utils": _module("mmseg.utils", get_root_logger=lambda: None),
-        "mmseg.core": _module("mmseg.core", build_pixel_sampler=Unavailable("build_pixel_sampler")),
-        "mmseg.ops": _module("mmseg.ops", resize=resize),
-        "mmseg.models.utils": _module("mmseg.models.utils"),
-        "attr": _module("attr"),
-        "IPython": _module("IPython", embed=Unavailable("IPython.embed")),
-        "nvlabs_segformer": _module("nvlabs_segformer"),
-        "nvlabs_segformer.decode_heads": _module("nvlabs_segformer.decode_heads"),
-        "nvlabs_segformer.builder": _module("nvlabs_segformer.builder", HEADS=registry, build_loss=lambda cfg: None),
-        "nvlabs_segformer.losses": _module("nvlabs_segformer.losses", accuracy=Unavailable("accuracy")),
+        "mmseg.models.builder": module_of("mmseg.models.builder", BACKBONES=registry),
+        "mmseg.utils": module_of("mmseg.utils", get_root_logger=lambda: None),
+        "mmseg.core": module_of("mmseg.core", build_pixel_sampler=Unavailable("build_pixel_sampler")),
+        "mmseg.ops": module_of("mmseg.ops", resize=resize),
+        "mmseg.models.utils": module_of("mmseg.models.utils"),
+        "attr": module_of("attr"),
+        "IPython": module_of("IPython", embed=Unavailable("IPython.embed")),
+        "nvlabs_segformer": module_of("nvlabs_segformer"),
+        "nvlabs_segformer.decode_heads": module_of("nvlabs_segformer.decode_heads"),
+        "nvlabs_segformer.builder": module_of("nvlabs_segformer.builder", HEADS=registry, build_loss=lambda cfg: None),
+        "nvlabs_segformer.losses": module_of("nvlabs_segformer.losses", accuracy=Unavailable("accuracy")),
     }
     folder = os.path.join(root, "mmseg", "models")
-    with _stand_ins(stand_ins):
-        mit = _from_file(MIT, os.path.join(folder, "backbones", "mix_transformer.py"))
-        _from_file("nvlabs_segformer.decode_heads.decode_head", os.path.join(folder, "decode_heads", "decode_head.py"))
-        head = _from_file(HEAD, os.path.join(folder, "decode_heads", "segformer_head.py"))
+    with modules_in_place(stand_ins):
+        mit = module_from_file(MIT, os.path.join(folder, "backbones", "mix_transformer.py"))
+        module_from_file("nvlabs_segformer.decode_heads.decode_head", os.path.join(folder, "decode_heads", "decode_head.py"))
+        head = module_from_file(HEAD, os.path.join(folder, "decode_heads", "segformer_head.py"))
     return mit, head
 
 

@@ -8,18 +8,16 @@ decorators, loss builder, pixel sampler) is stood in for while they import; Conv
 """
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import os
 import sys
 import types
-from typing import Any, Dict, Iterator
+from typing import Dict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from seg_engine.parity.checkout import Unavailable
+from seg_engine.parity.checkout import DecoratorRegistry, Unavailable, module_from_file, module_of, modules_in_place
 from seg_engine.parity.mmseg import import_mmseg
 
 PACKAGE = "authors_upernet"
@@ -27,70 +25,26 @@ SWIN_SEG_MARKER = "mmseg/models/backbones/swin_transformer.py"
 CONVNEXT_MARKER = "semantic_segmentation/backbone/convnext.py"
 
 
-class _Registry:
-    """Their mmcv 1.x registries' ``register_module`` as a plain decorator."""
-
-    def register_module(self, *args: Any, **kwargs: Any) -> Any:
-        return args[0] if args and isinstance(args[0], type) else (lambda cls: cls)
-
-
-def _module(name: str, **attributes: Any) -> types.ModuleType:
-    module = types.ModuleType(name)
-    module.__dict__.update(attributes)
-    module.__path__ = []
-    return module
-
-
-@contextlib.contextmanager
-def _stand_ins(modules: Dict[str, types.ModuleType]) -> Iterator[None]:
-    """``modules`` in sys.modules while the authors' files import, the previous entries restored after."""
-    saved = {name: sys.modules.get(name) for name in modules}
-    sys.modules.update(modules)
-    try:
-        yield
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
-
-
-def _from_file(name: str, path: str) -> types.ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    before = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = before
-    return module
-
-
 def _plumbing(ops: types.ModuleType) -> Dict[str, types.ModuleType]:
     import_mmseg()  # mmcv.ops stubbed, so mmcv.cnn imports on mmcv-lite
     import mmcv.cnn
     from mmengine.model import normal_init
 
-    registry = _Registry()
+    registry = DecoratorRegistry()
     decorator = lambda *a, **k: (lambda f: f)  # noqa: E731
-    builder = _module(f"{PACKAGE}.builder", BACKBONES=registry, HEADS=registry, build_loss=lambda cfg: None)
+    builder = module_of(f"{PACKAGE}.builder", BACKBONES=registry, HEADS=registry, build_loss=lambda cfg: None)
     return {
-        "mmcv.cnn": _module("mmcv.cnn", **{**vars(mmcv.cnn), "normal_init": normal_init}),
-        "mmcv.runner": _module("mmcv.runner", auto_fp16=decorator, force_fp32=decorator),
-        "mmcv_custom": _module("mmcv_custom", load_checkpoint=Unavailable("load_checkpoint")),
-        "mmseg": _module("mmseg"),
-        "mmseg.utils": _module("mmseg.utils", get_root_logger=lambda: None),
-        "mmseg.core": _module("mmseg.core", build_pixel_sampler=Unavailable("build_pixel_sampler")),
+        "mmcv.cnn": module_of("mmcv.cnn", **{**vars(mmcv.cnn), "normal_init": normal_init}),
+        "mmcv.runner": module_of("mmcv.runner", auto_fp16=decorator, force_fp32=decorator),
+        "mmcv_custom": module_of("mmcv_custom", load_checkpoint=Unavailable("load_checkpoint")),
+        "mmseg": module_of("mmseg"),
+        "mmseg.utils": module_of("mmseg.utils", get_root_logger=lambda: None),
+        "mmseg.core": module_of("mmseg.core", build_pixel_sampler=Unavailable("build_pixel_sampler")),
         "mmseg.ops": ops,
-        "mmseg.models": _module("mmseg.models"),
+        "mmseg.models": module_of("mmseg.models"),
         "mmseg.models.builder": builder,
         f"{PACKAGE}.builder": builder,
-        f"{PACKAGE}.losses": _module(f"{PACKAGE}.losses", accuracy=Unavailable("accuracy")),
+        f"{PACKAGE}.losses": module_of(f"{PACKAGE}.losses", accuracy=Unavailable("accuracy")),
     }
 
 
@@ -102,22 +56,22 @@ def swin_seg_modules(root: str) -> types.ModuleType:
         return package
     folder = os.path.join(root, "mmseg")
     for name in (PACKAGE, f"{PACKAGE}.backbones", f"{PACKAGE}.decode_heads"):
-        sys.modules.setdefault(name, _module(name))
-    ops = _from_file(f"{PACKAGE}.ops", os.path.join(folder, "ops", "wrappers.py"))  # their resize
+        sys.modules.setdefault(name, module_of(name))
+    ops = module_from_file(f"{PACKAGE}.ops", os.path.join(folder, "ops", "wrappers.py"))  # their resize
     package = sys.modules[PACKAGE]
-    with _stand_ins(_plumbing(ops)):
-        package.swin_transformer = _from_file(f"{PACKAGE}.backbones.swin_transformer",
+    with modules_in_place(_plumbing(ops)):
+        package.swin_transformer = module_from_file(f"{PACKAGE}.backbones.swin_transformer",
                                               os.path.join(folder, "models", "backbones", "swin_transformer.py"))
         for head in ("decode_head", "psp_head", "uper_head", "fcn_head"):
-            setattr(package, head, _from_file(f"{PACKAGE}.decode_heads.{head}",
+            setattr(package, head, module_from_file(f"{PACKAGE}.decode_heads.{head}",
                                               os.path.join(folder, "models", "decode_heads", f"{head}.py")))
     return package
 
 
 def convnext_module(root: str, swin_seg: types.ModuleType) -> types.ModuleType:
     """facebookresearch/ConvNeXt's semantic_segmentation/backbone/convnext.py (``authors_upernet.convnext``)."""
-    with _stand_ins(_plumbing(sys.modules[f"{PACKAGE}.ops"])):
-        return _from_file(f"{PACKAGE}.convnext", os.path.join(root, CONVNEXT_MARKER))
+    with modules_in_place(_plumbing(sys.modules[f"{PACKAGE}.ops"])):
+        return module_from_file(f"{PACKAGE}.convnext", os.path.join(root, CONVNEXT_MARKER))
 
 
 class AuthorsUPerNet(nn.Module):
