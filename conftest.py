@@ -1,7 +1,51 @@
 """Fixtures for every test under tests/ and projects/."""
+import glob
+import importlib.abc
+import importlib.util
 import logging
+import os
+import sys
 
 import pytest
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+
+
+class _CheckoutProjects(importlib.abc.MetaPathFinder):
+    """Imports ``seg_engine_projects.<package>`` from this checkout's ``projects/<Name>/<package>`` when no other
+    finder does: an editable install maps the project packages that existed when it was made, so without this the
+    tests of a project added since would not even be collected. It sits last on sys.meta_path, so an install
+    that knows the package always wins. Such a project's entry point is missing until ``pip install -e .``; the
+    session's header names it."""
+
+    def __init__(self) -> None:
+        self.folders = {os.path.basename(os.path.dirname(init)): os.path.dirname(init)
+                        for init in glob.glob(os.path.join(ROOT, "projects", "*", "*", "__init__.py"))
+                        if os.path.basename(os.path.dirname(init)) != "tests"}
+
+    def find_spec(self, fullname, path=None, target=None):
+        namespace, _, package = fullname.partition(".")
+        if namespace != "seg_engine_projects" or package not in self.folders:
+            return None
+        folder = self.folders[package]
+        return importlib.util.spec_from_file_location(fullname, os.path.join(folder, "__init__.py"),
+                                                      submodule_search_locations=[folder])
+
+
+_CHECKOUT_PROJECTS = _CheckoutProjects()
+sys.meta_path.append(_CHECKOUT_PROJECTS)
+
+
+def pytest_report_header(config):
+    from importlib.metadata import entry_points
+
+    from seg_engine.plugins import ENTRY_POINT_GROUP
+
+    registered = {ep.value.rpartition(".")[2] for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    missing = sorted(set(_CHECKOUT_PROJECTS.folders) - registered)
+    if missing:
+        return f"projects not registered by the installed seg_engine (run pip install -e .): {', '.join(missing)}"
+    return None
 
 
 @pytest.fixture(autouse=True, scope="session")
