@@ -28,14 +28,15 @@ from .benchmark import interleaved_timings, speed_ratios, synthetic_batch
 
 __all__ = ["INSTALL_HINT", "LOGIT_TOLERANCE", "build_mmseg_model", "check_single_view", "compare_with_mmseg",
            "image_metas", "import_mmseg", "load_same_weights", "logits_difference", "mmseg_logits",
-           "require_same_logits", "select_mmseg_model", "versions"]
+           "require_same_logits", "same_logits", "select_mmseg_model", "versions"]
 
 
 def select_mmseg_model(cfg, weights_format: str = "", mmseg_config: str = "") -> Tuple[str, str]:
     """(converter, mmseg config) for the recipe ``cfg``: the converter named by ``weights_format``, else
     MODEL.WEIGHTS_FORMAT when it is paired in MMSEG_MODELS, else the pairing of the recipe's decode head and neck
-    (the pairings are registered by the projects' interop modules); the config ``mmseg_config`` (a file) when
-    given, else the pairing's. Raises a one-line ValueError/KeyError/FileNotFoundError when no pairing is known."""
+    (one that names the recipe's backbone before one that takes any; the pairings are registered by the projects'
+    interop modules); the config ``mmseg_config`` (a file) when given, else the pairing's for the recipe's size.
+    Raises a one-line ValueError/KeyError/FileNotFoundError when no pairing is known."""
     if weights_format and weights_format not in WEIGHT_CONVERTERS:
         known = ", ".join(sorted(k for k, _ in WEIGHT_CONVERTERS))
         raise KeyError(f"--weights-format {weights_format!r} is not a registered converter (known: {known})")
@@ -44,20 +45,23 @@ def select_mmseg_model(cfg, weights_format: str = "", mmseg_config: str = "") ->
     rows = dict(MMSEG_MODELS)
     converter = weights_format or (cfg.MODEL.WEIGHTS_FORMAT if cfg.MODEL.WEIGHTS_FORMAT in rows else "")
     if not converter:
-        head, neck = cfg.MODEL.HEAD.NAME, cfg.MODEL.NECK.NAME
-        matches = sorted(name for name, row in rows.items() if (row.head, row.neck) == (head, neck))
+        head, neck, backbone = cfg.MODEL.HEAD.NAME, cfg.MODEL.NECK.NAME, cfg.MODEL.BACKBONE.NAME
+        matches = sorted((row.backbone != backbone, name) for name, row in rows.items()
+                         if (row.head, row.neck) == (head, neck) and row.backbone in ("", backbone))
         if not matches:
-            known = ", ".join(f"{r.head}{' on ' + r.neck if r.neck else ''} ({name})" for name, r in sorted(rows.items()))
+            known = ", ".join(f"{r.head}{' on ' + r.neck if r.neck else ''}{' on ' + r.backbone if r.backbone else ''}"
+                              f" ({name})" for name, r in sorted(rows.items()))
             raise ValueError(f"--compare-mmseg: no mmsegmentation model is known for MODEL.HEAD.NAME {head!r}"
-                             f"{' on MODEL.NECK.NAME ' + repr(neck) if neck else ''} (known: {known}); "
-                             "name one with --mmseg-config PATH --weights-format CONVERTER")
-        converter = matches[0]
+                             f"{' on MODEL.NECK.NAME ' + repr(neck) if neck else ''} on MODEL.BACKBONE.NAME "
+                             f"{backbone!r} (known: {known}); name one with --mmseg-config PATH --weights-format "
+                             "CONVERTER")
+        converter = matches[0][1]
     if mmseg_config:
         return converter, mmseg_config
     if converter not in rows:
         raise ValueError(f"--compare-mmseg: no mmsegmentation config is known for converter {converter!r} "
                          f"(known: {', '.join(sorted(rows))}); name one with --mmseg-config PATH")
-    return converter, rows[converter].config
+    return converter, rows[converter].config_for(cfg)
 
 
 def check_single_view(protocol: InferenceProtocol) -> None:
@@ -135,6 +139,20 @@ def _normalized(ours: nn.Module, batch: List[dict]) -> Tuple[torch.Tensor, torch
     return images, ours.preprocess_targets(batch, images.shape[-2:])
 
 
+def same_logits(ours: nn.Module, theirs: nn.Module, size: Tuple[int, int], batch: int = 1) -> Dict[str, float]:
+    """The difference of our test protocol's logits and mmseg's ``inference`` on the same normalized batch (our
+    preprocessing of synthetic images of ``size``), both in eval mode; a ValueError beyond LOGIT_TOLERANCE."""
+    theirs.to(device=ours.device, memory_format=ours.memory_format)
+    images, _ = _normalized(ours, synthetic_batch(size, batch, ours.num_classes))
+    ours.eval()
+    theirs.eval()
+    with torch.no_grad():
+        difference = logits_difference(protocol_scores(ours.predict_logits, images, ours.test_protocol),
+                                       mmseg_logits(theirs, images))
+    require_same_logits(difference)
+    return difference
+
+
 def compare_with_mmseg(cfg, ours: nn.Module, theirs: nn.Module, size: Tuple[int, int], batch: int = 1,
                        rounds: int = 5, warmup: int = 1) -> Dict[str, Any]:
     """Our model against mmseg's with the same weights (load_same_weights first), in one process.
@@ -151,14 +169,8 @@ def compare_with_mmseg(cfg, ours: nn.Module, theirs: nn.Module, size: Tuple[int,
     protocol = ours.test_protocol
     check_single_view(protocol)
     device = ours.device
-    theirs.to(device=device, memory_format=ours.memory_format)
+    difference = same_logits(ours, theirs, size, batch)
     images, _ = _normalized(ours, synthetic_batch(size, batch, ours.num_classes))
-    ours.eval()
-    theirs.eval()
-    with torch.no_grad():
-        difference = logits_difference(protocol_scores(ours.predict_logits, images, protocol),
-                                       mmseg_logits(theirs, images))
-    require_same_logits(difference)
 
     def infer_ours() -> None:
         with torch.no_grad():

@@ -14,6 +14,7 @@ from its own ``interop`` module, so the core names no project's model or config 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping, Optional, Tuple
 
 from fvcore.common.registry import Registry
 
@@ -49,11 +50,20 @@ class MmsegPairing:
     head: str  # our MODEL.HEAD.NAME
     neck: str  # our MODEL.NECK.NAME ("" for none)
     config: str  # relative to mmseg/.mim/configs in the mmsegmentation wheel
+    backbone: str = ""  # our MODEL.BACKBONE.NAME when the network is its backbone ("": any the head is put on)
+    sizes: Tuple[Tuple[str, str], ...] = ()  # (zoo name of the backbone, config) of the converter's other sizes
+
+    def config_for(self, cfg) -> str:
+        """The config of the size ``cfg`` builds (``sizes`` by :func:`backbone_name`), else ``config``."""
+        return dict(self.sizes).get(backbone_name(cfg), self.config)
 
 
-def register_mmseg_model(converter: str, head: str, neck: str, config: str) -> None:
-    """Pair the converter ``converter`` with the mmsegmentation ``config`` whose network loads through it."""
-    MMSEG_MODELS._do_register(converter, MmsegPairing(head, neck, config))
+def register_mmseg_model(converter: str, head: str, neck: str, config: str, backbone: str = "",
+                         sizes: Optional[Mapping[str, str]] = None) -> None:
+    """Pair the converter ``converter`` with the mmsegmentation ``config`` whose network loads through it; a network
+    that is its backbone (a head shared with other models on it) names the ``backbone`` builder, and ``sizes`` maps
+    the zoo's backbone names of its other sizes to their configs."""
+    MMSEG_MODELS._do_register(converter, MmsegPairing(head, neck, config, backbone, tuple((sizes or {}).items())))
 
 
 def backbone_name(cfg) -> str:

@@ -94,6 +94,16 @@ def _heads(model_cfg: dict) -> List[dict]:
     return heads
 
 
+def set_num_classes(model_cfg: dict, num_classes: int) -> None:
+    """``num_classes`` in every head of mmseg's ``model`` dict that predicts the decode head's classes; a head of
+    other classes (STDC's 2-class detail head) keeps its own."""
+    heads = _heads(model_cfg)
+    dataset_classes = heads[0].get("num_classes") if heads else None
+    for head in heads:
+        if head.get("num_classes") == dataset_classes:
+            head["num_classes"] = num_classes
+
+
 def mmseg_model_config(config: str) -> Dict[str, Any]:
     """The ``model`` dict of ``config`` (a file, or a path under the wheel's ``.mim/configs``), its ``_base_`` chain
     resolved. Needs import_mmseg() first."""
@@ -113,8 +123,9 @@ def mmseg_model_config(config: str) -> Dict[str, Any]:
 def build_mmseg_model(config: str, num_classes: Optional[int] = None, resnet_depth: Optional[int] = None,
                       test_cfg: Optional[dict] = None, init_weights: bool = False) -> nn.Module:
     """mmsegmentation's model of ``config`` with SyncBN as BN and no pretrained weights; ``num_classes`` in every
-    head and ``resnet_depth`` for a ResNet backbone when given (else the config's), ``test_cfg`` (default whole
-    image), mmseg's own ``init_weights()`` when ``init_weights``. Needs import_mmseg() first."""
+    head that predicts the decode head's classes (STDC's 2-class detail head keeps its own) and ``resnet_depth`` for
+    a ResNet backbone when given (else the config's), ``test_cfg`` (default whole image), mmseg's own
+    ``init_weights()`` when ``init_weights``. Needs import_mmseg() first."""
     from mmengine import ConfigDict
     from mmseg.registry import MODELS
 
@@ -126,9 +137,9 @@ def build_mmseg_model(config: str, num_classes: Optional[int] = None, resnet_dep
     backbone.pop("init_cfg", None)
     if resnet_depth is not None and str(backbone.get("type", "")).startswith("ResNet"):
         backbone["depth"] = resnet_depth
+    if num_classes is not None:
+        set_num_classes(model_cfg, num_classes)
     for head in _heads(model_cfg):
-        if num_classes is not None:
-            head["num_classes"] = num_classes
         if isinstance(head.get("init_cfg"), dict) and head["init_cfg"].get("type") == "Pretrained":
             head.pop("init_cfg")
     model_cfg["test_cfg"] = test_cfg or dict(mode="whole")

@@ -1,11 +1,13 @@
 """The published numbers and the trained-checkpoint rows name recipes that exist,
-with converters that are registered; the Cityscapes schedules are mmsegmentation's."""
+with converters that are registered; the Cityscapes schedules are mmsegmentation's; the zoo's backbone names and
+the mmsegmentation config --compare-mmseg pairs with each recipe."""
 import os
 import sys
 
 import pytest
 import yaml
 
+from seg_engine.analysis.compare_mmseg import select_mmseg_model
 from seg_engine.checkpoint import WEIGHT_CONVERTERS
 from seg_engine.interop import backbone_name
 from seg_engine.model_zoo import load_published, recipe_paths
@@ -56,3 +58,30 @@ def test_schedules_follow_the_references(recipe, iterations, batch, lr):
 ])
 def test_the_zoo_names_the_backbones(recipe, name):
     assert backbone_name(make_cfg(recipe)) == name
+
+
+@pytest.mark.parametrize("recipe, converter, config", [
+    ("cityscapes/pidnet-s_1024x1024_120k_cityscapes_mmseg.yaml", "mmseg_pidnet",
+     "pidnet/pidnet-s_2xb6-120k_1024x1024-cityscapes.py"),
+    ("cityscapes/pidnet-l_1024x1024_120k_cityscapes_mmseg.yaml", "mmseg_pidnet",
+     "pidnet/pidnet-l_2xb6-120k_1024x1024-cityscapes.py"),
+    ("cityscapes/ddrnet-23_1024x1024_120k_cityscapes_mmseg.yaml", "mmseg_ddrnet",
+     "ddrnet/ddrnet_23_in1k-pre_2xb6-120k_cityscapes-1024x1024.py"),
+    # no WEIGHTS_FORMAT: paired by the backbone, not by the FCNHead it shares with FCN
+    ("cityscapes/bisenetv1_R18_1024x1024_160k_cityscapes_mmseg.yaml", "mmseg_bisenetv1",
+     "bisenetv1/bisenetv1_r18-d32_4xb4-160k_cityscapes-1024x1024.py"),
+    ("cityscapes/bisenetv2_1024x1024_160k_cityscapes_mmseg.yaml", "mmseg_bisenetv2",
+     "bisenetv2/bisenetv2_fcn_4xb4-160k_cityscapes-1024x1024.py"),
+    ("cityscapes/stdc2_512x1024_80k_cityscapes_mmseg.yaml", "mmseg_stdc", "stdc/stdc2_4xb12-80k_cityscapes-512x1024.py"),
+    ("shapes/stdc_shapes.yaml", "mmseg_stdc", "stdc/stdc1_4xb12-80k_cityscapes-512x1024.py"),
+])
+def test_compare_mmseg_pairs_each_recipe_with_the_config_of_its_size(recipe, converter, config):
+    assert select_mmseg_model(make_cfg(recipe)) == (converter, config)
+
+
+def test_the_pairings_by_backbone_leave_fcn_recipes_to_fcn():
+    cfg = make_cfg("cityscapes/bisenetv2_1024x1024_160k_cityscapes_mmseg.yaml")
+    cfg.MODEL.BACKBONE.NAME = "build_resnet_backbone"
+    assert select_mmseg_model(cfg)[0] == "mmseg_fcn"
+    with pytest.raises(ValueError, match="no mmsegmentation model is known for MODEL.HEAD.NAME 'LRASPPHead'"):
+        select_mmseg_model(make_cfg("voc2012/lraspp_mobilenetv3-large_voc2012aug_torchvision.yaml"))
