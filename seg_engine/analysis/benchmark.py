@@ -167,7 +167,7 @@ def interleaved_timings(steps: Mapping[Hashable, Callable[[], object]], images_p
                 times[name].append(time.perf_counter() - start)
     return {name: {"median_s": float(np.median(t)), "min_s": float(np.min(t)),
                    "images_per_s": images_per_step / float(np.median(t)), "rounds": len(t),
-                   "seconds": [round(v, 4) for v in t]}
+                   "seconds": [float(v) for v in t]}
             for name, t in times.items()}
 
 
