@@ -1,6 +1,8 @@
 """The config keys of the real-time networks: one node per backbone, the auxiliary head nodes AUX_HEAD2..4,
 and MODEL.REALTIME (the per-output resize of the auxiliary losses, the boundary and detail losses)."""
-from seg_engine.config import CfgNode, head_node, register_config
+from typing import Optional
+
+from seg_engine.config import CfgNode, head_node, register_check, register_config
 
 # Auxiliary-head nodes beyond the core MODEL.AUX_HEAD, for MODEL.AUX_HEADS (BiSeNetV2 has four auxiliary heads).
 EXTRA_AUX_HEAD_NODES = ("AUX_HEAD2", "AUX_HEAD3", "AUX_HEAD4")
@@ -84,3 +86,19 @@ def add_realtime_config(cfg: CfgNode) -> None:
     s.CONTEXT_CHANNELS = 128
     s.FUSION_CHANNELS = 256
     s.NORM = "BN"
+
+
+def read_by_the_meta_architecture(value, cfg: CfgNode) -> Optional[str]:
+    """MODEL.REALTIME.AUX_ALIGN_CORNERS is read by RealTimeSegmentor (and PIDNetSegmentor) alone: another
+    meta-architecture would train its auxiliary heads without it, silently."""
+    from seg_engine.modeling import META_ARCH_REGISTRY
+
+    from .realtime_segmentor import RealTimeSegmentor
+
+    name = cfg.MODEL.META_ARCHITECTURE
+    if not value or (name in META_ARCH_REGISTRY and issubclass(META_ARCH_REGISTRY.get(name), RealTimeSegmentor)):
+        return None
+    return f"empty with MODEL.META_ARCHITECTURE {name!r} (only RealTimeSegmentor and PIDNetSegmentor read it)"
+
+
+register_check("MODEL.REALTIME.AUX_ALIGN_CORNERS", read_by_the_meta_architecture)

@@ -7,11 +7,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from seg_engine.config import ConfigError, validate_values
 from seg_engine.modeling.losses import upsample_logits
 from seg_engine.utils.testing import image_batch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from realtime_test_helpers import SHAPES, build  # noqa: E402
+from realtime_test_helpers import SHAPES, build, make_cfg  # noqa: E402
 
 from seg_engine.modeling.losses import OHEMCrossEntropy  # noqa: E402
 
@@ -87,6 +88,15 @@ def test_aux_align_corners_per_output():
     model = build("shapes/stdc_shapes.yaml")
     assert model.loss_align_corners == {"sem_seg": True, "aux": False, "aux2": False, "aux3": True}
     assert model.aux_head3.align_corners is True
+
+
+def test_aux_align_corners_is_refused_where_no_meta_architecture_reads_it():
+    cfg = make_cfg("shapes/bisenetv1_shapes.yaml", "MODEL.REALTIME.AUX_ALIGN_CORNERS", "[False, True]")
+    with pytest.raises(ConfigError, match="MODEL.REALTIME.AUX_ALIGN_CORNERS must be empty with "
+                                          "MODEL.META_ARCHITECTURE 'EncoderDecoder'"):
+        validate_values(cfg)
+    validate_values(make_cfg("shapes/stdc_shapes.yaml"))  # RealTimeSegmentor reads it
+    validate_values(make_cfg("shapes/pidnet_shapes.yaml", "MODEL.REALTIME.AUX_ALIGN_CORNERS", "[True, False]"))
 
 
 @pytest.mark.parametrize("recipe, key, value, message", [
