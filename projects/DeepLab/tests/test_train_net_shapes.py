@@ -16,8 +16,8 @@ TINY = [*tiny_schedule(max_iter=3, checkpoint_period=3),
 V3 = ["MODEL.META_ARCHITECTURE", "DeepLabV3", "MODEL.HEAD.NAME", "ASPPHead"]
 # FastFCN: an output-stride-32 backbone (dilated as mmseg's), the JPU at res3's stride 8, no test-time stride switch.
 JPU = ["MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.RESNETS.DILATIONS", "[1, 1, 2, 4]", "MODEL.RESNETS.MULTI_GRID", "()",
-       "MODEL.RESNETS.OUT_FEATURES", '["res3", "res4", "res5"]', "MODEL.DEEPLAB.USE_JPU", "True",
-       "MODEL.DEEPLAB.JPU_WIDTH", "8", "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "0"]
+       "MODEL.RESNETS.OUT_FEATURES", '["res3", "res4", "res5"]', "MODEL.NECK.NAME", "JPU",
+       "MODEL.JPU.WIDTH", "8", "MODEL.DEEPLAB.TEST_OUTPUT_STRIDE", "0"]
 MODELS = {"DeepLabV3Plus": [], "DeepLabV3": V3, "DeepLabV3_JPU": [*V3, *JPU]}
 
 

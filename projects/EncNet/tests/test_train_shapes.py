@@ -23,7 +23,7 @@ def run(args):
     return train_net.main(train_net.default_argument_parser().parse_args(args))
 
 
-JPU = ["MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.ENCNET.USE_JPU", "True", "MODEL.ENCNET.JPU_WIDTH", "8"]
+JPU = ["MODEL.RESNETS.OUTPUT_STRIDE", "32", "MODEL.NECK.NAME", "JPU", "MODEL.JPU.WIDTH", "8"]
 
 
 @pytest.mark.slow

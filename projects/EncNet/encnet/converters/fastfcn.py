@@ -21,7 +21,7 @@ register_layout(WeightLayout(
     rules=lambda state: backbone_rules(state) + JPU + HEAD,
     drop=[r"pretrained\.fc\."],
     recipe="seg_engine://EncNet/Base-EncNet.yaml",
-    recipe_opts=("MODEL.NUM_CLASSES", 150, "MODEL.RESNETS.OUTPUT_STRIDE", 32, "MODEL.ENCNET.USE_JPU", True),
+    recipe_opts=("MODEL.NUM_CLASSES", 150, "MODEL.RESNETS.OUTPUT_STRIDE", 32, "MODEL.NECK.NAME", "JPU"),
     key_table="projects/EncNet/tests/data/fastfcn_encnet_jpu_r50_ade_keys.txt",
     examples={"neck.convs.0.0.weight": "jpu.conv3.0.weight",  # res3 -> the first conv
               "neck.convs.2.0.weight": "jpu.conv5.0.weight",
