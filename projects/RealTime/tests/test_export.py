@@ -1,4 +1,4 @@
-"""The networks export with symbolic H and W and match PyTorch at the export size and at an odd one
+"""Every network exports with symbolic H and W and match PyTorch at the export size and at an odd one
 (seg_engine.deploy.export_model refuses the file otherwise): the padding to a multiple of 8 traces."""
 import importlib.util
 import os
@@ -7,13 +7,13 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from realtime_test_helpers import build  # noqa: E402
+from realtime_test_helpers import SHAPES, build  # noqa: E402
 
 from seg_engine.deploy import export_model  # noqa: E402
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("recipe", ["pidnet_shapes.yaml", "bisenetv2_shapes.yaml", "stdc_shapes.yaml"])
+@pytest.mark.parametrize("recipe", SHAPES)
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 def test_dynamic_export_matches_pytorch_at_two_sizes(recipe, fmt, tmp_path):
     if fmt == "onnx" and not all(importlib.util.find_spec(m) for m in ("onnx", "onnxscript", "onnxruntime")):
