@@ -3,7 +3,7 @@
 No mmengine needed: a config file is executed with a few harmless builtins and no imports, its
 ``_base_`` files first, and merged as mmengine does (dicts key by key, ``_delete_=True`` replaces,
 everything else overrides). :func:`translate` maps what this toolbox has (EncoderDecoder with
-ResNetV1c; the decode heads whose types are registered in ``MMSEG_HEADS`` (the core's FCNHead, and each
+ResNetV1c or ResNet (torchvision's stem); the decode heads whose types are registered in ``MMSEG_HEADS`` (the core's FCNHead, and each
 project's) and an FCN auxiliary head; the JPU neck; ADE20K and Cityscapes; the resize,
 crop, flip and photometric augmentations; SGD/AdamW with poly; whole/slide test) and raises ONE
 ValueError listing everything else it met. Necks translate through ``MMSEG_NECKS`` (the core's JPU and FPN). Settings that do not change training or evaluation
@@ -80,6 +80,10 @@ PRETRAINED = {
     "open-mmlab://resnet18_v1c": ("open-mmlab://resnet18_v1c", "mmseg_resnet_v1c"),
     "open-mmlab://resnet50_v1c": ("open-mmlab://resnet50_v1c", "mmseg_resnet_v1c"),
     "open-mmlab://resnet101_v1c": ("open-mmlab://resnet101_v1c", "mmseg_resnet_v1c"),
+    # the r18b/r50b/r101b models' ImageNet files: torchvision's, loaded as they are under backbone.
+    "torchvision://resnet18": ("torchvision://resnet18", ""),
+    "torchvision://resnet50": ("torchvision://resnet50", ""),
+    "torchvision://resnet101": ("torchvision://resnet101", ""),
 }
 DATASETS = {  # (dataset type, reduce_zero_label) -> (train name, val name)
     ("ADE20KDataset", True): ("ade20k_150_train", "ade20k_150_val"),
@@ -165,7 +169,7 @@ class _Translator:
         return features
 
     def backbone(self, b: Dict[str, Any], features: List[str]) -> None:
-        self.expect("model.backbone.type", b.get("type"), ("ResNetV1c",))
+        self.expect("model.backbone.type", b.get("type"), ("ResNetV1c", "ResNet"))
         self.check_unknown("model.backbone", b, ("type", "depth", "num_stages", "out_indices", "dilations", "strides",
                                                  "norm_cfg", "norm_eval", "style", "contract_dilation"))
         self.expect("model.backbone.depth", b.get("depth"), (18, 34, 50, 101, 152))
@@ -178,8 +182,16 @@ class _Translator:
         if len(strides) != 4 or strides[0] != 1 or any(s not in (1, 2) for s in strides) or output_stride not in (8, 16, 32):
             self.bad("model.backbone.strides", strides)
         self.set("MODEL.RESNETS.DEPTH", b.get("depth"))
-        self.set("MODEL.RESNETS.STEM", "deep")
-        self.set("MODEL.RESNETS.STEM_WIDTH", 32)  # ResNetV1c: stem_channels 64 as (32, 32, 64)
+        if b.get("type") == "ResNet":  # the r*b models: torchvision's 7x7 stem (conv1, bn1)
+            self.set("MODEL.RESNETS.STEM", "basic")
+            self.set("MODEL.RESNETS.STEM_WIDTH", 0)
+            if self.keys.get("MODEL.WEIGHTS_FORMAT") == "mmseg_resnet_v1c":  # a deep stem's file on a 7x7 stem
+                self.bad("model.pretrained", f"{self.keys['MODEL.WEIGHTS']} (a ResNetV1c file) on a ResNet")
+        else:
+            if str(self.keys.get("MODEL.WEIGHTS", "")).startswith("torchvision://"):  # and the other way round
+                self.bad("model.pretrained", f"{self.keys['MODEL.WEIGHTS']} (a ResNet file) on a ResNetV1c")
+            self.set("MODEL.RESNETS.STEM", "deep")
+            self.set("MODEL.RESNETS.STEM_WIDTH", 32)  # ResNetV1c: stem_channels 64 as (32, 32, 64)
         self.set("MODEL.RESNETS.BASE_WIDTH", 64)
         self.set("MODEL.RESNETS.NORM", self.norm("model.backbone", b.get("norm_cfg")))
         self.set("MODEL.RESNETS.OUTPUT_STRIDE", output_stride)

@@ -23,3 +23,24 @@ def test_imagenet_layouts_map_to_the_backbone_and_drop_the_classifier(layout, so
 def test_a_key_of_another_layout_is_refused():
     with pytest.raises(KeyError, match="stem.0.weight"):
         convert_weights({"stem.0.weight": 0}, "semseg_resnet_imagenet")
+
+
+@pytest.mark.parametrize("depth", [18, 50])
+def test_mmseg_resnet_of_the_rb_models_maps_onto_the_basic_stem(depth):
+    """mmseg's ``ResNet`` (its r18b/r50b/r101b models) has torchvision's names and shapes (checked against
+    mmsegmentation 1.2.2 outside the repository); through mmseg_resnet_v1c it fills every backbone key of the core
+    ResNet with MODEL.RESNETS.STEM basic."""
+    import torch
+    import torchvision
+
+    from seg_engine.config import get_cfg
+    from seg_engine.utils.testing import build_on_meta, state_shapes
+
+    with torch.device("meta"):
+        theirs = getattr(torchvision.models, f"resnet{depth}")().state_dict()
+    converted = {k: tuple(v.shape) for k, v in convert_weights({f"backbone.{k}": v for k, v in theirs.items()},
+                                                                 "mmseg_resnet_v1c").items()}
+    cfg = get_cfg()
+    cfg.merge_from_list(["MODEL.RESNETS.DEPTH", depth, "MODEL.RESNETS.STEM", "basic", "MODEL.RESNETS.STEM_WIDTH", 0])
+    ours = {k: s for k, s in state_shapes(build_on_meta(cfg)).items() if k.startswith("backbone.")}
+    assert converted == ours and len(ours) == {18: 120, 50: 318}[depth]  # torchvision's fc dropped

@@ -571,6 +571,24 @@ def test_fcn_head_with_concat_input_on_voc_aug_from_resnet18(mmseg_dir):
         translate(cfg, "x_4xb4")
 
 
+def test_the_rb_models_resnet_has_torchvisions_stem_and_file(mmseg_dir):
+    """mmseg's ``ResNet`` (the r18b/r50b/r101b models) is ResNetV1c with torchvision's 7x7 stem, started from
+    torchvision's ImageNet file; each stem refuses the other's file."""
+    cfg = load_mmseg_config(str(mmseg_dir / PSPNET))
+    cfg["model"]["pretrained"] = "torchvision://resnet18"
+    cfg["model"]["backbone"].update(type="ResNet", depth=18)
+    keys, _ = translate(cfg, "pspnet_r18b-d8_4xb4-80k_ade20k-512x512")
+    assert (keys["MODEL.RESNETS.STEM"], keys["MODEL.RESNETS.STEM_WIDTH"], keys["MODEL.RESNETS.DEPTH"]) == ("basic", 0, 18)
+    assert (keys["MODEL.WEIGHTS"], keys["MODEL.WEIGHTS_FORMAT"]) == ("torchvision://resnet18", "")
+    assert keys["MODEL.RESNETS.BASIC_BLOCK_DILATION"] == "first"  # the same BasicBlock as ResNetV1c's
+    cfg["model"]["backbone"]["type"] = "ResNetV1c"
+    with pytest.raises(MmsegImportError, match=r"torchvision://resnet18 \(a ResNet file\) on a ResNetV1c"):
+        translate(cfg, "x")
+    cfg["model"].update(pretrained="open-mmlab://resnet18_v1c", backbone=dict(cfg["model"]["backbone"], type="ResNet"))
+    with pytest.raises(MmsegImportError, match=r"open-mmlab://resnet18_v1c \(a ResNetV1c file\) on a ResNet"):
+        translate(cfg, "x")
+
+
 def test_fpn_necks_it_cannot_build_are_listed(mmseg_dir):
     cfg = load_mmseg_config(str(mmseg_dir / "sem_fpn/fpn_r50_4xb4-160k_ade20k-512x512.py"))
     cfg["model"]["neck"].update(num_outs=5, add_extra_convs="on_input")

@@ -133,6 +133,11 @@ Models:
   Results: {Task: Semantic Segmentation, Dataset: LoveDA, Metrics: {mIoU: 48.62}}
   Config: configs/pspnet/pspnet_r50-d8_4xb4-40k_loveda-512x512.py
   Weights: https://download.openmmlab.com/m/loveda.pth
+- Name: pspnet_r50b-d8_4xb4-80k_ade20k-512x512
+  In Collection: PSPNet
+  Results: {Task: Semantic Segmentation, Dataset: ADE20K, Metrics: {mIoU: 41.0}}
+  Config: configs/pspnet/pspnet_r50b-d8_4xb4-80k_ade20k-512x512.py
+  Weights: https://download.openmmlab.com/m/r50b.pth
 - Name: pspnet_r50-d8_4xb4-80k_ade20k-512x512-rsb
   In Collection: PSPNet
   Results: {Task: Semantic Segmentation, Dataset: ADE20K, Metrics: {mIoU: 40.0}}
@@ -144,7 +149,8 @@ Models:
 @pytest.fixture
 def mmseg_configs(tmp_path):
     """mmsegmentation's PSPNet configs (tests/model_zoo/data/mmseg, as released, comments left out), a metafile
-    and two configs of its own: Cityscapes at depth 101, and a backbone the importer cannot translate."""
+    and configs of its own: Cityscapes at depth 101, the r50b form (mmseg's ResNet on torchvision's file), and a
+    ResNet given ResNetV1c's ImageNet file, which the importer refuses."""
     configs = tmp_path / "mmseg" / ".mim" / "configs"
     for folder, _, files in os.walk(os.path.join(DATA, "mmseg")):
         for name in files:
@@ -162,6 +168,9 @@ def mmseg_configs(tmp_path):
     """))
     (configs / "pspnet" / "pspnet_r50-d8-rsb_4xb4-80k_ade20k-512x512.py").write_text(
         "_base_ = './pspnet_r50-d8_4xb4-80k_ade20k-512x512.py'\nmodel = dict(backbone=dict(type='ResNet'))\n")
+    (configs / "pspnet" / "pspnet_r50b-d8_4xb4-80k_ade20k-512x512.py").write_text(
+        "_base_ = './pspnet_r50-d8_4xb4-80k_ade20k-512x512.py'\n"
+        "model = dict(pretrained='torchvision://resnet50', backbone=dict(type='ResNet'))\n")
     (configs / "pspnet" / "pspnet_r50-d8_4xb4-40k_loveda-512x512.py").write_text(
         "_base_ = './pspnet_r50-d8_4xb4-80k_ade20k-512x512.py'\n")
     return str(configs)
@@ -181,7 +190,13 @@ def test_the_generator_finds_the_recipe_and_writes_the_differing_keys(mmseg_conf
     cfg = load_config(city["recipe"], *[w for k, v in city["opts"].items() for w in (k, v if isinstance(v, str) else repr(v))])
     assert (cfg.MODEL.WEIGHTS, tuple(cfg.INPUT.TEST.SCALE), cfg.SOLVER.IMS_PER_BATCH) == ("open-mmlab://resnet101_v1c", (2048, 1024), 16)
     assert skipped["PSPNet"]["pspnet_r50-d8_4xb4-40k_loveda-512x512"].startswith("trained on LoveDA, which is not registered")
-    assert "model.backbone.type='ResNet'" in skipped["PSPNet"]["pspnet_r50-d8_4xb4-80k_ade20k-512x512-rsb"]
+    assert "model.pretrained='open-mmlab://resnet50_v1c (a ResNetV1c file) on a ResNet'" in \
+        skipped["PSPNet"]["pspnet_r50-d8_4xb4-80k_ade20k-512x512-rsb"]
+    r50b = rows["PSPNet"]["pspnet_r50b-d8_4xb4-80k_ade20k-512x512"]  # mmseg's ResNet: torchvision's stem and file
+    assert {k: r50b["opts"][k] for k in ("MODEL.RESNETS.STEM", "MODEL.RESNETS.STEM_WIDTH", "MODEL.WEIGHTS",
+                                          "MODEL.WEIGHTS_FORMAT")} == {
+        "MODEL.RESNETS.STEM": "basic", "MODEL.RESNETS.STEM_WIDTH": 0, "MODEL.WEIGHTS": "torchvision://resnet50",
+        "MODEL.WEIGHTS_FORMAT": ""}
     # what it writes is a table the loader reads back
     text = render(rows["PSPNet"], skipped["PSPNet"], "a test")
     assert text.startswith(GENERATED)

@@ -19,8 +19,10 @@ STEM = {"0": "conv1", "1": "bn1", "3": "conv2", "4": "bn2", "6": "conv3", "7": "
 register_layout(WeightLayout(
     name="mmseg_resnet_v1c",
     source="mmsegmentation's ImageNet ResNetV1c (open-mmlab://resnet50_v1c, resnet101_v1c: deep stem stem.0..stem.7) "
-           "for MODEL.RESNETS.STEM_WIDTH 32; a leading backbone. is accepted; the classifier is dropped",
-    rules=children("stem", "backbone", STEM) + prefix(r"(layer[1-4])", r"backbone.\1"),
+           "for MODEL.RESNETS.STEM_WIDTH 32, or the backbone of its r18b/r50b/r101b models (mmseg's ResNet: "
+           "torchvision's stem conv1, bn1) for MODEL.RESNETS.STEM basic; a leading backbone. is accepted; the "
+           "classifier is dropped",
+    rules=children("stem", "backbone", STEM) + prefix(r"(conv1|bn1|layer[1-4])", r"backbone.\1"),
     drop=[r"fc\.", r"head\."],
     prepare=strip_prefix(),  # mmpretrain's classifiers (and mmsegmentation's checkpoints) keep it under backbone.
 ))
