@@ -30,9 +30,13 @@ def benchmark_tool(*argv):
     return module.run_tool(module.main, module.parser(), list(argv))
 
 
-def test_each_backend_gives_the_eager_logits_and_is_timed_with_the_others(tmp_path):
+@pytest.mark.parametrize("backends", [
+    ["eager", "torchscript"],
+    pytest.param(["eager", "torchscript", "onnxruntime"], marks=[
+        pytest.mark.slow, pytest.mark.skipif(not HAS_ONNXRUNTIME, reason="onnxruntime needs the [export] extra")]),
+])
+def test_each_backend_gives_the_eager_logits_and_is_timed_with_the_others(backends, tmp_path):
     model = tiny_model()
-    backends = ["eager", "torchscript"] + (["onnxruntime"] if HAS_ONNXRUNTIME else [])
     calls = []
     result = benchmark_backends(model, (33, 49), backends, rounds=3, warmup=1, folder=str(tmp_path),
                                 others={"other": lambda image: calls.append(tuple(image.shape))})
@@ -42,17 +46,10 @@ def test_each_backend_gives_the_eager_logits_and_is_timed_with_the_others(tmp_pa
     assert calls == [(1, 3, 33, 49)] * 4  # one warm-up and three timed rounds, on the same image
     assert set(result["ratios"]) == {f"{b}/other" for b in backends}
     assert all(r["ratio_images_per_s"] > 0 for r in result["ratios"].values())
-    for check in result["export_checks"].values():  # every file was checked against PyTorch at the size
-        assert tuple(check[0]["size"]) == (33, 49) and check[0]["argmax_agreement"] == 1.0
+    for check in result["export_checks"].values():  # every file gave PyTorch's logits at the size before timing
+        assert tuple(check[0]["size"]) == (33, 49) and check[0]["relative"] < 1e-4
+        assert check[0]["argmax_agreement"] == 1.0
     assert os.path.isfile(tmp_path / "model.pt")
-
-    runners, _ = backend_runners(model, (33, 49), str(tmp_path), backends)
-    image = torch.rand(1, 3, 33, 49) * 255
-    with torch.no_grad():
-        eager = runners["eager"](image)
-        assert eager.shape == (1, 5, 33, 49)
-        for name in backends[1:]:
-            assert torch.allclose(torch.as_tensor(runners[name](image)), eager, atol=1e-4 * float(eager.abs().max()))
 
 
 def test_the_table_reads_percentiles_of_the_rounds():
