@@ -189,6 +189,8 @@ def head_node(**overrides) -> _FvCfgNode:
     node.DROPOUT = 0.1
     # FCNHead: a 3x3 conv over [input, convs' output] before the classifier (mmsegmentation's concat_input).
     node.CONCAT_INPUT = False
+    # FCNHead: the dilation of its NUM_CONVS 3x3 convs (mmsegmentation's fcn-d6 models: 6; the concat conv keeps 1).
+    node.DILATION = 1
     # Its loss is multiplied by this (the decode head's output is "sem_seg", an auxiliary head's its node's name).
     node.LOSS_WEIGHT = 1.0
     for key, value in overrides.items():
@@ -392,6 +394,9 @@ _C.SOLVER.MAX_TO_KEEP = 3
 _C.SOLVER.AMP = _FvCfgNode()
 _C.SOLVER.AMP.ENABLED = False
 _C.SOLVER.AMP.DTYPE = "float16"  # "float16" (with a grad scaler) or "bfloat16"
+# float16's loss scale: 0 is dynamic (torch's GradScaler: from 65536, halved on an overflow, doubled after 2,000 good
+# steps); a number keeps the scale there every step (mmsegmentation's AmpOptimWrapper with loss_scale=512.0).
+_C.SOLVER.AMP.LOSS_SCALE = 0.0
 
 # ---------------------------------------------------------------------------- test
 _C.TEST = _FvCfgNode()
