@@ -273,6 +273,7 @@ _BUILTIN: Dict[str, Check] = {
     "SOLVER.CHECKPOINT_PERIOD": non_negative_int,
     "SOLVER.MAX_TO_KEEP": non_negative_int,
     "SOLVER.AMP.DTYPE": one_of("float16", "bfloat16"),
+    "SOLVER.AMP.LOSS_SCALE": non_negative_number,
     "TEST.EVAL_PERIOD": non_negative_int,
     "TEST.IMS_PER_BATCH": positive_int,
     "TEST.MODE": one_of("whole", "slide"),

@@ -216,8 +216,10 @@ class DefaultTrainer(TrainerBase):
         data_loader = self.build_train_loader(cfg)
         ddp_model = create_ddp_model(model)
         if cfg.SOLVER.AMP.ENABLED:
-            self._trainer: SimpleTrainer = AMPTrainer(ddp_model, data_loader, optimizer, cfg.SOLVER.AMP.DTYPE)
-            scaler = " with a gradient scaler" if cfg.SOLVER.AMP.DTYPE == "float16" else ""
+            self._trainer: SimpleTrainer = AMPTrainer(ddp_model, data_loader, optimizer, cfg.SOLVER.AMP.DTYPE,
+                                                      cfg.SOLVER.AMP.LOSS_SCALE)
+            scale = f"fixed at {cfg.SOLVER.AMP.LOSS_SCALE:g}" if cfg.SOLVER.AMP.LOSS_SCALE else "dynamic"
+            scaler = f" with a gradient scaler ({scale})" if cfg.SOLVER.AMP.DTYPE == "float16" else ""
             logger.info(f"AMP on: autocast to {cfg.SOLVER.AMP.DTYPE}{scaler}")
         else:
             self._trainer = SimpleTrainer(ddp_model, data_loader, optimizer)

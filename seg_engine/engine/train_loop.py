@@ -187,15 +187,22 @@ class SimpleTrainer(TrainerBase):
 
 
 class AMPTrainer(SimpleTrainer):
-    """Mixed precision with torch.amp: float16 with a grad scaler, or bfloat16 without; CUDA or CPU."""
+    """Mixed precision with torch.amp: float16 with a grad scaler, or bfloat16 without; CUDA or CPU. The float16
+    loss scale is dynamic (``loss_scale`` 0) or fixed at ``loss_scale`` (reset after every step, as
+    mmsegmentation's AmpOptimWrapper does; a step whose gradients overflow is still skipped)."""
 
-    def __init__(self, model: nn.Module, data_loader, optimizer: torch.optim.Optimizer, dtype: str = "float16") -> None:
+    def __init__(self, model: nn.Module, data_loader, optimizer: torch.optim.Optimizer, dtype: str = "float16",
+                 loss_scale: float = 0.0) -> None:
         super().__init__(model, data_loader, optimizer)
         if dtype not in ("float16", "bfloat16"):
             raise ValueError(f"SOLVER.AMP.DTYPE must be float16 or bfloat16, got {dtype!r}")
+        if not loss_scale >= 0:
+            raise ValueError(f"SOLVER.AMP.LOSS_SCALE must be 0 (dynamic) or a positive number, got {loss_scale!r}")
         self.dtype = getattr(torch, dtype)
         self.device_type = next(model.parameters()).device.type
-        self.grad_scaler = torch.amp.GradScaler(self.device_type, enabled=self.dtype == torch.float16)
+        self.fixed_scale = float(loss_scale) or None
+        self.grad_scaler = torch.amp.GradScaler(self.device_type, init_scale=self.fixed_scale or 2.0**16,
+                                                enabled=self.dtype == torch.float16)
 
     def compute_losses(self, data) -> Dict[str, torch.Tensor]:
         with torch.autocast(device_type=self.device_type, dtype=self.dtype):
@@ -206,7 +213,7 @@ class AMPTrainer(SimpleTrainer):
 
     def optimizer_step(self) -> None:
         self.grad_scaler.step(self.optimizer)
-        self.grad_scaler.update()
+        self.grad_scaler.update(self.fixed_scale)
 
     def state_dict(self) -> dict:
         state = super().state_dict()

@@ -89,6 +89,36 @@ def test_amp_trainer_on_cpu(dtype):
     assert trainer.storage.history("total_loss").latest() < trainer.storage.history("total_loss").values()[0][0]
 
 
+@pytest.mark.parametrize("loss_scale", [0.0, 512.0])
+def test_float16_loss_scale_is_dynamic_or_fixed(loss_scale):
+    """0: torch's dynamic scale (from 65536, halved on an overflow); a number stays there every step
+    (mmsegmentation's AmpOptimWrapper with loss_scale=512.0), even after an overflowing step."""
+    model = nn.Linear(4, 1)
+
+    class Wrapped(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = model
+
+        def forward(self, batch):
+            return {"loss": self.net(torch.stack(batch)).square().mean() * batch[0][0]}
+
+    data = iter([[torch.ones(4)]] * 2 + [[torch.full((4,), 1e30)]] + [[torch.ones(4)]] * 2)
+    wrapped = Wrapped()
+    trainer = AMPTrainer(wrapped, data, torch.optim.SGD(wrapped.parameters(), lr=0.01), dtype="float16",
+                         loss_scale=loss_scale)
+    trainer.train(0, 2)
+    scale = trainer.grad_scaler.get_scale()
+    assert scale == 512.0 if loss_scale else scale <= 2.0**16
+    before = [p.detach().clone() for p in model.parameters()]
+    trainer.grad_scaler.scale(wrapped(next(data))["loss"]).backward()  # inf gradients: the step is skipped
+    trainer.optimizer_step()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert trainer.grad_scaler.get_scale() == (512.0 if loss_scale else scale / 2)
+    with pytest.raises(ValueError, match="SOLVER.AMP.LOSS_SCALE must be 0"):
+        AMPTrainer(wrapped, data, torch.optim.SGD(wrapped.parameters(), lr=0.01), loss_scale=-1.0)
+
+
 def test_amp_rejects_unknown_dtype():
     with pytest.raises(ValueError, match="SOLVER.AMP.DTYPE"):
         make_trainer(AMPTrainer, dtype="float8")
