@@ -272,10 +272,13 @@ class _Translator:
             self.bad("model.auxiliary_head", [a.get("type") for a in aux])
         elif aux:
             self.expect("model.auxiliary_head.type", aux.get("type"), ("FCNHead",))
-            self.check_unknown("model.auxiliary_head", aux, self.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size"))
+            self.check_unknown("model.auxiliary_head", aux, self.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size",
+                                                                               "dilation"))
             self.expect("model.auxiliary_head.concat_input", aux.get("concat_input", True), (False,))
+            self.expect("model.auxiliary_head.kernel_size", aux.get("kernel_size", 3), (3,))
             self.set("MODEL.AUX_HEAD.NAME", "FCNHead")
             self.set("MODEL.AUX_HEAD.NUM_CONVS", aux.get("num_convs", 2))
+            self.set("MODEL.AUX_HEAD.DILATION", int(aux.get("dilation", 1)))
             used.add(self.head_common("model.auxiliary_head", aux, "MODEL.AUX_HEAD", main=False))
         return [f"res{i + 2}" for i in sorted(used)]
 
@@ -377,8 +380,16 @@ class _Translator:
     # ------------------------------------------------------------------ schedule
     def schedule(self) -> None:
         wrapper = self.cfg.get("optim_wrapper", {})
-        self.expect("optim_wrapper.type", wrapper.get("type", "OptimWrapper"), ("OptimWrapper",))
-        self.check_unknown("optim_wrapper", wrapper, ("type", "optimizer", "clip_grad"))
+        self.expect("optim_wrapper.type", wrapper.get("type", "OptimWrapper"), ("OptimWrapper", "AmpOptimWrapper"))
+        self.check_unknown("optim_wrapper", wrapper, ("type", "optimizer", "clip_grad", "loss_scale"))
+        if wrapper.get("type") == "AmpOptimWrapper":  # autocast to float16 with a loss scale, dynamic or fixed
+            scale = wrapper.get("loss_scale", "dynamic")
+            fixed = isinstance(scale, (int, float)) and not isinstance(scale, bool) and scale > 0
+            if scale != "dynamic" and not fixed:
+                self.bad("optim_wrapper.loss_scale", scale)
+            self.set("SOLVER.AMP.ENABLED", True)
+            self.set("SOLVER.AMP.DTYPE", "float16")
+            self.set("SOLVER.AMP.LOSS_SCALE", float(scale) if fixed else 0.0)
         if wrapper.get("clip_grad"):
             self.bad("optim_wrapper.clip_grad", wrapper["clip_grad"])
         opt = wrapper.get("optimizer", self.cfg.get("optimizer", {}))
@@ -472,11 +483,13 @@ def to_yaml(keys: Dict[str, Any], source: str, ignored: List[str]) -> str:
 @MMSEG_HEADS.register("FCNHead")
 def fcn_head(translator: _Translator, head: Dict[str, Any]) -> Set[int]:
     """mmseg's FCNHead: the core's FCNHead."""
-    translator.check_unknown("model.decode_head", head, translator.HEAD_COMMON + ("num_convs", "concat_input", "kernel_size"))
+    translator.check_unknown("model.decode_head", head, translator.HEAD_COMMON + ("num_convs", "concat_input",
+                                                                                  "kernel_size", "dilation"))
     translator.expect("model.decode_head.kernel_size", head.get("kernel_size", 3), (3,))
     translator.set("MODEL.HEAD.NAME", "FCNHead")
     translator.set("MODEL.HEAD.NUM_CONVS", head.get("num_convs", 2))
     translator.set("MODEL.HEAD.CONCAT_INPUT", bool(head.get("concat_input", True)))
+    translator.set("MODEL.HEAD.DILATION", int(head.get("dilation", 1)))
     return set()
 
 

@@ -563,9 +563,13 @@ def test_fcn_head_with_concat_input_on_voc_aug_from_resnet18(mmseg_dir):
     cfg["val_dataloader"]["dataset"] = dict(type="PascalVOCDataset", pipeline=voc_labels(cfg["test_pipeline"]))
     keys, _ = translate(cfg, "fcn_r18-d8_4xb4-20k_voc12aug-512x512")
     assert keys["MODEL.HEAD.CONCAT_INPUT"] is True and keys["MODEL.NUM_CLASSES"] == 21
+    assert keys["MODEL.HEAD.DILATION"] == keys["MODEL.AUX_HEAD.DILATION"] == 1
     assert keys["MODEL.WEIGHTS"] == "open-mmlab://resnet18_v1c" and keys["MODEL.RESNETS.DEPTH"] == 18
     assert (keys["DATASETS.TRAIN"], keys["DATASETS.TEST"]) == (("voc2012_aug_train",), ("voc2012_val",))
     assert keys["INPUT.TRAIN.CROP_SIZE"] == (512, 512)
+    cfg["model"]["decode_head"]["dilation"] = cfg["model"]["auxiliary_head"]["dilation"] = 6  # the fcn-d6 models
+    dilated, _ = translate(cfg, "fcn-d6_r18-d8_4xb4-20k_voc12aug-512x512")
+    assert dilated["MODEL.HEAD.DILATION"] == dilated["MODEL.AUX_HEAD.DILATION"] == 6
     cfg["train_dataloader"]["dataset"]["datasets"] = voc[:1]  # a ConcatDataset of another kind is named
     with pytest.raises(MmsegImportError, match="ConcatDataset"):
         translate(cfg, "x_4xb4")
@@ -587,6 +591,19 @@ def test_the_rb_models_resnet_has_torchvisions_stem_and_file(mmseg_dir):
     cfg["model"].update(pretrained="open-mmlab://resnet18_v1c", backbone=dict(cfg["model"]["backbone"], type="ResNet"))
     with pytest.raises(MmsegImportError, match=r"open-mmlab://resnet18_v1c \(a ResNetV1c file\) on a ResNet"):
         translate(cfg, "x")
+
+
+def test_amp_optim_wrapper_is_float16_autocast_with_its_loss_scale(mmseg_dir):
+    cfg = load_mmseg_config(str(mmseg_dir / PSPNET))
+    optimizer = cfg["optim_wrapper"]["optimizer"]
+    cfg["optim_wrapper"] = dict(type="AmpOptimWrapper", optimizer=optimizer, loss_scale=512.0)  # the *-amp-* models
+    keys, _ = translate(cfg, "pspnet_r101-d8_4xb2-amp-80k_cityscapes-512x1024")
+    assert (keys["SOLVER.AMP.ENABLED"], keys["SOLVER.AMP.DTYPE"], keys["SOLVER.AMP.LOSS_SCALE"]) == (True, "float16", 512.0)
+    cfg["optim_wrapper"].pop("loss_scale")
+    assert translate(cfg, "x_4xb2")[0]["SOLVER.AMP.LOSS_SCALE"] == 0.0  # mmengine's default: dynamic
+    cfg["optim_wrapper"]["loss_scale"] = dict(init_scale=1024)
+    with pytest.raises(MmsegImportError, match="optim_wrapper.loss_scale"):
+        translate(cfg, "x_4xb2")
 
 
 def test_fpn_necks_it_cannot_build_are_listed(mmseg_dir):
