@@ -29,9 +29,10 @@ from tabulate import tabulate
 
 from seg_engine import model_zoo
 from seg_engine.model_zoo import trained
+from seg_engine.utils.cli import run_tool
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="model_zoo.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--markdown", nargs="?", const=model_zoo.MARKDOWN_PATH, metavar="FILE",
@@ -49,7 +50,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="label maps of these trained models' recipes against mmsegmentation's inference_model")
     parser.add_argument("--images", nargs="+", metavar="FILE_OR_FOLDER",
                         help="with --compare-mmseg: the images (default: five generated PNGs of odd sizes)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of errors")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The tool; a user error (an unknown name, mmsegmentation missing, an image it refuses) is one line, exit 2."""
+    return run_tool(run, parser(), argv)
+
+
+def run(args: argparse.Namespace) -> int:
     if args.compare_mmseg:
         return compare_mmseg(args.compare_mmseg, args.images)
     if args.pretrained:

@@ -78,11 +78,11 @@ def compare_predictions(name: str, images: Sequence[str], seed: int = 0) -> Dict
     from ..api import SegModel
     from .trained import trained_config
 
+    row = trained_model(name)  # an unknown name is said before mmsegmentation is looked for
     import_mmseg()
     from mmengine.model import revert_sync_batchnorm
     from mmseg.apis import inference_model, init_model
 
-    row = trained_model(name)
     config = mmseg_config_of(row)
     torch.manual_seed(seed)
     theirs = revert_sync_batchnorm(init_model(config, None, device="cpu"))
@@ -94,7 +94,12 @@ def compare_predictions(name: str, images: Sequence[str], seed: int = 0) -> Dict
         ours = SegModel(trained_config(name, ["MODEL.WEIGHTS", weights, "MODEL.DEVICE", "cpu"]))
     per_image, same, total, widest = [], 0, 0, 0.0
     for path in images:
-        result = inference_model(theirs, path)
+        try:
+            result = inference_model(theirs, path)
+        except (RuntimeError, AssertionError) as e:  # e.g. PIDNet's and DDRNet's sides must be multiples of 8
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise ValueError(f"{path}: mmsegmentation's {name} refused the image after its test pipeline ({first}); "
+                             "give --images that its resize brings to the sizes it takes") from e
         expected, their_scores = result.pred_sem_seg.data[0].numpy(), result.seg_logits.data.float().numpy()
         labels, scores = ours.predict(read_image(path), return_scores=True)
         if labels.shape != expected.shape:
