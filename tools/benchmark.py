@@ -23,8 +23,6 @@ ratio to it is reported. Every timing is of random weights.
 import json
 import sys
 
-import torch
-
 from seg_engine.analysis.benchmark_model import benchmark_model
 from seg_engine.analysis.deploy_latency import BACKENDS
 from seg_engine.utils.cli import config_of, run_tool, tool_parser
@@ -57,8 +55,6 @@ def parser():
 
 
 def main(args):
-    if args.threads:
-        torch.set_num_threads(args.threads)
     print(json.dumps(benchmark_model(args, config_of(args)), indent=2))
 
 

@@ -8,6 +8,7 @@ Other callables of the same image (mmsegmentation's model, for the ratio) join t
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
@@ -19,6 +20,7 @@ from torch import nn
 from .benchmark import interleaved_timings, speed_ratios
 
 BACKENDS = ("eager", "torchscript", "onnxruntime")
+FILES = {"torchscript": ("torchscript", "model.pt"), "onnxruntime": ("onnx", "model.onnx")}  # format, file name
 Runner = Callable[[torch.Tensor], Any]
 
 
@@ -26,41 +28,25 @@ def backend_runners(model: nn.Module, size: Tuple[int, int], folder: str, backen
                     threads: int = 0) -> Tuple[Dict[str, Runner], Dict[str, Any]]:
     """name -> callable on a 1 x 3 x H x W image of 0..255 floats, and the export checks of the files written to
     ``folder``. ``threads`` sets onnxruntime's intra-op threads (0: its default)."""
-    from ..deploy import export_model
+    from ..deploy import export_model, load_exported
     from ..deploy.export import ImageToLogits
 
     unknown = sorted(set(backends) - set(BACKENDS))
     if unknown:
         raise ValueError(f"--backends {' '.join(unknown)}: not a backend (known: {', '.join(BACKENDS)})")
+    if "onnxruntime" in backends and importlib.util.find_spec("onnxruntime") is None:
+        raise ImportError("--backends onnxruntime needs onnxruntime: pip install -e \".[export]\"")
     runners: Dict[str, Runner] = {}
     checks: Dict[str, Any] = {}
     for backend in backends:
         if backend == "eager":
-            runners["eager"] = ImageToLogits(model).eval()
-        elif backend == "torchscript":
-            path = os.path.join(folder, "model.pt")
-            checks["torchscript"] = export_model(model, path, "torchscript", size)
-            runners["torchscript"] = torch.jit.load(path, map_location="cpu").eval()
-        else:
-            runners["onnxruntime"], checks["onnx"] = _onnxruntime_runner(model, size, folder, threads)
+            runners[backend] = ImageToLogits(model).eval()
+            continue
+        fmt, name = FILES[backend]
+        path = os.path.join(folder, name)
+        checks[fmt] = export_model(model, path, fmt, size)
+        runners[backend] = load_exported(path, fmt, threads)
     return runners, checks
-
-
-def _onnxruntime_runner(model: nn.Module, size: Tuple[int, int], folder: str, threads: int) -> Tuple[Runner, Any]:
-    from ..deploy import export_model
-
-    try:
-        import onnxruntime
-    except ImportError:
-        raise ImportError("--backends onnxruntime needs onnxruntime: pip install -e \".[export]\"") from None
-    path = os.path.join(folder, "model.onnx")
-    check = export_model(model, path, "onnx", size)
-    options = onnxruntime.SessionOptions()
-    if threads:
-        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    return (lambda image: session.run(None, {name: image.numpy()})[0]), check
 
 
 def latency_table(timings: Mapping[str, Mapping[str, Any]]) -> Dict[str, Dict[str, float]]:

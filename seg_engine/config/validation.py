@@ -235,6 +235,14 @@ def _test_resize_modes():
     return TEST_RESIZE_MODES
 
 
+def _loss_scale(value: Any, cfg: CfgNode) -> Optional[str]:
+    """float16's loss scale: a number >= 0, and 0 (the default) unless float16 autocast is on, which alone reads it."""
+    requirement = non_negative_number(value)
+    if requirement is None and value and not (cfg.SOLVER.AMP.ENABLED and cfg.SOLVER.AMP.DTYPE == "float16"):
+        return "0 unless SOLVER.AMP.ENABLED is True with SOLVER.AMP.DTYPE float16 (only float16 is scaled)"
+    return requirement
+
+
 _BUILTIN: Dict[str, Check] = {
     "MODEL.DEVICE": _device,
     "MODEL.NUM_CLASSES": positive_int,
@@ -273,7 +281,9 @@ _BUILTIN: Dict[str, Check] = {
     "SOLVER.CHECKPOINT_PERIOD": non_negative_int,
     "SOLVER.MAX_TO_KEEP": non_negative_int,
     "SOLVER.AMP.DTYPE": one_of("float16", "bfloat16"),
-    "SOLVER.AMP.LOSS_SCALE": non_negative_number,
+    "SOLVER.AMP.LOSS_SCALE": _loss_scale,
+    "MODEL.HEAD.DILATION": positive_int,
+    "MODEL.AUX_HEAD.DILATION": positive_int,
     "TEST.EVAL_PERIOD": non_negative_int,
     "TEST.IMS_PER_BATCH": positive_int,
     "TEST.MODE": one_of("whole", "slide"),

@@ -132,7 +132,9 @@ def _write(wrapper: nn.Module, example: torch.Tensor, path: str, fmt: str, dynam
         program.save(path, external_data=False)
 
 
-def _runner(path: str, fmt: str) -> Callable[[torch.Tensor], torch.Tensor]:
+def load_exported(path: str, fmt: str, threads: int = 0) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The exported file at ``path`` as a callable of a 1 x 3 x H x W image (0..255 floats) on the CPU: TorchScript,
+    ``torch.export`` (.pt2) or onnxruntime (``threads`` intra-op threads; 0: its default)."""
     if fmt == "torchscript":
         with _quiet_torchscript([]):
             module = torch.jit.load(path, map_location="cpu").eval()
@@ -145,7 +147,10 @@ def _runner(path: str, fmt: str) -> Callable[[torch.Tensor], torch.Tensor]:
         import onnxruntime
     except ImportError:
         raise ImportError("checking an ONNX export needs onnxruntime: pip install -e \".[export]\"") from None
-    session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    if threads:
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return lambda x: torch.from_numpy(session.run(None, {name: x.numpy()})[0])
 
@@ -195,7 +200,7 @@ def export_model(
         raise ExportError(f"the {fmt} exporter failed: {_first_line(e)}{hint}") from e
     sizes = list(check_sizes) if check_sizes else (
         [input_size] + ([second_size(input_size), third_size(input_size)] if dynamic else []))
-    run = _runner(path, fmt)
+    run = load_exported(path, fmt)
     results = []
     for size in sizes:
         image = torch.rand(1, 3, *size, generator=generator) * 255

@@ -18,6 +18,9 @@ from typing import Mapping, Optional, Tuple
 
 from fvcore.common.registry import Registry
 
+from ..config import CfgNode
+
+
 class NamedRegistry(Registry):
     """fvcore's Registry whose ``register(name)`` registers the decorated function under ``name`` (the names here
     are other toolboxes' types, not Python names)."""
@@ -51,18 +54,27 @@ class MmsegPairing:
     neck: str  # our MODEL.NECK.NAME ("" for none)
     config: str  # relative to mmseg/.mim/configs in the mmsegmentation wheel
     backbone: str = ""  # our MODEL.BACKBONE.NAME when the network is its backbone ("": any the head is put on)
-    sizes: Tuple[Tuple[str, str], ...] = ()  # (zoo name of the backbone, config) of the converter's other sizes
+    sizes: Tuple[Tuple[str, str], ...] = ()  # (zoo name of the backbone, config) of every size, ``config``'s too
 
-    def config_for(self, cfg) -> str:
-        """The config of the size ``cfg`` builds (``sizes`` by :func:`backbone_name`), else ``config``."""
-        return dict(self.sizes).get(backbone_name(cfg), self.config)
+    def config_for(self, cfg: CfgNode) -> str:
+        """The config of the size ``cfg`` builds (``sizes`` by :func:`backbone_name`; a ValueError naming the known
+        sizes when the recipe's is none of them), else ``config``."""
+        if not self.sizes:
+            return self.config
+        name, sizes = backbone_name(cfg), dict(self.sizes)
+        if name not in sizes:
+            raise ValueError(f"--compare-mmseg: no mmsegmentation config of {name} is known (its sizes: "
+                             f"{', '.join(sizes)}); name one with --mmseg-config PATH")
+        return sizes[name]
 
 
 def register_mmseg_model(converter: str, head: str, neck: str, config: str, backbone: str = "",
                          sizes: Optional[Mapping[str, str]] = None) -> None:
     """Pair the converter ``converter`` with the mmsegmentation ``config`` whose network loads through it; a network
     that is its backbone (a head shared with other models on it) names the ``backbone`` builder, and ``sizes`` maps
-    the zoo's backbone names of its other sizes to their configs."""
+    the zoo's backbone name of each size (``config``'s included) to its config."""
+    if sizes and config not in sizes.values():
+        raise ValueError(f"register_mmseg_model({converter!r}): sizes must include config {config!r}")
     MMSEG_MODELS._do_register(converter, MmsegPairing(head, neck, config, backbone, tuple((sizes or {}).items())))
 
 

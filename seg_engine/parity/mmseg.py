@@ -94,13 +94,14 @@ def _heads(model_cfg: dict) -> List[dict]:
     return heads
 
 
+# mmsegmentation's heads whose classes are not the dataset's: STDC's detail head (edge or not, 2 whatever the data).
+OWN_CLASSES = ("STDCHead",)
+
+
 def set_num_classes(model_cfg: dict, num_classes: int) -> None:
-    """``num_classes`` in every head of mmseg's ``model`` dict that predicts the decode head's classes; a head of
-    other classes (STDC's 2-class detail head) keeps its own."""
-    heads = _heads(model_cfg)
-    dataset_classes = heads[0].get("num_classes") if heads else None
-    for head in heads:
-        if head.get("num_classes") == dataset_classes:
+    """``num_classes`` in every head of mmseg's ``model`` dict except those of OWN_CLASSES, which keep their own."""
+    for head in _heads(model_cfg):
+        if head.get("type") not in OWN_CLASSES:
             head["num_classes"] = num_classes
 
 
@@ -123,7 +124,7 @@ def mmseg_model_config(config: str) -> Dict[str, Any]:
 def build_mmseg_model(config: str, num_classes: Optional[int] = None, resnet_depth: Optional[int] = None,
                       test_cfg: Optional[dict] = None, init_weights: bool = False) -> nn.Module:
     """mmsegmentation's model of ``config`` with SyncBN as BN and no pretrained weights; ``num_classes`` in every
-    head that predicts the decode head's classes (STDC's 2-class detail head keeps its own) and ``resnet_depth`` for
+    head of the dataset's classes (:func:`set_num_classes`: STDC's detail head keeps its 2) and ``resnet_depth`` for
     a ResNet backbone when given (else the config's), ``test_cfg`` (default whole image), mmseg's own
     ``init_weights()`` when ``init_weights``. Needs import_mmseg() first."""
     from mmengine import ConfigDict

@@ -1,5 +1,5 @@
 """tools/benchmark.py --compare-mmseg without mmsegmentation: the pairing table (by head, neck and backbone, the
-config of the recipe's size), the class count of mmseg's heads, the argument and protocol errors, the install
+config of the recipe's size), the argument and protocol errors, the install
 message, and the interleaved timing with two toy models."""
 import importlib.util
 import os
@@ -11,7 +11,6 @@ from torch import nn
 
 from seg_engine.analysis.benchmark import interleaved_timings, speed_ratio, speed_ratios
 from seg_engine.interop import BACKBONE_NAMES, MMSEG_MODELS, MmsegPairing
-from seg_engine.parity.mmseg import set_num_classes
 from seg_engine.analysis.compare_mmseg import (INSTALL_HINT, check_single_view, import_mmseg,
                                                logits_difference, require_same_logits, select_mmseg_model)
 from seg_engine.config import get_cfg
@@ -80,21 +79,19 @@ def test_the_table_pairs_recipes_with_mmseg_configs(tmp_path):
 
 def test_a_pairing_that_names_its_backbone_claims_only_that_backbones_recipes(monkeypatch):
     monkeypatch.setitem(MMSEG_MODELS._obj_map, "mmseg_toy", MmsegPairing(
-        "FCNHead", "", "toy/toy-s.py", backbone="build_toy_backbone", sizes=(("Toy-L", "toy/toy-l.py"),)))
+        "FCNHead", "", "toy/toy-s.py", backbone="build_toy_backbone",
+        sizes=(("Toy-S", "toy/toy-s.py"), ("Toy-L", "toy/toy-l.py"))))
     monkeypatch.setitem(BACKBONE_NAMES._obj_map, "build_toy_backbone", lambda cfg: f"Toy-{cfg.MODEL.RESNETS.DEPTH}")
     cfg = get_cfg()
     assert select_mmseg_model(cfg)[0] == "mmseg_fcn"  # FCNHead on a ResNet
     cfg.MODEL.BACKBONE.NAME = "build_toy_backbone"
+    cfg.MODEL.RESNETS.DEPTH = "S"
     assert select_mmseg_model(cfg) == ("mmseg_toy", "toy/toy-s.py")  # before mmseg_fcn, which takes any backbone
     cfg.MODEL.RESNETS.DEPTH = "L"
     assert select_mmseg_model(cfg) == ("mmseg_toy", "toy/toy-l.py")  # the config of its size
-
-
-def test_only_the_heads_of_the_dataset_classes_get_the_class_count():
-    model = {"decode_head": {"type": "FCNHead", "num_classes": 19},
-             "auxiliary_head": [{"type": "FCNHead", "num_classes": 19}, {"type": "STDCHead", "num_classes": 2}]}
-    set_num_classes(model, 7)
-    assert [h["num_classes"] for h in [model["decode_head"], *model["auxiliary_head"]]] == [7, 7, 2]
+    cfg.MODEL.RESNETS.DEPTH = "XL"
+    with pytest.raises(ValueError, match=r"no mmsegmentation config of Toy-XL is known \(its sizes: Toy-S, Toy-L\)"):
+        select_mmseg_model(cfg)
 
 
 @pytest.mark.parametrize("head, weights_format, mmseg_config, error, message", [

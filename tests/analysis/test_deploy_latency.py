@@ -67,9 +67,26 @@ def test_unknown_backends_are_refused(tmp_path):
     (["--threads", "2"], "--threads and --export-dir go with --backends"),
     (["--backends", "eager", "--batch", "2"], "--backends times one image (the exported files take batch 1)"),
     (["--backends", "eager", "--train"], "--backends times inference of one image: drop --train"),
+    (["--backends", "eager", "--input-size", "0", "64"], "--input-size must be two positive integers H W, got 0 64"),
+    (["--backends", "eager", "--threads", "-1"], "--threads must be 0 (the backends' own defaults) or a positive"),
 ])
 def test_benchmark_tool_backend_errors_exit_2(capsys, args, message):
     assert benchmark_tool("--config-file", os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml"), *args,
                           *TINY) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and err[0].startswith("benchmark.py: error:")
+
+
+def test_the_backends_and_mmsegmentation_both_predict_the_whole_image():
+    """The exported files do one whole-image pass; a recipe's sliding window or flips would have mmseg's model do
+    more work than ours in the same rounds."""
+    import argparse
+
+    from seg_engine.analysis.benchmark_model import _for_backends
+
+    cfg = get_cfg()
+    cfg.merge_from_list(TINY + ["TEST.MODE", "slide", "TEST.FLIP", "True", "MODEL.DEVICE", "auto"])
+    args = argparse.Namespace(batch=1, input_size=[33, 49], threads=0)
+    whole = _for_backends(args, cfg)
+    assert (whole.TEST.MODE, whole.TEST.FLIP, tuple(whole.TEST.SCALES), whole.MODEL.DEVICE) == ("whole", False, (1.0,), "cpu")
+    assert cfg.TEST.MODE == "slide"  # the caller's config is left as it was

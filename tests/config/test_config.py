@@ -73,3 +73,22 @@ def test_get_cfg_returns_independent_copies():
     a, b = get_cfg(), get_cfg()
     a.SOLVER.BASE_LR = 1.0
     assert b.SOLVER.BASE_LR != 1.0
+
+
+def test_a_loss_scale_needs_float16_and_a_head_dilation_is_positive():
+    from seg_engine.config import validate_values
+
+    cfg = get_cfg()
+    cfg.SOLVER.AMP.LOSS_SCALE = 512.0
+    with pytest.raises(ConfigError, match=r"SOLVER.AMP.LOSS_SCALE must be 0 unless SOLVER.AMP.ENABLED is True with "
+                                          r"SOLVER.AMP.DTYPE float16 .*got 512.0"):
+        validate_values(cfg)
+    cfg.SOLVER.AMP.ENABLED = True
+    validate_values(cfg)
+    cfg.SOLVER.AMP.DTYPE = "bfloat16"
+    with pytest.raises(ConfigError, match="SOLVER.AMP.LOSS_SCALE must be 0 unless"):
+        validate_values(cfg)
+    cfg.SOLVER.AMP.LOSS_SCALE = 0.0
+    cfg.MODEL.AUX_HEAD.DILATION = 0
+    with pytest.raises(ConfigError, match="MODEL.AUX_HEAD.DILATION must be a positive integer, got 0"):
+        validate_values(cfg)

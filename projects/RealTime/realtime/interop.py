@@ -33,21 +33,26 @@ def bisenetv2_name(cfg) -> str:
     return "BiSeNetV2"
 
 
+STDC_CHANNELS = [32, 64, 256, 512, 1024]
+
+
 @BACKBONE_NAMES.register("build_stdc_backbone")
 def stdc_name(cfg) -> str:
-    return {"STDCNet1": "STDC1", "STDCNet2": "STDC2"}.get(cfg.MODEL.STDC.TYPE, cfg.MODEL.STDC.TYPE)
+    s = cfg.MODEL.STDC
+    name = {"STDCNet1": "STDC1", "STDCNet2": "STDC2"}.get(s.TYPE, s.TYPE)
+    return name if list(s.CHANNELS) == STDC_CHANNELS else f"{name} (widths {', '.join(map(str, s.CHANNELS))})"
 
 
-register_mmseg_model("mmseg_pidnet", "PreActSegHead", "", "pidnet/pidnet-s_2xb6-120k_1024x1024-cityscapes.py",
-                     backbone="build_pidnet_backbone",
-                     sizes={"PIDNet-M": "pidnet/pidnet-m_2xb6-120k_1024x1024-cityscapes.py",
-                            "PIDNet-L": "pidnet/pidnet-l_2xb6-120k_1024x1024-cityscapes.py"})
-register_mmseg_model("mmseg_ddrnet", "PreActSegHead", "", "ddrnet/ddrnet_23-slim_in1k-pre_2xb6-120k_cityscapes-1024x1024.py",
-                     backbone="build_ddrnet_backbone",
-                     sizes={"DDRNet-23": "ddrnet/ddrnet_23_in1k-pre_2xb6-120k_cityscapes-1024x1024.py"})
+PIDNET = {f"PIDNet-{s}": f"pidnet/pidnet-{s.lower()}_2xb6-120k_1024x1024-cityscapes.py" for s in "SML"}
+DDRNET = {"DDRNet-23-slim": "ddrnet/ddrnet_23-slim_in1k-pre_2xb6-120k_cityscapes-1024x1024.py",
+          "DDRNet-23": "ddrnet/ddrnet_23_in1k-pre_2xb6-120k_cityscapes-1024x1024.py"}
+STDC = {f"STDC{n}": f"stdc/stdc{n}_4xb12-80k_cityscapes-512x1024.py" for n in "12"}
+register_mmseg_model("mmseg_pidnet", "PreActSegHead", "", PIDNET["PIDNet-S"], backbone="build_pidnet_backbone",
+                     sizes=PIDNET)
+register_mmseg_model("mmseg_ddrnet", "PreActSegHead", "", DDRNET["DDRNet-23-slim"], backbone="build_ddrnet_backbone",
+                     sizes=DDRNET)
 register_mmseg_model("mmseg_bisenetv1", "FCNHead", "", "bisenetv1/bisenetv1_r18-d32_4xb4-160k_cityscapes-1024x1024.py",
                      backbone="build_bisenetv1_backbone")
 register_mmseg_model("mmseg_bisenetv2", "FCNHead", "", "bisenetv2/bisenetv2_fcn_4xb4-160k_cityscapes-1024x1024.py",
                      backbone="build_bisenetv2_backbone")
-register_mmseg_model("mmseg_stdc", "FCNHead", "", "stdc/stdc1_4xb12-80k_cityscapes-512x1024.py",
-                     backbone="build_stdc_backbone", sizes={"STDC2": "stdc/stdc2_4xb12-80k_cityscapes-512x1024.py"})
+register_mmseg_model("mmseg_stdc", "FCNHead", "", STDC["STDC1"], backbone="build_stdc_backbone", sizes=STDC)

@@ -2,6 +2,7 @@
 with converters that are registered; the Cityscapes schedules are mmsegmentation's; the zoo's backbone names and
 the mmsegmentation config --compare-mmseg pairs with each recipe."""
 import os
+import re
 import sys
 
 import pytest
@@ -55,6 +56,7 @@ def test_schedules_follow_the_references(recipe, iterations, batch, lr):
     ("cityscapes/bisenetv1_R18_1024x1024_160k_cityscapes_mmseg.yaml", "BiSeNetV1 (ResNet-18)"),
     ("cityscapes/stdc2_512x1024_80k_cityscapes_mmseg.yaml", "STDC2"),
     ("shapes/pidnet_shapes.yaml", "PIDNet (width 8)"),
+    ("shapes/stdc_shapes.yaml", "STDC1 (widths 8, 16, 64, 128, 256)"),
 ])
 def test_the_zoo_names_the_backbones(recipe, name):
     assert backbone_name(make_cfg(recipe)) == name
@@ -73,10 +75,16 @@ def test_the_zoo_names_the_backbones(recipe, name):
     ("cityscapes/bisenetv2_1024x1024_160k_cityscapes_mmseg.yaml", "mmseg_bisenetv2",
      "bisenetv2/bisenetv2_fcn_4xb4-160k_cityscapes-1024x1024.py"),
     ("cityscapes/stdc2_512x1024_80k_cityscapes_mmseg.yaml", "mmseg_stdc", "stdc/stdc2_4xb12-80k_cityscapes-512x1024.py"),
-    ("shapes/stdc_shapes.yaml", "mmseg_stdc", "stdc/stdc1_4xb12-80k_cityscapes-512x1024.py"),
 ])
 def test_compare_mmseg_pairs_each_recipe_with_the_config_of_its_size(recipe, converter, config):
     assert select_mmseg_model(make_cfg(recipe)) == (converter, config)
+
+
+@pytest.mark.parametrize("recipe, name", [("shapes/stdc_shapes.yaml", "STDC1 (widths 8, 16, 64, 128, 256)"),
+                                          ("shapes/pidnet_shapes.yaml", "PIDNet (width 8)")])
+def test_a_size_mmsegmentation_has_no_config_of_is_refused_by_name(recipe, name):
+    with pytest.raises(ValueError, match=re.escape(f"no mmsegmentation config of {name} is known (its sizes: ")):
+        select_mmseg_model(make_cfg(recipe))
 
 
 def test_the_pairings_by_backbone_leave_fcn_recipes_to_fcn():
