@@ -32,3 +32,11 @@ register_parity_reference(mmseg_reference("mmseg_deeplabv3plus",
                                           "deeplabv3plus/deeplabv3plus_r50-d8_4xb4-80k_ade20k-512x512.py"))
 register_parity_reference(mmseg_reference("mmseg_fastfcn_aspp",
                                           "fastfcn/fastfcn_r50-d32_jpu_aspp_4xb2-80k_cityscapes-512x1024.py"))
+# mmsegmentation's r18b models: its ResNet-18 (torchvision's 7x7 stem, BasicBlocks dilating their first conv)
+register_parity_reference(mmseg_reference(
+    "mmseg_deeplabv3plus", "deeplabv3plus/deeplabv3plus_r18b-d8_4xb2-80k_cityscapes-512x1024.py",
+    name="mmseg_deeplabv3plus/r18b",
+    recipe="seg_engine://DeepLab/cityscapes/deeplabv3plus_R50-D8_512x1024_80k_cityscapes_mmseg.yaml",
+    opts=("MODEL.RESNETS.DEPTH", 18, "MODEL.RESNETS.STEM", "basic", "MODEL.RESNETS.STEM_WIDTH", 0,
+          "MODEL.RESNETS.BASIC_BLOCK_DILATION", "first", "MODEL.HEAD.CHANNELS", 128, "MODEL.AUX_HEAD.CHANNELS", 64,
+          "MODEL.DEEPLAB.LOW_LEVEL_CHANNELS", 12)))

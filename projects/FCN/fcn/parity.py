@@ -76,3 +76,8 @@ for name, depth, opts in (("torchvision_fcn", 50, []), ("torchvision_fcn/resnet1
         opts=opts, logits=lambda model, images: model(normalized(images))["out"],
         compared="the logits at the input size (its forward upsamples them, align_corners=False)"))
 register_parity_reference(mmseg_reference("mmseg_fcn", "fcn/fcn_r50-d8_4xb4-80k_ade20k-512x512.py"))
+# mmsegmentation's fcn-d6 models: output stride 16, the heads' 3x3 convs dilated by 6
+register_parity_reference(mmseg_reference(
+    "mmseg_fcn", "fcn/fcn-d6_r50-d16_4xb2-80k_cityscapes-512x1024.py", name="mmseg_fcn/fcn-d6",
+    opts=("MODEL.NUM_CLASSES", 19, "MODEL.RESNETS.OUTPUT_STRIDE", 16, "MODEL.HEAD.DILATION", 6,
+          "MODEL.AUX_HEAD.DILATION", 6)))

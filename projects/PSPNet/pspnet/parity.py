@@ -24,3 +24,7 @@ register_parity_reference(ParityReference(
 register_parity_reference(mmseg_reference("mmseg_pspnet", "pspnet/pspnet_r50-d8_4xb4-80k_ade20k-512x512.py"))
 register_parity_reference(mmseg_reference("mmseg_fastfcn_psp",
                                           "fastfcn/fastfcn_r50-d32_jpu_psp_4xb4-80k_ade20k-512x512.py"))
+# mmsegmentation's r50b models: its ResNet (torchvision's 7x7 stem), the same converter
+register_parity_reference(mmseg_reference(
+    "mmseg_pspnet", "pspnet/pspnet_r50b-d8_4xb2-80k_cityscapes-512x1024.py", name="mmseg_pspnet/r50b",
+    opts=("MODEL.NUM_CLASSES", 19, "MODEL.RESNETS.STEM", "basic", "MODEL.RESNETS.STEM_WIDTH", 0)))
