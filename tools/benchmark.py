@@ -5,7 +5,7 @@
     python tools/benchmark.py --config-file CONFIG.yaml --train [--with-data] [--iters 10]
     python tools/benchmark.py --config-file CONFIG.yaml --window-batches 1 8 [--iters 5] TEST.MODE slide
     python tools/benchmark.py --config-file CONFIG.yaml --compare-mmseg [--mmseg-config PATH] [--weights-format NAME]
-    python tools/benchmark.py --config-file CONFIG.yaml --backends eager torchscript onnxruntime [--compare-mmseg] \
+    python tools/benchmark.py --config-file CONFIG.yaml --backends eager torchscript pt2 onnxruntime [--compare-mmseg] \
         [--input-size 512 1024] [--iters 10] [--warmup 2] [--threads N] [--export-dir DIR]
 
 Inference runs the config's test protocol on synthetic images; --train times forward, backward and the
@@ -15,10 +15,10 @@ at each TEST.WINDOW_BATCH, interleaved in one process, and reports medians and t
 --compare-mmseg builds the same model through mmsegmentation's own code (installed separately), loads its
 weights into ours through the converter, refuses to go on unless both give the same logits, then times
 inference and a training step of both, interleaved (--iters rounds), and reports the ratio ours/mmseg.
---backends exports the model (TorchScript, ONNX; each file checked against PyTorch) and times one whole-image pass
-(raw RGB in, logits at the input size out) of each backend on the CPU, batch 1, interleaved, p50/p90; with
---compare-mmseg, mmsegmentation's model (same weights, logits checked) runs in the same rounds, and each backend's
-ratio to it is reported. Every timing is of random weights.
+--backends exports the model (TorchScript, torch.export's .pt2, ONNX; each file checked against PyTorch) and times
+one whole-image pass (raw RGB in, logits at the input size out) of each backend on the CPU, batch 1, interleaved,
+p50/p90; with --compare-mmseg, mmsegmentation's model (same weights, logits checked) runs in the same rounds, and
+each backend's ratio to it is reported. Every timing is of random weights.
 """
 import json
 import sys

@@ -1,5 +1,6 @@
 """Latency of one whole-image pass (raw RGB in, logits at the input size out: normalization and resize included)
-in PyTorch eager, TorchScript and onnxruntime, interleaved, for ``tools/benchmark.py --backends``.
+in PyTorch eager, TorchScript, ``torch.export`` (.pt2) and onnxruntime, interleaved, for
+``tools/benchmark.py --backends``.
 
 The model is exported with :func:`seg_engine.deploy.export_model` at the input size, which checks each file against
 PyTorch before keeping it; every backend then runs the same 1 x 3 x H x W image, one call each per round, the order
@@ -19,8 +20,9 @@ from torch import nn
 
 from .benchmark import interleaved_timings, speed_ratios
 
-BACKENDS = ("eager", "torchscript", "onnxruntime")
-FILES = {"torchscript": ("torchscript", "model.pt"), "onnxruntime": ("onnx", "model.onnx")}  # format, file name
+BACKENDS = ("eager", "torchscript", "pt2", "onnxruntime")
+FILES = {"torchscript": ("torchscript", "model.pt"), "pt2": ("pt2", "model.pt2"),
+         "onnxruntime": ("onnx", "model.onnx")}  # format, file name
 Runner = Callable[[torch.Tensor], Any]
 
 

@@ -32,7 +32,7 @@ def benchmark_tool(*argv):
 
 @pytest.mark.parametrize("backends", [
     ["eager", "torchscript"],
-    pytest.param(["eager", "torchscript", "onnxruntime"], marks=[
+    pytest.param(["eager", "torchscript", "pt2", "onnxruntime"], marks=[
         pytest.mark.slow, pytest.mark.skipif(not HAS_ONNXRUNTIME, reason="onnxruntime needs the [export] extra")]),
 ])
 def test_each_backend_gives_the_eager_logits_and_is_timed_with_the_others(backends, tmp_path):
@@ -49,7 +49,7 @@ def test_each_backend_gives_the_eager_logits_and_is_timed_with_the_others(backen
     for check in result["export_checks"].values():  # every file gave PyTorch's logits at the size before timing
         assert tuple(check[0]["size"]) == (33, 49) and check[0]["relative"] < 1e-4
         assert check[0]["argmax_agreement"] == 1.0
-    assert os.path.isfile(tmp_path / "model.pt")
+    assert os.path.isfile(tmp_path / "model.pt") and os.path.isfile(tmp_path / "model.pt2") == ("pt2" in backends)
 
 
 def test_the_table_reads_percentiles_of_the_rounds():
@@ -59,7 +59,7 @@ def test_the_table_reads_percentiles_of_the_rounds():
 
 
 def test_unknown_backends_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="--backends tensorrt: not a backend"):
+    with pytest.raises(ValueError, match="--backends tensorrt: not a backend \\(known: eager, torchscript, pt2, onnxruntime\\)"):
         backend_runners(tiny_model(), (33, 49), str(tmp_path), ["eager", "tensorrt"])
 
 
