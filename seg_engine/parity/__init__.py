@@ -3,7 +3,8 @@
 :mod:`.reference` declares a reference (what it needs, how to build it, its file layout, its logits) and the registry
 every converter's owner fills (the core here in :mod:`.core_references`, a project from ``<package>/parity.py``);
 :mod:`.protocol` runs the check the same way for all; :mod:`.measure` is the one measure of logits parity, which
-``--compare-mmseg`` and the export check use too; :mod:`.mmseg` builds mmsegmentation's models for both. The command
+``--compare-mmseg`` and the export check use too; :mod:`.mmseg` builds mmsegmentation's models for both, and gives
+an ``mmseg_*`` converter's entry as :mod:`.smp` gives an ``smp_*`` one. The command
 is ``tools/check_parity.py`` (:mod:`.tool`).
 """
 from .measure import LOGIT_TOLERANCE, MIN_ARGMAX_AGREEMENT, logits_difference, within

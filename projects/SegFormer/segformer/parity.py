@@ -20,6 +20,7 @@ from seg_engine.parity.adapters import normalized, resized
 from seg_engine.parity.checkout import DecoratorRegistry, Unavailable, module_from_file, module_of, modules_in_place
 from seg_engine.parity.mmseg import INSTALL as MMSEG_INSTALL
 from seg_engine.parity.mmseg import import_mmseg, mmseg_model_config, mmseg_reference, quiet_init_weights
+from seg_engine.parity.smp import smp_reference
 
 CLASSES = 150
 B0_WIDTHS = (32, 64, 160, 256)
@@ -160,12 +161,6 @@ def nvlabs_file(model: nn.Module) -> Dict[str, Any]:
     return {"meta": {"CLASSES": None}, "state_dict": model.state_dict()}
 
 
-def smp_segformer(_root: Optional[str]) -> nn.Module:
-    import segmentation_models_pytorch as smp
-
-    return smp.Segformer("mit_b0", encoder_weights=None, classes=CLASSES)
-
-
 NVLABS_NOTES = ("imported from the checkout's own files under another package name, with their mmcv 1.x / mmseg 0.13 "
                 "imports (registries, logger, checkpoint loader, fp16 decorators, resize) stood in for; needs timm and "
                 "mmcv-lite as mmsegmentation's recipe installs them")
@@ -196,9 +191,4 @@ register_parity_reference(ParityReference(
     name="nvlabs_mit", converter="nvlabs_mit",
     reference="NVlabs/SegFormer mix_transformer.mit_b0() with its 1000-class head (the network of mit_b0.pth)",
     requires=NVLABS, build=nvlabs_mit, logits=last_stage, notes=NVLABS_NOTES, **AS_BACKBONE))
-register_parity_reference(ParityReference(
-    name="smp_segformer", converter="smp_segformer",
-    reference="segmentation_models_pytorch.Segformer('mit_b0', classes=150)",
-    requires=Requirement(modules=("segmentation_models_pytorch",), install="pip install segmentation-models-pytorch"),
-    build=smp_segformer, logits=lambda model, images: model(normalized(images)), sizes=((96, 64), (160, 96)),
-    compared="the logits at the input size, at multiples of 32 (smp refuses others)"))
+register_parity_reference(smp_reference("smp_segformer", "Segformer", "mit_b0", CLASSES))

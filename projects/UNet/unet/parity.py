@@ -1,13 +1,13 @@
 """The references the U-shaped models' converters are checked against (``tools/check_parity.py NAME``):
 milesial/Pytorch-UNet's UNet (both variants) from a checkout, mmsegmentation's UNet S5-D16 and
 segmentation_models_pytorch's Unet, UnetPlusPlus and Linknet."""
-from seg_engine.parity import ParityReference, Requirement, register_parity_reference
+from seg_engine.parity import DEFAULT_SIZES, ParityReference, Requirement, register_parity_reference
 from seg_engine.parity.adapters import normalized
 from seg_engine.parity.checkout import import_from_checkout
 from seg_engine.parity.mmseg import mmseg_reference
+from seg_engine.parity.smp import smp_reference
 
 MILESIAL = Requirement(repository="milesial/Pytorch-UNet", marker="unet/unet_model.py")
-SMP = Requirement(modules=("segmentation_models_pytorch",), install="pip install segmentation-models-pytorch")
 CARVANA_CLASSES = 2  # their Carvana release (hubconf unet_carvana): UNet(n_channels=3, n_classes=2)
 
 
@@ -38,32 +38,11 @@ register_parity_reference(mmseg_reference(
     sizes=((96, 64), (128, 80)),
     compared="the logits at the input size, at multiples of 16 (mmsegmentation's UNet asserts them)"))
 
-
-def smp_model(architecture, encoder, classes):
-    def build(_root):
-        import segmentation_models_pytorch as smp
-
-        return getattr(smp, architecture)(encoder, encoder_weights=None, classes=classes)
-
-    return build
-
-
-def smp_logits(model, images):
-    return model(normalized(images))
-
-
-register_parity_reference(ParityReference(
-    name="smp_unet", converter="smp_unet", reference="segmentation_models_pytorch.Unet('resnet34', classes=21)",
-    requires=SMP, build=smp_model("Unet", "resnet34", 21), logits=smp_logits, opts=["MODEL.PAD_INPUT", False],
+register_parity_reference(smp_reference(
+    "smp_unet", "Unet", "resnet34", 21, sizes=DEFAULT_SIZES, compared="the logits at the input size",
+    opts=["MODEL.PAD_INPUT", False],
     notes="smp 0.6's Unet takes any size and resizes (nearest) each up-sampled map to its skip, which is "
           "MODEL.PAD_INPUT False; the recipe pads the input to 32 instead, which agrees at multiples of 32 only"))
-register_parity_reference(ParityReference(
-    name="smp_unetplusplus", converter="smp_unetplusplus",
-    reference="segmentation_models_pytorch.UnetPlusPlus('resnet34', classes=2)",
-    requires=SMP, build=smp_model("UnetPlusPlus", "resnet34", 2), logits=smp_logits,
-    opts=["MODEL.NUM_CLASSES", 2], sizes=((96, 64), (160, 96)),
-    compared="the logits at the input size, at multiples of 32 (smp refuses others)"))
-register_parity_reference(ParityReference(
-    name="smp_linknet", converter="smp_linknet", reference="segmentation_models_pytorch.Linknet('resnet18', classes=12)",
-    requires=SMP, build=smp_model("Linknet", "resnet18", 12), logits=smp_logits, sizes=((96, 64), (160, 96)),
-    compared="the logits at the input size, at multiples of 32 (smp refuses others)"))
+register_parity_reference(smp_reference("smp_unetplusplus", "UnetPlusPlus", "resnet34", 2,
+                                        opts=["MODEL.NUM_CLASSES", 2]))
+register_parity_reference(smp_reference("smp_linknet", "Linknet", "resnet18", 12))

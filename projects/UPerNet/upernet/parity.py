@@ -16,6 +16,7 @@ from seg_engine.parity import ParityReference, Requirement, register_parity_refe
 from seg_engine.parity.adapters import normalized
 from seg_engine.parity.core_references import randomize_scales_and_bias_tables, without_mmpretrain_multimodal
 from seg_engine.parity.mmseg import mmseg_checkpoint, mmseg_reference
+from seg_engine.parity.smp import smp_reference
 
 from .authors_checkouts import CONVNEXT_MARKER, SWIN_SEG_MARKER, authors_upernet_convnext, authors_upernet_swin
 
@@ -23,12 +24,6 @@ CLASSES = 150
 STAGES = ["stage1", "stage2", "stage3", "stage4"]
 TRANSFORMERS = Requirement(modules=("transformers", "safetensors"), install="pip install transformers")
 WHOLE = ["TEST.MODE", "whole"]  # the ConvNeXt recipes slide 512x512 windows; the references run whole images
-
-
-def smp_upernet(_root):
-    import segmentation_models_pytorch as smp
-
-    return smp.UPerNet("resnet50", encoder_weights=None, classes=CLASSES)
 
 
 def hub_file(model: nn.Module) -> Dict[str, torch.Tensor]:
@@ -92,12 +87,7 @@ register_parity_reference(_randomized(mmseg_reference(
     "mmseg_upernet_convnext", "convnext/convnext-tiny_upernet_8xb2-amp-160k_ade20k-512x512.py", num_classes=CLASSES,
     opts=WHOLE, notes="mmpretrain's multimodal models are switched off before the import (they fail under "
                       "transformers 5; the ConvNeXt needs none of them)"), before=without_mmpretrain_multimodal))
-register_parity_reference(ParityReference(
-    name="smp_upernet", converter="smp_upernet",
-    reference="segmentation_models_pytorch.UPerNet('resnet50', classes=150)",
-    requires=Requirement(modules=("segmentation_models_pytorch",), install="pip install segmentation-models-pytorch"),
-    build=smp_upernet, logits=lambda model, images: model(normalized(images)), sizes=((96, 64), (160, 96)),
-    compared="the logits at the input size, at multiples of 32 (smp refuses others)"))
+register_parity_reference(smp_reference("smp_upernet", "UPerNet", "resnet50", CLASSES))
 register_parity_reference(ParityReference(
     name="hf_upernet_swin", converter="hf_upernet_swin",
     reference="transformers.UperNetForSemanticSegmentation(UperNetConfig(SwinConfig(Swin-T), num_labels=150)) "
