@@ -12,7 +12,8 @@ class ConvNormAct(nn.Sequential):
     """A conv followed by ``get_norm(norm, eps=norm_eps)`` and ReLU.
 
     The conv has no bias when a norm follows (the norm has one), unless ``bias`` is True: Caffe nets
-    such as SegNet's, and torchvision's ``vgg*_bn``, keep the conv bias before BatchNorm.
+    such as SegNet's, and torchvision's ``vgg*_bn``, keep the conv bias before BatchNorm. ``groups`` makes it
+    grouped or depthwise (the real-time networks' layers).
     """
 
     def __init__(
@@ -26,9 +27,11 @@ class ConvNormAct(nn.Sequential):
         activation: bool = True,
         norm_eps: float = 1e-5,
         bias: Optional[bool] = None,
+        groups: int = 1,
     ) -> None:
         padding = dilation * (kernel_size - 1) // 2
         conv = nn.Conv2d(
-            in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, bias=not norm if bias is None else bias
+            in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, groups=groups,
+            bias=not norm if bias is None else bias,
         )
         super().__init__(conv, get_norm(norm, out_channels, eps=norm_eps), nn.ReLU(inplace=True) if activation else nn.Identity())

@@ -13,8 +13,9 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import Backbone, ShapeSpec, build_resnet_backbone
+from seg_engine.modeling.layers import ConvNormAct
 
-from ..layers import ContextPath, FeatureFusion, conv_norm_act
+from ..layers import ContextPath, FeatureFusion
 from ..parts import register_backbone
 
 CONTEXT_FEATURES = ("res3", "res4", "res5")
@@ -26,7 +27,7 @@ def spatial_path(channels: Sequence[int], norm: str = "BN") -> nn.Sequential:
         raise ValueError(f"MODEL.BISENETV1.SPATIAL_CHANNELS must have 4 widths, got {list(channels)!r}")
     widths = [3, *channels]
     kernels, strides = (7, 3, 3, 1), (2, 2, 2, 1)
-    return nn.Sequential(*[conv_norm_act(widths[i], widths[i + 1], kernels[i], strides[i], norm=norm) for i in range(4)])
+    return nn.Sequential(*[ConvNormAct(widths[i], widths[i + 1], kernels[i], strides[i], norm=norm) for i in range(4)])
 
 
 class BiSeNetV1(Backbone):

@@ -15,8 +15,8 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import Backbone, ShapeSpec
+from seg_engine.modeling.layers import ConvNormAct
 
-from ..layers import conv_norm_act
 from ..parts import register_backbone
 from .bisenetv2_semantic import SemanticBranch
 
@@ -29,8 +29,8 @@ def detail_branch(channels: Sequence[int] = (64, 64, 128), norm: str = "BN") -> 
         raise ValueError(f"MODEL.BISENETV2.DETAIL_CHANNELS must have 3 widths, got {list(channels)!r}")
     stages, previous = [], 3
     for i, width in enumerate(channels):
-        convs = [conv_norm_act(previous, width, 3, 2, norm=norm)]
-        convs += [conv_norm_act(width, width, 3, norm=norm) for _ in range(1 if i == 0 else 2)]
+        convs = [ConvNormAct(previous, width, 3, 2, norm=norm)]
+        convs += [ConvNormAct(width, width, 3, norm=norm) for _ in range(1 if i == 0 else 2)]
         stages.append(nn.Sequential(*convs))
         previous = width
     return nn.ModuleList(stages)
@@ -38,7 +38,7 @@ def detail_branch(channels: Sequence[int] = (64, 64, 128), norm: str = "BN") -> 
 
 def _separable(channels: int, norm: str, pointwise_bias: bool) -> nn.Sequential:
     """Depthwise 3x3 conv-BN, then a pointwise 1x1 conv without norm or activation."""
-    return nn.Sequential(conv_norm_act(channels, channels, 3, groups=channels, norm=norm, act=False),
+    return nn.Sequential(ConvNormAct(channels, channels, 3, groups=channels, norm=norm, activation=False),
                          nn.Conv2d(channels, channels, 1, bias=pointwise_bias))
 
 
@@ -53,11 +53,11 @@ class GuidedAggregation(nn.Module):
             raise ValueError(f"MODEL.BISENETV2.BGA_UPSAMPLE must be one of {BGA_UPSAMPLES}, got {upsample!r}")
         self.align_corners, self.upsample = align_corners, upsample
         self.detail_dwconv = _separable(channels, norm, pointwise_bias)
-        self.detail_down = nn.Sequential(conv_norm_act(channels, channels, 3, 2, norm=norm, act=False, bias=False),
+        self.detail_down = nn.Sequential(ConvNormAct(channels, channels, 3, 2, norm=norm, activation=False, bias=False),
                                          nn.AvgPool2d(kernel_size=3, stride=2, padding=1))
-        self.semantic_conv = conv_norm_act(channels, channels, 3, norm=norm, act=False, bias=False)
+        self.semantic_conv = ConvNormAct(channels, channels, 3, norm=norm, activation=False, bias=False)
         self.semantic_dwconv = _separable(channels, norm, pointwise_bias)
-        self.conv = conv_norm_act(channels, channels, 3, norm=norm)
+        self.conv = ConvNormAct(channels, channels, 3, norm=norm)
 
     def _enlarge(self, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         if self.upsample == "nearest":  # CoinCheung: nn.Upsample(scale_factor=4)

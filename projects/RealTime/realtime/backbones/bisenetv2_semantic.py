@@ -7,9 +7,7 @@ from typing import List, Sequence
 import torch
 from torch import nn
 
-from seg_engine.modeling.layers import get_norm
-
-from ..layers import conv_norm_act
+from seg_engine.modeling.layers import ConvNormAct, get_norm
 
 
 class StemBlock(nn.Module):
@@ -17,11 +15,11 @@ class StemBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, norm: str = "BN") -> None:
         super().__init__()
-        self.conv_first = conv_norm_act(in_channels, out_channels, 3, 2, norm=norm)
-        self.convs = nn.Sequential(conv_norm_act(out_channels, out_channels // 2, 1, norm=norm),
-                                   conv_norm_act(out_channels // 2, out_channels, 3, 2, norm=norm))
+        self.conv_first = ConvNormAct(in_channels, out_channels, 3, 2, norm=norm)
+        self.convs = nn.Sequential(ConvNormAct(out_channels, out_channels // 2, 1, norm=norm),
+                                   ConvNormAct(out_channels // 2, out_channels, 3, 2, norm=norm))
         self.pool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.fuse_last = conv_norm_act(2 * out_channels, out_channels, 3, norm=norm)
+        self.fuse_last = ConvNormAct(2 * out_channels, out_channels, 3, norm=norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv_first(x)
@@ -35,20 +33,20 @@ class GELayer(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, exp_ratio: int = 6, stride: int = 1, norm: str = "BN") -> None:
         super().__init__()
         mid = in_channels * exp_ratio
-        self.conv1 = conv_norm_act(in_channels, in_channels, 3, norm=norm)
+        self.conv1 = ConvNormAct(in_channels, in_channels, 3, norm=norm)
         if stride == 1:
-            self.dwconv = nn.Sequential(conv_norm_act(in_channels, mid, 3, groups=in_channels, norm=norm))
+            self.dwconv = nn.Sequential(ConvNormAct(in_channels, mid, 3, groups=in_channels, norm=norm))
             self.shortcut = None
         else:
             self.dwconv = nn.Sequential(
-                conv_norm_act(in_channels, mid, 3, 2, groups=in_channels, norm=norm, act=False),
-                conv_norm_act(mid, mid, 3, groups=mid, norm=norm),
+                ConvNormAct(in_channels, mid, 3, 2, groups=in_channels, norm=norm, activation=False),
+                ConvNormAct(mid, mid, 3, groups=mid, norm=norm),
             )
             self.shortcut = nn.Sequential(
-                conv_norm_act(in_channels, in_channels, 3, 2, groups=in_channels, norm=norm, act=False),
-                conv_norm_act(in_channels, out_channels, 1, norm=norm, act=False),
+                ConvNormAct(in_channels, in_channels, 3, 2, groups=in_channels, norm=norm, activation=False),
+                ConvNormAct(in_channels, out_channels, 1, norm=norm, activation=False),
             )
-        self.conv2 = conv_norm_act(mid, out_channels, 1, norm=norm, act=False)
+        self.conv2 = ConvNormAct(mid, out_channels, 1, norm=norm, activation=False)
         self.act = nn.ReLU(inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,8 +60,8 @@ class CEBlock(nn.Module):
     def __init__(self, channels: int, norm: str = "BN") -> None:
         super().__init__()
         self.gap = nn.Sequential(nn.AdaptiveAvgPool2d(1), get_norm(norm, channels))
-        self.conv_gap = conv_norm_act(channels, channels, 1, norm=norm)
-        self.conv_last = conv_norm_act(channels, channels, 3, norm=norm)
+        self.conv_gap = ConvNormAct(channels, channels, 1, norm=norm)
+        self.conv_last = ConvNormAct(channels, channels, 3, norm=norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv_last(x + self.conv_gap(self.gap(x)))

@@ -14,8 +14,9 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import Backbone, ShapeSpec
+from seg_engine.modeling.layers import ConvNormAct
 
-from ..layers import DAPPM, BasicBlock, Bottleneck, conv_norm_act, residual_layer
+from ..layers import DAPPM, BasicBlock, Bottleneck, residual_layer
 from ..parts import register_backbone
 
 
@@ -32,8 +33,8 @@ class DDRNet(Backbone):
         c = channels
         self.align_corners = align_corners
         self.stem = nn.Sequential(
-            conv_norm_act(3, c, 3, 2, norm=norm),
-            conv_norm_act(c, c, 3, 2, norm=norm),
+            ConvNormAct(3, c, 3, 2, norm=norm),
+            ConvNormAct(c, c, 3, 2, norm=norm),
             residual_layer(BasicBlock, c, c, 2, norm=norm),
             nn.ReLU(),
             residual_layer(BasicBlock, c, 2 * c, 2, 2, norm),
@@ -45,11 +46,11 @@ class DDRNet(Backbone):
             residual_layer(BasicBlock, 4 * c, 8 * c, 2, 2, norm),
             residual_layer(Bottleneck, 8 * c, 8 * c, 1, 2, norm),
         ])
-        self.compression_1 = conv_norm_act(4 * c, 2 * c, 1, norm=norm, act=False)
-        self.down_1 = conv_norm_act(2 * c, 4 * c, 3, 2, norm=norm, act=False)
-        self.compression_2 = conv_norm_act(8 * c, 2 * c, 1, norm=norm, act=False)
-        self.down_2 = nn.Sequential(conv_norm_act(2 * c, 4 * c, 3, 2, norm=norm),
-                                    conv_norm_act(4 * c, 8 * c, 3, 2, norm=norm, act=False))
+        self.compression_1 = ConvNormAct(4 * c, 2 * c, 1, norm=norm, activation=False)
+        self.down_1 = ConvNormAct(2 * c, 4 * c, 3, 2, norm=norm, activation=False)
+        self.compression_2 = ConvNormAct(8 * c, 2 * c, 1, norm=norm, activation=False)
+        self.down_2 = nn.Sequential(ConvNormAct(2 * c, 4 * c, 3, 2, norm=norm),
+                                    ConvNormAct(4 * c, 8 * c, 3, 2, norm=norm, activation=False))
         self.spatial_branch_layers = nn.ModuleList([
             residual_layer(BasicBlock, 2 * c, 2 * c, 2, norm=norm),
             residual_layer(BasicBlock, 2 * c, 2 * c, 2, norm=norm),

@@ -6,7 +6,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..layers import conv_norm_act, norm_act_conv
+from seg_engine.modeling.layers import ConvNormAct
+
+from ..layers import norm_act_conv
 
 
 class PagFM(nn.Module):
@@ -14,8 +16,8 @@ class PagFM(nn.Module):
 
     def __init__(self, in_channels: int, channels: int, norm: str = "BN") -> None:
         super().__init__()
-        self.f_i = conv_norm_act(in_channels, channels, 1, norm=norm, act=False)
-        self.f_p = conv_norm_act(in_channels, channels, 1, norm=norm, act=False)
+        self.f_i = ConvNormAct(in_channels, channels, 1, norm=norm, activation=False)
+        self.f_p = ConvNormAct(in_channels, channels, 1, norm=norm, activation=False)
 
     def forward(self, x_p: torch.Tensor, x_i: torch.Tensor) -> torch.Tensor:
         size = x_p.shape[2:]
@@ -42,8 +44,8 @@ class LightBag(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, norm: str = "BN") -> None:
         super().__init__()
-        self.f_p = conv_norm_act(in_channels, out_channels, 1, norm=norm, act=False)
-        self.f_i = conv_norm_act(in_channels, out_channels, 1, norm=norm, act=False)
+        self.f_p = ConvNormAct(in_channels, out_channels, 1, norm=norm, activation=False)
+        self.f_i = ConvNormAct(in_channels, out_channels, 1, norm=norm, activation=False)
 
     def forward(self, x_p: torch.Tensor, x_i: torch.Tensor, x_d: torch.Tensor) -> torch.Tensor:
         sigma = torch.sigmoid(x_d)

@@ -15,8 +15,9 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import Backbone, ShapeSpec
+from seg_engine.modeling.layers import ConvNormAct
 
-from ..layers import DAPPM, PAPPM, BasicBlock, Bottleneck, conv_norm_act, residual_layer
+from ..layers import DAPPM, PAPPM, BasicBlock, Bottleneck, residual_layer
 from ..parts import register_backbone
 from .pid_fusion import Bag, LightBag, PagFM
 
@@ -39,8 +40,8 @@ class PIDNet(Backbone):
         c = channels
         self.align_corners = align_corners
         self.stem = nn.Sequential(
-            conv_norm_act(3, c, 3, 2, norm=norm, bias=stem_bias),
-            conv_norm_act(c, c, 3, 2, norm=norm, bias=stem_bias),
+            ConvNormAct(3, c, 3, 2, norm=norm, bias=stem_bias),
+            ConvNormAct(c, c, 3, 2, norm=norm, bias=stem_bias),
             residual_layer(BasicBlock, c, c, num_stem_blocks, norm=norm),
             nn.ReLU(),
             residual_layer(BasicBlock, c, 2 * c, num_stem_blocks, 2, norm),
@@ -57,8 +58,8 @@ class PIDNet(Backbone):
             residual_layer(BasicBlock, 2 * c, 2 * c, num_stem_blocks, norm=norm),
             residual_layer(Bottleneck, 2 * c, 2 * c, 1, norm=norm),
         ])
-        self.compression_1 = conv_norm_act(4 * c, 2 * c, 1, norm=norm, act=False)
-        self.compression_2 = conv_norm_act(8 * c, 2 * c, 1, norm=norm, act=False)
+        self.compression_1 = ConvNormAct(4 * c, 2 * c, 1, norm=norm, activation=False)
+        self.compression_2 = ConvNormAct(8 * c, 2 * c, 1, norm=norm, activation=False)
         self.pag_1 = PagFM(2 * c, c, norm)
         self.pag_2 = PagFM(2 * c, c, norm)
         light = num_stem_blocks == 2
@@ -68,8 +69,8 @@ class PIDNet(Backbone):
             residual_layer(Bottleneck, c, c, 1, norm=norm) if light else BasicBlock(2 * c, 2 * c, norm=norm, final_act=False),
             residual_layer(Bottleneck, 2 * c, 2 * c, 1, norm=norm),
         ])
-        self.diff_1 = conv_norm_act(4 * c, d_channels, 3, norm=norm, act=False)
-        self.diff_2 = conv_norm_act(8 * c, 2 * c, 3, norm=norm, act=False)
+        self.diff_1 = ConvNormAct(4 * c, d_channels, 3, norm=norm, activation=False)
+        self.diff_2 = ConvNormAct(8 * c, 2 * c, 3, norm=norm, activation=False)
         self.spp = (PAPPM if light else DAPPM)(16 * c, ppm_channels, 4 * c, norm)
         self.dfm = (LightBag if light else Bag)(4 * c, 4 * c, norm)
         self._out_features = ["fused", "p", "d"]

@@ -12,8 +12,9 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import Backbone, ShapeSpec
+from seg_engine.modeling.layers import ConvNormAct
 
-from ..layers import ContextPath, FeatureFusion, conv_norm_act
+from ..layers import ContextPath, FeatureFusion
 from ..parts import register_backbone
 
 STAGE_STRIDES = {"STDCNet1": [(2, 1), (2, 1), (2, 1)], "STDCNet2": [(2, 1, 1, 1), (2, 1, 1, 1, 1), (2, 1, 1)]}
@@ -34,18 +35,20 @@ class STDCModule(nn.Module):
                              f"{num_convs!r} and {fusion!r}")
         self.fusion, self.with_downsample = fusion, stride == 2
         half = out_channels // 2
-        layers: List[nn.Module] = [conv_norm_act(in_channels, half, 1, norm=norm)]
-        self.downsample = conv_norm_act(half, half, 3, 2, groups=half, norm=norm, act=False) if self.with_downsample else None
+        layers: List[nn.Module] = [ConvNormAct(in_channels, half, 1, norm=norm)]
+        self.downsample = (ConvNormAct(half, half, 3, 2, groups=half, norm=norm, activation=False)
+                           if self.with_downsample else None)
         self.skip = None
         if self.with_downsample and fusion == "add":
             layers[0] = nn.Sequential(layers[0], self.downsample)
-            self.skip = nn.Sequential(conv_norm_act(in_channels, in_channels, 3, 2, groups=in_channels, norm=norm, act=False),
-                                      conv_norm_act(in_channels, out_channels, 1, norm=norm, act=False))
+            self.skip = nn.Sequential(
+                ConvNormAct(in_channels, in_channels, 3, 2, groups=in_channels, norm=norm, activation=False),
+                ConvNormAct(in_channels, out_channels, 1, norm=norm, activation=False))
         elif self.with_downsample:
             self.skip = nn.AvgPool2d(kernel_size=3, stride=2, padding=1)
         for i in range(1, num_convs):
             out_factor = 2 ** (i + 1) if i != num_convs - 1 else 2**i
-            layers.append(conv_norm_act(out_channels // 2**i, out_channels // out_factor, 3, norm=norm))
+            layers.append(ConvNormAct(out_channels // 2**i, out_channels // out_factor, 3, norm=norm))
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -74,8 +77,8 @@ class STDCNet(nn.Module):
         if stdc_type not in STAGE_STRIDES or len(channels) != 5:
             raise ValueError(f"MODEL.STDC.TYPE must be one of {tuple(STAGE_STRIDES)} and MODEL.STDC.CHANNELS have 5 "
                              f"widths, got {stdc_type!r} and {list(channels)!r}")
-        stages: List[nn.Module] = [conv_norm_act(3, channels[0], 3, 2, norm=norm),
-                                   conv_norm_act(channels[0], channels[1], 3, 2, norm=norm)]
+        stages: List[nn.Module] = [ConvNormAct(3, channels[0], 3, 2, norm=norm),
+                                   ConvNormAct(channels[0], channels[1], 3, 2, norm=norm)]
         for i, strides in enumerate(STAGE_STRIDES[stdc_type]):
             stages.append(nn.Sequential(*[
                 STDCModule(channels[i + 1] if j == 0 else channels[i + 2], channels[i + 2], s, norm, num_convs, fusion)

@@ -8,9 +8,9 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
+from seg_engine.modeling.layers import ConvNormAct
 from seg_engine.modeling.losses import upsample_logits
 
-from ..layers import conv_norm_act
 from ..losses import detail_losses, detail_targets
 
 
@@ -25,7 +25,7 @@ class DetailHead(nn.Module):
                  dropout: float = 0.1, out_channels: int = 2, threshold: float = 0.1, align_corners: bool = True) -> None:
         super().__init__()
         self.in_feature, self.threshold, self.align_corners = in_feature, threshold, align_corners
-        self.convs = nn.Sequential(*[conv_norm_act(in_channels if i == 0 else channels, channels, 3, norm=norm)
+        self.convs = nn.Sequential(*[ConvNormAct(in_channels if i == 0 else channels, channels, 3, norm=norm)
                                      for i in range(num_convs)])
         self.dropout = nn.Dropout2d(dropout)
         self.classifier = nn.Conv2d(channels if num_convs else in_channels, out_channels, kernel_size=1)

@@ -11,8 +11,7 @@ from torch import nn
 
 from seg_engine.config import CfgNode
 from seg_engine.modeling import HEAD_REGISTRY, ShapeSpec
-
-from ..layers import conv_norm_act
+from seg_engine.modeling.layers import ConvNormAct
 
 
 @HEAD_REGISTRY.register()
@@ -25,7 +24,7 @@ class LRASPPHead(nn.Module):
                  channels: int = 128, norm: str = "BN", align_corners: bool = False) -> None:
         super().__init__()
         self.low_feature, self.high_feature, self.align_corners = low_feature, high_feature, align_corners
-        self.cbr = conv_norm_act(high_channels, channels, 1, norm=norm)
+        self.cbr = ConvNormAct(high_channels, channels, 1, norm=norm)
         self.scale = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(high_channels, channels, 1, bias=False), nn.Sigmoid())
         self.low_classifier = nn.Conv2d(low_channels, num_classes, 1)
         self.high_classifier = nn.Conv2d(channels, num_classes, 1)

@@ -1,7 +1,7 @@
 """Blocks shared by the real-time networks."""
 from .attention_refinement import AttentionRefinement
 from .context_path import ContextPath
-from .conv import conv_norm_act, norm_act_conv
+from .conv import norm_act_conv
 from .feature_fusion import FeatureFusion
 from .pyramid_pooling import DAPPM, PAPPM
 from .residual import BasicBlock, Bottleneck, residual_layer
@@ -14,7 +14,6 @@ __all__ = [
     "DAPPM",
     "FeatureFusion",
     "PAPPM",
-    "conv_norm_act",
     "norm_act_conv",
     "residual_layer",
 ]

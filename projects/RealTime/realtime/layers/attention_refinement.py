@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .conv import conv_norm_act
+from seg_engine.modeling.layers import ConvNormAct
 
 
 class AttentionRefinement(nn.Module):
@@ -14,9 +14,10 @@ class AttentionRefinement(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, norm: str = "BN") -> None:
         super().__init__()
-        self.conv = conv_norm_act(in_channels, out_channels, 3, norm=norm)
+        self.conv = ConvNormAct(in_channels, out_channels, 3, norm=norm)
         self.attention = nn.Sequential(
-            nn.AdaptiveAvgPool2d(1), conv_norm_act(out_channels, out_channels, 1, norm=norm, act=False, bias=False), nn.Sigmoid()
+            nn.AdaptiveAvgPool2d(1), ConvNormAct(out_channels, out_channels, 1, norm=norm, activation=False, bias=False),
+            nn.Sigmoid(),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

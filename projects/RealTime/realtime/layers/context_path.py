@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seg_engine.modeling.layers import ConvNormAct
+
 from .attention_refinement import AttentionRefinement
-from .conv import conv_norm_act
 
 
 class ContextPath(nn.Module):
@@ -24,11 +25,11 @@ class ContextPath(nn.Module):
 
     def __init__(self, in_channels16: int, in_channels32: int, channels: int, norm: str = "BN") -> None:
         super().__init__()
-        self.global_conv = conv_norm_act(in_channels32, channels, 1, norm=norm)
+        self.global_conv = ConvNormAct(in_channels32, channels, 1, norm=norm)
         self.arm32 = AttentionRefinement(in_channels32, channels, norm)
-        self.head32 = conv_norm_act(channels, channels, 3, norm=norm)
+        self.head32 = ConvNormAct(channels, channels, 3, norm=norm)
         self.arm16 = AttentionRefinement(in_channels16, channels, norm)
-        self.head16 = conv_norm_act(channels, channels, 3, norm=norm)
+        self.head16 = ConvNormAct(channels, channels, 3, norm=norm)
 
     def forward(self, x8: torch.Tensor, x16: torch.Tensor, x32: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         context = self.global_conv(F.adaptive_avg_pool2d(x32, 1))

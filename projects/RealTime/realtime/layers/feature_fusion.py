@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .conv import conv_norm_act
+from seg_engine.modeling.layers import ConvNormAct
 
 
 class FeatureFusion(nn.Module):
@@ -16,13 +16,13 @@ class FeatureFusion(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, attention_reduction: int = 0, norm: str = "BN",
                  attention_act: bool = True) -> None:
         super().__init__()
-        self.conv = conv_norm_act(in_channels, out_channels, 1, norm=norm)
+        self.conv = ConvNormAct(in_channels, out_channels, 1, norm=norm)
         if attention_reduction:
             mid = out_channels // attention_reduction
-            convs = [conv_norm_act(out_channels, mid, 1, norm="", bias=False),
-                     conv_norm_act(mid, out_channels, 1, norm="", act=False, bias=False)]
+            convs = [ConvNormAct(out_channels, mid, 1, norm="", bias=False),
+                     ConvNormAct(mid, out_channels, 1, norm="", activation=False, bias=False)]
         else:
-            convs = [conv_norm_act(out_channels, out_channels, 1, norm=norm, act=attention_act, bias=False)]
+            convs = [ConvNormAct(out_channels, out_channels, 1, norm=norm, activation=attention_act, bias=False)]
         self.attention = nn.Sequential(nn.AdaptiveAvgPool2d(1), *convs, nn.Sigmoid())
 
     def forward(self, spatial: torch.Tensor, context: torch.Tensor) -> torch.Tensor:

@@ -11,7 +11,7 @@ from typing import Optional, Type, Union
 import torch
 from torch import nn
 
-from .conv import conv_norm_act
+from seg_engine.modeling.layers import ConvNormAct
 
 
 class BasicBlock(nn.Module):
@@ -22,8 +22,8 @@ class BasicBlock(nn.Module):
 
     def __init__(self, in_channels: int, channels: int, stride: int = 1, norm: str = "BN", final_act: bool = True) -> None:
         super().__init__()
-        self.conv1 = conv_norm_act(in_channels, channels, 3, stride, norm=norm)
-        self.conv2 = conv_norm_act(channels, channels, 3, norm=norm, act=False)
+        self.conv1 = ConvNormAct(in_channels, channels, 3, stride, norm=norm)
+        self.conv2 = ConvNormAct(channels, channels, 3, norm=norm, activation=False)
         self.downsample = _shortcut(in_channels, channels * self.expansion, stride, norm)
         self.act = nn.ReLU(inplace=True) if final_act else nn.Identity()
 
@@ -40,9 +40,9 @@ class Bottleneck(nn.Module):
 
     def __init__(self, in_channels: int, channels: int, stride: int = 1, norm: str = "BN", final_act: bool = False) -> None:
         super().__init__()
-        self.conv1 = conv_norm_act(in_channels, channels, 1, norm=norm)
-        self.conv2 = conv_norm_act(channels, channels, 3, stride, norm=norm)
-        self.conv3 = conv_norm_act(channels, channels * self.expansion, 1, norm=norm, act=False)
+        self.conv1 = ConvNormAct(in_channels, channels, 1, norm=norm)
+        self.conv2 = ConvNormAct(channels, channels, 3, stride, norm=norm)
+        self.conv3 = ConvNormAct(channels, channels * self.expansion, 1, norm=norm, activation=False)
         self.downsample = _shortcut(in_channels, channels * self.expansion, stride, norm)
         self.act = nn.ReLU(inplace=True) if final_act else nn.Identity()
 
@@ -54,7 +54,7 @@ class Bottleneck(nn.Module):
 def _shortcut(in_channels: int, out_channels: int, stride: int, norm: str) -> Optional[nn.Module]:
     if stride == 1 and in_channels == out_channels:
         return None
-    return conv_norm_act(in_channels, out_channels, 1, stride, norm=norm, act=False)
+    return ConvNormAct(in_channels, out_channels, 1, stride, norm=norm, activation=False)
 
 
 Block = Type[Union[BasicBlock, Bottleneck]]
