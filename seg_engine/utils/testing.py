@@ -19,7 +19,6 @@ from seg_engine.modeling import build_model
 
 Shape = Tuple[int, ...]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TRAIN_NET = os.path.join(ROOT, "tools", "train_net.py")
 
 
 def load_config(path: str, *opts: Any) -> CfgNode:
@@ -108,12 +107,18 @@ def tiny_schedule(max_iter: int, checkpoint_period: int, crop: Sequence[int] = (
     ]
 
 
-def load_train_net(name: str = "train_net_under_test") -> ModuleType:
-    """A fresh import of tools/train_net.py (a script, not a package module)."""
-    spec = importlib.util.spec_from_file_location(name, TRAIN_NET)
+def load_tool(tool: str, name: str = "") -> ModuleType:
+    """A fresh import of ``tools/<tool>.py`` (a script, not a package module), as module ``name`` (default
+    ``tool_<tool>``)."""
+    spec = importlib.util.spec_from_file_location(name or f"tool_{tool}", os.path.join(ROOT, "tools", f"{tool}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_train_net(name: str = "train_net_under_test") -> ModuleType:
+    """A fresh import of tools/train_net.py."""
+    return load_tool("train_net", name)
 
 
 def run_train_net(args: Sequence[str], plugin: Optional[str] = None) -> Any:

@@ -1,7 +1,6 @@
 """tools/benchmark.py --compare-mmseg without mmsegmentation: the pairing table (by head, neck and backbone, the
 config of the recipe's size), the argument and protocol errors, the install
 message, and the interleaved timing with two toy models."""
-import importlib.util
 import os
 import sys
 
@@ -15,6 +14,7 @@ from seg_engine.analysis.compare_mmseg import (INSTALL_HINT, check_single_view, 
                                                logits_difference, require_same_logits, select_mmseg_model)
 from seg_engine.config import get_cfg
 from seg_engine.modeling.meta_arch.inference import InferenceProtocol
+from seg_engine.utils.testing import load_tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml")
@@ -23,9 +23,7 @@ TINY = ["MODEL.DEVICE", "cpu", "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHAN
 
 
 def benchmark_tool(*argv):
-    spec = importlib.util.spec_from_file_location("tool_benchmark", os.path.join(ROOT, "tools", "benchmark.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool("benchmark")
     return module.run_tool(module.main, module.parser(), list(argv))
 
 

@@ -9,7 +9,7 @@ import torch
 from seg_engine.analysis.deploy_latency import backend_runners, benchmark_backends, latency_table
 from seg_engine.config import get_cfg
 from seg_engine.modeling import build_model
-from seg_engine.utils.testing import ROOT
+from seg_engine.utils.testing import ROOT, load_tool
 
 TINY = ["MODEL.DEVICE", "cpu", "MODEL.NUM_CLASSES", "5", "MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.BASE_WIDTH",
         "8", "MODEL.HEAD.CHANNELS", "8", "MODEL.AUX_HEAD.CHANNELS", "8"]
@@ -24,9 +24,7 @@ def tiny_model():
 
 
 def benchmark_tool(*argv):
-    spec = importlib.util.spec_from_file_location("tool_benchmark", os.path.join(ROOT, "tools", "benchmark.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool("benchmark")
     return module.run_tool(module.main, module.parser(), list(argv))
 
 

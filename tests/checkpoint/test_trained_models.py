@@ -1,7 +1,6 @@
 """Trained models by name, end to end through the loopback server: a test-only row of the trained zoo in
 SegModel.from_pretrained, tools/predict.py --model and tools/train_net.py --eval-only --model; the row's converter
 winning over MODEL.WEIGHTS_FORMAT; the licence notice; fine-tuning with another class count."""
-import importlib.util
 import json
 import logging
 import os
@@ -19,7 +18,7 @@ from seg_engine.data import MetadataCatalog
 from seg_engine.model_zoo import trained
 from seg_engine.model_zoo.trained import TrainedModel, register_trained, trained_config
 from seg_engine.modeling import build_model
-from seg_engine.utils.testing import ROOT, load_config, load_train_net
+from seg_engine.utils.testing import load_config, load_tool, load_train_net
 
 DEMO = "seg_engine://Demo/fcn_shapes.yaml"
 TINY = (("MODEL.DEVICE", "cpu"), ("MODEL.RESNETS.BASE_WIDTH", 8), ("MODEL.HEAD.CHANNELS", 16), ("MODEL.AUX_HEAD.CHANNELS", 8))
@@ -118,9 +117,7 @@ def test_predict_and_eval_only_take_a_model_by_name(zoo, tiny_demo_run, tmp_path
     state = torch.load(tiny_demo_run["weights"], weights_only=True)["model"]
     zoo("test/demo_run", {"model": state}, opts=(("MODEL.RESNETS.BASE_WIDTH", 8), ("MODEL.HEAD.CHANNELS", 16),
                                                  ("MODEL.AUX_HEAD.CHANNELS", 8), ("MODEL.DEVICE", "cpu")))
-    spec = importlib.util.spec_from_file_location("predict_tool", os.path.join(ROOT, "tools", "predict.py"))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("predict")
     Image.fromarray(IMAGE).save(tmp_path / "im.png")
     assert tool.run_tool(tool.main, tool.parser(), ["--model", "test/demo_run", "--input", str(tmp_path / "im.png"),
                                                     "--output", str(tmp_path / "out")]) == 0

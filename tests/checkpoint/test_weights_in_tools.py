@@ -1,5 +1,4 @@
 """Weights names and URLs in the tools: convert_weights, and train_net's one-line errors and --resume."""
-import importlib.util
 import json
 import os
 
@@ -8,17 +7,14 @@ import torch
 
 from seg_engine.checkpoint.open_mmlab_names import OPEN_MMLAB_WEIGHTS
 from seg_engine.modeling import build_model
-from seg_engine.utils.testing import ROOT, load_config, load_train_net, tiny_schedule
+from seg_engine.utils.testing import ROOT, load_config, load_tool, load_train_net, tiny_schedule
 
 DEMO = os.path.join(ROOT, "configs", "Demo", "fcn_shapes.yaml")
 TINY = ["MODEL.DEVICE", "cpu", "MODEL.RESNETS.BASE_WIDTH", "8", "MODEL.HEAD.CHANNELS", "16", "MODEL.AUX_HEAD.CHANNELS", "8"]
 
 
 def load_convert_weights():
-    spec = importlib.util.spec_from_file_location("convert_weights_under_test", os.path.join(ROOT, "tools", "convert_weights.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("convert_weights")
 
 
 def backbone_state(seed: int) -> dict:

@@ -13,17 +13,11 @@ from seg_engine.data.io import read_mask
 from seg_engine.deploy import expand_inputs, predict_to_folder
 from seg_engine.deploy.predict import write_then_rename
 from seg_engine.evaluation.sem_seg_evaluation import compute_metrics
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from seg_engine.utils.testing import load_tool
 
 
 def load_predict_tool():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("predict_tool", os.path.join(ROOT, "tools", "predict.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("predict")
 
 
 @pytest.mark.slow

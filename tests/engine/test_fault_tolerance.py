@@ -358,15 +358,6 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 
-def load_train_net():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("train_net_matrix", TRAIN_NET)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def run_cli(capsys, out, *args, config=CONFIG, workers=0):
     """tools/train_net.py in this process: (exit status, stderr lines, stdout)."""
     capsys.readouterr()

@@ -1,5 +1,4 @@
 """tools/import_mmseg_config.py and seg_engine.interop.mmseg_config: mmsegmentation 1.x configs to recipes."""
-import importlib.util
 import os
 import textwrap
 
@@ -8,6 +7,7 @@ import pytest
 from seg_engine.config import get_cfg
 from seg_engine.interop.mmseg_config import MmsegImportError, load_mmseg_config, to_yaml, translate
 from seg_engine.plugins import load_plugin
+from seg_engine.utils.testing import load_tool
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 load_plugin(os.path.join(ROOT, "projects", "PSPNet"))
@@ -447,10 +447,7 @@ def test_base_chain_is_merged_as_mmengine_does(mmseg_dir):
 
 def run_tool(*args):
     """tools/import_mmseg_config.py's main, in this process (a subprocess would re-import torch)."""
-    spec = importlib.util.spec_from_file_location("import_mmseg_config", os.path.join(ROOT, "tools", "import_mmseg_config.py"))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool.main(list(args))
+    return load_tool("import_mmseg_config").main(list(args))
 
 
 def test_tool_writes_a_recipe_that_loads(mmseg_dir, tmp_path):

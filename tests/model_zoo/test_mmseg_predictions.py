@@ -1,7 +1,6 @@
 """The label-map check against mmsegmentation (tools/model_zoo.py --compare-mmseg): its images and the mmsegmentation
 config it picks for a row. The comparison itself needs mmsegmentation and minutes of CPU; it runs by hand
 (docs/model_zoo.md, "The same predictions as mmsegmentation")."""
-import importlib.util
 import os
 import sys
 
@@ -11,14 +10,7 @@ import pytest
 from seg_engine.data.io import read_image
 from seg_engine.model_zoo import trained
 from seg_engine.model_zoo.mmseg_predictions import IMAGE_SIZES, mmseg_config_of, write_test_images
-from seg_engine.utils.testing import ROOT
-
-
-def model_zoo_tool():
-    spec = importlib.util.spec_from_file_location("tool_model_zoo_compare", os.path.join(ROOT, "tools", "model_zoo.py"))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+from seg_engine.utils.testing import load_tool
 
 
 def test_the_test_images_have_odd_sizes_and_read_back_as_written(tmp_path):
@@ -47,7 +39,7 @@ def test_a_row_from_elsewhere_is_refused_by_name():
 
 
 def test_an_unknown_name_or_missing_mmsegmentation_is_one_line(monkeypatch, capsys):
-    tool = model_zoo_tool()
+    tool = load_tool("model_zoo")
     assert tool.main(["--compare-mmseg", "no_such_model"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("model_zoo.py: error: zoo://no_such_model names no weights")

@@ -2,18 +2,16 @@
 and MODEL_ZOO.md being what the recipes generate today."""
 import difflib
 import glob
-import importlib.util
 import os
 
 import pytest
 
 from seg_engine import model_zoo
 from seg_engine.model_zoo.recipes import DATA_FILES
+from seg_engine.utils.testing import load_tool
 
 ROOT = model_zoo.ROOT
-_spec = importlib.util.spec_from_file_location("tool_model_zoo", os.path.join(ROOT, "tools", "model_zoo.py"))
-model_zoo_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(model_zoo_tool)
+model_zoo_tool = load_tool("model_zoo")
 
 REGENERATE = "python tools/model_zoo.py --markdown"
 

@@ -1,7 +1,6 @@
 """The trained zoo's tables (projects/*/configs/trained.yaml): their schema and its one-line errors, the committed
 tables, their generator (on a small mmsegmentation config tree and torchvision's enums), and tools/model_zoo.py
 --pretrained."""
-import importlib.util
 import os
 import textwrap
 
@@ -11,7 +10,7 @@ import yaml
 from seg_engine.config import ConfigError, get_cfg
 from seg_engine.model_zoo import trained
 from seg_engine.model_zoo.generate_trained import GENERATED, Recipes, flat, mmseg_rows, render, torchvision_rows
-from seg_engine.utils.testing import ROOT, load_config
+from seg_engine.utils.testing import ROOT, load_config, load_tool
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 PSP = "seg_engine://PSPNet/ade20k/pspnet_R50_512x512_80k_ade20k_mmseg.yaml"
@@ -100,9 +99,7 @@ def test_hand_written_spellings_and_the_skipped_section(tmp_path):
 
 
 def test_the_pretrained_listing_prints_one_row_per_line_with_its_url(capsys):
-    spec = importlib.util.spec_from_file_location("tool_model_zoo", os.path.join(ROOT, "tools", "model_zoo.py"))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("model_zoo")
     assert tool.main(["--pretrained"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 + len(trained.trained_models())

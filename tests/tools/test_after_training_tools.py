@@ -1,17 +1,14 @@
 """The after-training scripts from the command line: their output, files and one-line errors."""
-import importlib.util
 import json
 import os
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from seg_engine.utils.testing import load_tool
 
 
 def tool(name):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", os.path.join(ROOT, "tools", f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool(name)
     return lambda *argv: module.run_tool(module.main, module.parser(), list(argv))
 
 

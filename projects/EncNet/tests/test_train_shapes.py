@@ -1,12 +1,12 @@
 """EncNet trains and evaluates end to end through tools/train_net.py with --plugin projects/EncNet."""
-import importlib.util
 import json
 import os
 
 import pytest
 
+from seg_engine.utils.testing import load_train_net
+
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ROOT = os.path.dirname(os.path.dirname(PROJECT))
 CONFIG = os.path.join(PROJECT, "configs", "shapes", "encnet_R18_shapes.yaml")
 TINY = [
     "MODEL.DEVICE", "cpu", "SOLVER.IMS_PER_BATCH", "2", "SOLVER.MAX_ITER", "3", "SOLVER.CHECKPOINT_PERIOD", "100",
@@ -17,9 +17,7 @@ TINY = [
 
 
 def run(args):
-    spec = importlib.util.spec_from_file_location("train_net_encnet", os.path.join(ROOT, "tools", "train_net.py"))
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
+    train_net = load_train_net("train_net_encnet")
     return train_net.main(train_net.default_argument_parser().parse_args(args))
 
 

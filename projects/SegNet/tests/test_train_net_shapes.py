@@ -1,13 +1,13 @@
 """SegNet through tools/train_net.py on `shapes`: a few iterations, then --eval-only on the checkpoint."""
-import importlib.util
 import json
 import os
 
 import pytest
 
+from seg_engine.utils.testing import load_train_net
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
-ROOT = os.path.dirname(os.path.dirname(PROJECT))
 CONFIG = os.path.join(PROJECT, "configs", "shapes", "segnet_vgg16bn_shapes.yaml")
 
 TINY = [
@@ -20,9 +20,7 @@ TINY = [
 
 
 def run(args):
-    spec = importlib.util.spec_from_file_location("train_net_segnet", os.path.join(ROOT, "tools", "train_net.py"))
-    train_net = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_net)
+    train_net = load_train_net("train_net_segnet")
     return train_net.main(train_net.default_argument_parser().parse_args(["--plugin", PROJECT, *args]))
 
 
